@@ -1,0 +1,99 @@
+"""The `fieldaudit` command: each command calls one library function and turns a named
+error into a clear message and an exit code."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+
+from .domain.canonical import sha256_of
+from .domain.checklist import Checklist
+from .domain.errors import ChecklistError, DomainError, Problem
+from .domain.loader import load_checklist
+from .domain.registry import Registry, layout_problem, parse_reference
+from .domain.outline import outline
+
+REPO_CHECKLISTS = Path(__file__).resolve().parents[1] / "checklists"
+
+
+def checklists_dir() -> Path:
+    return Path(os.environ.get("FIELDAUDIT_CHECKLISTS", REPO_CHECKLISTS))
+
+
+@click.group()
+@click.version_option(package_name="fieldaudit")
+def cli() -> None:
+    """Field audit kit for mystery shopping: checklists, the phone app, the sync server."""
+
+
+@cli.group()
+def checklists() -> None:
+    """Write, check and read versioned checklists."""
+
+
+@checklists.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+def validate(paths: tuple[Path, ...]) -> None:
+    """Check checklist files (or folders of them).
+
+    Prints one line per problem (path: question id: field: message) and exits 1, or
+    prints each file's id, version and sha256 and exits 0.
+    """
+    files = [f for p in paths for f in (sorted(p.rglob("*.yaml")) if p.is_dir() else [p])]
+    if not files:
+        raise click.UsageError("no .yaml files under the given paths")
+    problems: list[Problem] = []
+    seen: dict[tuple[str, int], tuple[str, Path]] = {}
+    for path in files:
+        try:
+            checklist = load_checklist(path)
+        except ChecklistError as exc:
+            problems.extend(exc.problems)
+            continue
+        sha = sha256_of(checklist)
+        misplaced = layout_problem(path, checklist)
+        if misplaced:
+            problems.append(misplaced)
+        key = (checklist.id, checklist.version)
+        if key in seen and seen[key][0] != sha:
+            problems.append(Problem(
+                str(path), None, "version",
+                f"{checklist.id}@{checklist.version} has other content in {seen[key][1]}; give it a new version",
+            ))
+        seen.setdefault(key, (sha, path))
+        if not problems:
+            click.echo(f"{path}: ok {checklist.id}@{checklist.version} sha256 {sha}")
+    if problems:
+        for problem in problems:
+            click.echo(problem.line())
+        raise SystemExit(1)
+
+
+@checklists.command()
+@click.argument("reference")
+@click.option("--json", "as_json", is_flag=True, help="Print the canonical JSON instead of an outline.")
+def show(reference: str, as_json: bool) -> None:
+    """Show a checklist: ID for the newest version, ID@VERSION for one version."""
+    try:
+        checklist_id, version = parse_reference(reference)
+        entry = Registry.from_directory(checklists_dir()).get(checklist_id, version)
+    except (DomainError, ValueError) as exc:
+        raise click.ClickException(str(exc))
+    if as_json:
+        click.echo(json.dumps(entry.checklist.model_dump(mode="json", by_alias=True, exclude_defaults=True),
+                              ensure_ascii=False, indent=2))
+    else:
+        click.echo(outline(entry.checklist, entry.sha256))
+
+
+@checklists.command()
+def schema() -> None:
+    """Print the JSON Schema of the checklist format (for editors)."""
+    click.echo(json.dumps(Checklist.model_json_schema(by_alias=True), ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    cli()

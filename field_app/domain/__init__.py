@@ -1,0 +1,1 @@
+"""Pure domain: checklists, visits, timers, scoring. No I/O frameworks here."""

@@ -1,0 +1,166 @@
+"""The checklist format: pydantic models of the YAML files in `checklists/`.
+
+Structure is checked here (types, unknown fields); rules that span several questions
+(unique ids, `show_if` order, band order) are checked in `rules.py` so that a file gets
+every problem reported at once, each with its question id and field.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+QuestionType = Literal["yes_no", "choice", "timer", "counter", "number", "text", "photo"]
+FollowUpType = Literal["yes_no", "choice", "number", "text"]
+Benchmark = Literal["top", "average", "bottom"]
+Channel = Literal["visit", "call"]
+AnswerValue = Union[bool, int, float, str]
+
+# Question types whose value is a measurement that a list of bands turns into an answer.
+BANDED_TYPES = ("timer", "counter")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Option(Strict):
+    """One answer of a choice question; an option without a score is not counted."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=64)]
+    label: str
+    score: float | None = None
+
+
+class Band(Strict):
+    """A range of a timer's seconds or a counter's count: values up to `max` pick it."""
+
+    max: float | None = None
+    label: str
+    score: float | None = None
+
+
+class YesNoLabels(Strict):
+    """How the seed words a yes/no item ("представился / не представился")."""
+
+    yes: str = "Да"
+    no: str = "Нет"
+
+
+class PhotoRule(Strict):
+    """How many photos a question wants as evidence."""
+
+    min: Annotated[int, Field(ge=0)] = 0
+    max: Annotated[int, Field(ge=1)] = 10
+
+
+class QuestionIs(Strict):
+    """Shown when an earlier question's answer equals, is in, or is not in given values."""
+
+    question: Identifier
+    equals: AnswerValue | None = None
+    in_: list[AnswerValue] | None = Field(default=None, alias="in")
+    not_in: list[AnswerValue] | None = None
+
+
+class AllOf(Strict):
+    """Shown when every condition holds."""
+
+    all: list["Condition"]
+
+
+class AnyOf(Strict):
+    """Shown when at least one condition holds."""
+
+    any: list["Condition"]
+
+
+Condition = Union[QuestionIs, AllOf, AnyOf]
+
+
+class Question(Strict):
+    """One item of the checklist, answered by the shopper during the visit or call."""
+
+    id: Identifier
+    text: str
+    type: QuestionType
+    ref: str | None = None  # the item's number in the source study, e.g. "2.3"
+    hint: str | None = None
+    options: list[Option] | None = None
+    labels: YesNoLabels | None = None
+    bands: list[Band] | None = None
+    unit: str | None = None
+    min_value: float | None = None
+    max_value: float | None = None
+    show_if: Condition | None = None
+    required: bool = True
+    weight: Annotated[float, Field(ge=0)] = 1
+    photos: PhotoRule | None = None
+    na_allowed: bool = False
+    benchmark: Benchmark | None = None
+
+
+class Section(Strict):
+    """A block of the checklist, shown to the shopper one at a time."""
+
+    id: Identifier
+    title: str
+    questions: list[Question]
+
+
+class FollowUp(Strict):
+    """A question answered days after the visit (did the dealer call back?)."""
+
+    id: Identifier
+    text: str
+    type: FollowUpType
+    due_after_hours: Annotated[float, Field(gt=0)]
+    hint: str | None = None
+    options: list[Option] | None = None
+    labels: YesNoLabels | None = None
+    show_if: Condition | None = None
+    weight: Annotated[float, Field(ge=0)] = 1
+    benchmark: Benchmark | None = None
+
+
+class Checklist(Strict):
+    """One immutable version of a checklist; `(id, version)` names it everywhere."""
+
+    id: Identifier
+    version: Annotated[int, Field(ge=1)]
+    title: str
+    channel: Channel
+    locale: str = "ru"
+    description: str | None = None
+    sections: list[Section]
+    follow_ups: list[FollowUp] = []
+
+    def questions(self) -> list[Question]:
+        """Every question in the order the shopper meets them."""
+        return [q for section in self.sections for q in section.questions]
+
+    def question(self, question_id: str) -> Question:
+        for q in self.questions():
+            if q.id == question_id:
+                return q
+        raise KeyError(question_id)
+
+    def follow_up(self, follow_up_id: str) -> FollowUp:
+        for f in self.follow_ups:
+            if f.id == follow_up_id:
+                return f
+        raise KeyError(follow_up_id)
+
+    def section_of(self, question_id: str) -> Section:
+        for section in self.sections:
+            if any(q.id == question_id for q in section.questions):
+                return section
+        raise KeyError(question_id)
+
+
+AllOf.model_rebuild()
+AnyOf.model_rebuild()
+Question.model_rebuild()
+FollowUp.model_rebuild()

@@ -1,0 +1,95 @@
+"""Plain records of a visit, as they travel on the wire and sit in the stores.
+
+A finalized revision is a `VisitRevision`; its canonical JSON is frozen so that a retry
+resends the same bytes (see `canonical.py`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from .checklist import AnswerValue
+
+
+def _aware_utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("a moment must carry its time zone")
+    return moment.astimezone(timezone.utc)
+
+
+# Every stored moment is UTC: wall-clock arithmetic across a time-zone change stays right.
+Moment = Annotated[datetime, AfterValidator(_aware_utc)]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class VisitStatus(str, Enum):
+    """Where a visit is in its life: planned -> in_progress -> finalized -> synced."""
+
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    FINALIZED = "finalized"
+    SYNCED = "synced"
+    RETURNED = "returned"
+
+
+class ChecklistRef(Record):
+    """The exact checklist version a visit was filled against."""
+
+    id: str
+    version: int
+    sha256: Sha256
+
+
+class Answer(Record):
+    """The shopper's answer to one question; `na` means "not applicable here"."""
+
+    value: AnswerValue | None = None
+    na: bool = False
+    comment: str = ""
+    answered_at: Moment
+
+
+class TimerEvent(Record):
+    """A wall-clock event of a stopwatch; elapsed time is derived from these only."""
+
+    event: Literal["start", "stop", "reset"]
+    at: Moment
+
+
+class PhotoRef(Record):
+    """A processed photo attached to a question, named by the sha256 of its bytes."""
+
+    sha256: Sha256
+    bytes: Annotated[int, Field(gt=0)]
+    question_id: str
+    taken_at: Moment
+
+
+class FollowUpAnswer(Record):
+    """An answer given days after the visit (did the dealer call back?)."""
+
+    value: AnswerValue | None = None
+    comment: str = ""
+    answered_at: Moment
+
+
+class VisitRevision(Record):
+    """One immutable revision of a visit, as sent to the server."""
+
+    revision: Annotated[int, Field(ge=1)]
+    assignment_id: str | None = None
+    checklist: ChecklistRef
+    started_at: Moment
+    finalized_at: Moment
+    answers: dict[str, Answer] = {}
+    timers: dict[str, list[TimerEvent]] = {}
+    photos: list[PhotoRef] = []
+    follow_ups: dict[str, FollowUpAnswer] = {}

@@ -1,0 +1,344 @@
+"""A visit or call being recorded: the shopper's actions, what they mean, and its revisions.
+
+Every change method checks the action, applies it, and returns the record the store must
+write (or None when the action changes nothing, e.g. a double tap on "start"). The store
+persists exactly those records, so the domain decides and the store only remembers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from .checklist import AnswerValue, Checklist, FollowUp, Question
+from .conditions import holds
+from .errors import (
+    FollowUpNotDueError,
+    IncompleteVisitError,
+    InvalidAnswerError,
+    UnknownQuestionError,
+    VisitFrozenError,
+)
+from .records import (
+    Answer,
+    ChecklistRef,
+    FollowUpAnswer,
+    PhotoRef,
+    TimerEvent,
+    VisitRevision,
+    VisitStatus,
+)
+from .scoring import Points, Score, VisitScore, points
+from .timers import StopwatchState, is_meaningful, stopwatch_state
+
+MAX_TEXT = 4000
+EDITABLE = (VisitStatus.PLANNED, VisitStatus.IN_PROGRESS)
+
+
+@dataclass(frozen=True)
+class Missing:
+    """Something that stops a visit from being finalized."""
+
+    section_id: str
+    question_id: str
+    reason: str  # "unanswered" | "photos" | "timer_running"
+    needed: int = 0  # for "photos": how many more
+
+
+@dataclass(frozen=True)
+class DueFollowUp:
+    follow_up: FollowUp
+    due_at: datetime
+    answered: bool
+
+
+@dataclass
+class Visit:
+    uuid: str
+    checklist: Checklist
+    checklist_sha256: str
+    started_at: datetime
+    assignment_id: str | None = None
+    status: VisitStatus = VisitStatus.IN_PROGRESS
+    revision: int = 1
+    finalized_at: datetime | None = None
+    answers: dict[str, Answer] = field(default_factory=dict)
+    timers: dict[str, list[TimerEvent]] = field(default_factory=dict)
+    photos: list[PhotoRef] = field(default_factory=list)
+    follow_ups: dict[str, FollowUpAnswer] = field(default_factory=dict)
+
+    # --- reading -----------------------------------------------------------------
+
+    def question(self, question_id: str) -> Question:
+        try:
+            return self.checklist.question(question_id)
+        except KeyError:
+            raise UnknownQuestionError(f"{self.checklist.id} has no question {question_id!r}") from None
+
+    def stopwatch(self, question_id: str, now: datetime) -> StopwatchState:
+        return stopwatch_state(self.timers.get(question_id, []), now)
+
+    def value(self, question_id: str, now: datetime) -> AnswerValue | None:
+        """The answer's value; a stopwatch's is its elapsed seconds, from its events."""
+        answer = self.answers.get(question_id)
+        if answer is not None and answer.na:
+            return None
+        if self.timers.get(question_id):
+            state = self.stopwatch(question_id, now)
+            if state.started:
+                return round(state.elapsed_seconds, 1)
+        return None if answer is None else answer.value
+
+    def visible(self, now: datetime) -> set[str]:
+        """Ids of the questions `show_if` lets the shopper see, computed in order."""
+        shown: set[str] = set()
+
+        def value_of(qid: str) -> AnswerValue | None:
+            return self.value(qid, now) if qid in shown else None
+
+        for q in self.checklist.questions():
+            if q.show_if is None or holds(q.show_if, value_of):
+                shown.add(q.id)
+        return shown
+
+    def photos_of(self, question_id: str) -> list[PhotoRef]:
+        return [p for p in self.photos if p.question_id == question_id]
+
+    def running_timers(self, now: datetime) -> list[str]:
+        return [qid for qid in self.timers if self.stopwatch(qid, now).running]
+
+    def missing(self, now: datetime) -> list[Missing]:
+        """What stops finalizing, in checklist order."""
+        shown = self.visible(now)
+        result: list[Missing] = []
+        for section in self.checklist.sections:
+            for q in section.questions:
+                if q.id not in shown:
+                    continue
+                answer = self.answers.get(q.id)
+                na = answer is not None and answer.na
+                if q.type == "timer" and self.stopwatch(q.id, now).running:
+                    result.append(Missing(section.id, q.id, "timer_running"))
+                elif q.required and not na and q.type != "photo" and self.value(q.id, now) is None:
+                    result.append(Missing(section.id, q.id, "unanswered"))
+                minimum = self._photo_minimum(q)
+                have = len(self.photos_of(q.id))
+                if not na and have < minimum:
+                    result.append(Missing(section.id, q.id, "photos", minimum - have))
+        return result
+
+    def score(self, now: datetime) -> VisitScore:
+        shown = self.visible(now)
+        per_question: dict[str, Points] = {}
+        sections: dict[str, Score] = {}
+        total = Score()
+        for section in self.checklist.sections:
+            score = Score()
+            for q in section.questions:
+                p = points(q, self.value(q.id, now)) if q.id in shown else None
+                if p is not None:
+                    per_question[q.id] = p
+                score = score.plus(p)
+            sections[section.id] = score
+            total = Score(total.got + score.got, total.out_of + score.out_of)
+        follow_up_score = Score()
+        for f in self.checklist.follow_ups:
+            answer = self.follow_ups.get(f.id)
+            p = points(f, answer.value) if answer is not None else None
+            if p is not None:
+                per_question[f.id] = p
+            follow_up_score = follow_up_score.plus(p)
+        if self.checklist.follow_ups:
+            sections["follow_ups"] = follow_up_score
+            total = Score(total.got + follow_up_score.got, total.out_of + follow_up_score.out_of)
+        return VisitScore(total, sections, per_question)
+
+    def follow_ups_due(self, now: datetime) -> list[DueFollowUp]:
+        """Follow-ups whose time has come, once the visit is finalized."""
+        if self.status not in (VisitStatus.FINALIZED, VisitStatus.SYNCED):
+            return []
+        shown = self.visible(now)
+
+        def value_of(qid: str) -> AnswerValue | None:
+            if qid in self.follow_ups:
+                return self.follow_ups[qid].value
+            return self.value(qid, now) if qid in shown else None
+
+        due = []
+        for f in self.checklist.follow_ups:
+            if f.show_if is not None and not holds(f.show_if, value_of):
+                continue
+            due_at = self.follow_up_due_at(f)
+            if due_at <= now:
+                due.append(DueFollowUp(f, due_at, f.id in self.follow_ups))
+        return due
+
+    def follow_up_due_at(self, follow_up: FollowUp) -> datetime:
+        return self.started_at + timedelta(hours=follow_up.due_after_hours)
+
+    # --- changing ----------------------------------------------------------------
+
+    def answer(self, question_id: str, value: AnswerValue, at: datetime) -> Answer:
+        self._require_editable()
+        q = self.question(question_id)
+        check_value(q, value)
+        return self._put(question_id, value=value, na=False, at=at)
+
+    def mark_na(self, question_id: str, at: datetime) -> Answer:
+        self._require_editable()
+        q = self.question(question_id)
+        if not q.na_allowed:
+            raise InvalidAnswerError(f"{question_id!r} cannot be answered N/A")
+        return self._put(question_id, value=None, na=True, at=at)
+
+    def clear(self, question_id: str, at: datetime) -> Answer:
+        """Take an answer back (keeps the comment)."""
+        self._require_editable()
+        self.question(question_id)
+        return self._put(question_id, value=None, na=False, at=at)
+
+    def comment(self, question_id: str, text: str, at: datetime) -> Answer:
+        self._require_editable()
+        self.question(question_id)
+        if len(text) > MAX_TEXT:
+            raise InvalidAnswerError(f"a comment may have at most {MAX_TEXT} characters")
+        old = self.answers.get(question_id)
+        answer = Answer(
+            value=old.value if old else None, na=old.na if old else False,
+            comment=text, answered_at=old.answered_at if old else at,
+        )
+        self.answers[question_id] = answer
+        self._touch()
+        return answer
+
+    def timer(self, question_id: str, event: str, at: datetime) -> TimerEvent | None:
+        """Start, stop (also resumes: start again) or reset a stopwatch."""
+        self._require_editable()
+        if self.question(question_id).type != "timer":
+            raise InvalidAnswerError(f"{question_id!r} is not a stopwatch")
+        events = self.timers.setdefault(question_id, [])
+        if not is_meaningful(events, event):
+            return None
+        record = TimerEvent(event=event, at=at)
+        events.append(record)
+        self._touch()
+        return record
+
+    def add_photo(self, photo: PhotoRef) -> PhotoRef | None:
+        self._require_editable()
+        q = self.question(photo.question_id)
+        if any(p.sha256 == photo.sha256 and p.question_id == photo.question_id for p in self.photos):
+            return None
+        limit = q.photos.max if q.photos else (10 if q.type == "photo" else 0)
+        if len(self.photos_of(q.id)) >= limit:
+            raise InvalidAnswerError(f"{q.id!r} takes at most {limit} photo(s)")
+        self.photos.append(photo)
+        self._touch()
+        return photo
+
+    def remove_photo(self, question_id: str, sha256: str) -> bool:
+        self._require_editable()
+        before = len(self.photos)
+        self.photos = [p for p in self.photos if not (p.sha256 == sha256 and p.question_id == question_id)]
+        return len(self.photos) < before
+
+    def finalize(self, at: datetime) -> VisitRevision:
+        """Freeze this revision; refused while anything is missing."""
+        self._require_editable()
+        missing = self.missing(at)
+        if missing:
+            raise IncompleteVisitError(missing)
+        self.status, self.finalized_at = VisitStatus.FINALIZED, at
+        return self.to_revision(at)
+
+    def reopen(self) -> None:
+        """A coordinator returned the visit: correct it as the next revision."""
+        if self.status not in (VisitStatus.RETURNED, VisitStatus.FINALIZED, VisitStatus.SYNCED):
+            raise VisitFrozenError(f"a {self.status.value} visit cannot be reopened")
+        self.status, self.revision, self.finalized_at = VisitStatus.IN_PROGRESS, self.revision + 1, None
+
+    def answer_follow_ups(self, values: dict[str, AnswerValue], at: datetime) -> VisitRevision:
+        """Answer due follow-ups; this makes and freezes a new revision."""
+        due = {d.follow_up.id: d.follow_up for d in self.follow_ups_due(at)}
+        for fid, value in values.items():
+            if fid not in due:
+                raise FollowUpNotDueError(f"{fid!r} is not due yet (or the visit is not finalized)")
+            check_value(due[fid], value)
+        for fid, value in values.items():
+            self.follow_ups[fid] = FollowUpAnswer(value=value, answered_at=at)
+        self.revision += 1
+        self.status, self.finalized_at = VisitStatus.FINALIZED, at
+        return self.to_revision(at)
+
+    def to_revision(self, now: datetime) -> VisitRevision:
+        """The revision as the server receives it; a stopwatch's answer is its seconds."""
+        answers = dict(self.answers)
+        for qid, events in self.timers.items():
+            state = stopwatch_state(events, now)
+            old = answers.get(qid)
+            if state.started and not (old and old.na):
+                answers[qid] = Answer(
+                    value=round(state.elapsed_seconds, 1), comment=old.comment if old else "",
+                    answered_at=max(e.at for e in events),
+                )
+        return VisitRevision(
+            revision=self.revision,
+            assignment_id=self.assignment_id,
+            checklist=ChecklistRef(id=self.checklist.id, version=self.checklist.version, sha256=self.checklist_sha256),
+            started_at=self.started_at,
+            finalized_at=self.finalized_at or now,
+            answers=answers,
+            timers={k: list(v) for k, v in self.timers.items() if v},
+            photos=list(self.photos),
+            follow_ups=dict(self.follow_ups),
+        )
+
+    def _put(self, question_id: str, *, value: AnswerValue | None, na: bool, at: datetime) -> Answer:
+        old = self.answers.get(question_id)
+        answer = Answer(value=value, na=na, comment=old.comment if old else "", answered_at=at)
+        self.answers[question_id] = answer
+        self._touch()
+        return answer
+
+    def _require_editable(self) -> None:
+        if self.status not in EDITABLE:
+            raise VisitFrozenError(
+                f"revision {self.revision} of this visit is {self.status.value} and can no longer change"
+            )
+
+    def _touch(self) -> None:
+        if self.status == VisitStatus.PLANNED:
+            self.status = VisitStatus.IN_PROGRESS
+
+    @staticmethod
+    def _photo_minimum(q: Question) -> int:
+        if q.photos is not None:
+            return q.photos.min
+        return 1 if q.type == "photo" and q.required else 0
+
+
+def check_value(item: Question | FollowUp, value: object) -> None:
+    """Raise `InvalidAnswerError` unless the value fits the question's type."""
+    kind = item.type
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind == "yes_no" and not isinstance(value, bool):
+        raise InvalidAnswerError(f"{item.id!r} takes yes or no, not {value!r}")
+    if kind == "choice" and value not in {o.id for o in item.options or []}:
+        raise InvalidAnswerError(f"{value!r} is not an option of {item.id!r}")
+    if kind == "text" and (not isinstance(value, str) or len(value) > MAX_TEXT):
+        raise InvalidAnswerError(f"{item.id!r} takes a text of at most {MAX_TEXT} characters")
+    if kind == "photo":
+        raise InvalidAnswerError(f"{item.id!r} is answered with photos, not a value")
+    if kind in ("timer", "counter", "number"):
+        if not is_number or not math.isfinite(value):  # type: ignore[arg-type]
+            raise InvalidAnswerError(f"{item.id!r} takes a number, not {value!r}")
+        if kind == "counter" and value != int(value):  # type: ignore[arg-type]
+            raise InvalidAnswerError(f"{item.id!r} counts whole numbers, not {value!r}")
+        low = getattr(item, "min_value", None)
+        high = getattr(item, "max_value", None)
+        low = 0 if low is None and kind in ("timer", "counter") else low
+        if low is not None and value < low:  # type: ignore[operator]
+            raise InvalidAnswerError(f"{item.id!r} takes {low} or more, not {value!r}")
+        if high is not None and value > high:  # type: ignore[operator]
+            raise InvalidAnswerError(f"{item.id!r} takes {high} or less, not {value!r}")

@@ -1,0 +1,69 @@
+"""Small checklists built in code, for tests that must not depend on the real files."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from field_app.domain.canonical import sha256_of
+from field_app.domain.checklist import Checklist
+from field_app.domain.visit import Visit
+
+T0 = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+SHOWROOM = {
+    "id": "mini_showroom",
+    "version": 1,
+    "title": "Мини-визит",
+    "channel": "visit",
+    "sections": [
+        {
+            "id": "meeting",
+            "title": "Встреча",
+            "questions": [
+                {"id": "front_photo", "text": "Фото фасада", "type": "photo", "photos": {"min": 1, "max": 3}},
+                {"id": "greeted", "text": "Поприветствовал", "type": "yes_no", "benchmark": "top"},
+                {
+                    "id": "consultant_wait", "text": "Ожидание", "type": "timer",
+                    "bands": [{"max": 300, "label": "до 5 минут", "score": 1}, {"label": "свыше 5 минут", "score": 0}],
+                },
+                {"id": "parking", "text": "Парковка", "type": "yes_no", "na_allowed": True, "weight": 2},
+            ],
+        },
+        {
+            "id": "test_drive",
+            "title": "Тест-драйв",
+            "questions": [
+                {
+                    "id": "test_drive_now", "text": "Тест-драйв сразу", "type": "choice",
+                    "options": [
+                        {"id": "yes", "label": "Да", "score": 1},
+                        {"id": "no", "label": "Нет", "score": 0},
+                        {"id": "none", "label": "Тест-драйва не было"},
+                    ],
+                },
+                {"id": "mirrors", "text": "Зеркала", "type": "yes_no",
+                 "show_if": {"question": "test_drive_now", "in": ["yes", "no"]}},
+                {"id": "rings", "text": "Гудки", "type": "counter",
+                 "bands": [{"max": 5, "label": "до 5", "score": 1}, {"label": "более 5", "score": 0}]},
+                {"id": "notes", "text": "Заметки", "type": "text", "required": False},
+            ],
+        },
+    ],
+    "follow_ups": [
+        {"id": "callback", "text": "Перезвонили?", "type": "yes_no", "due_after_hours": 48},
+    ],
+}
+
+
+def checklist(data: dict = SHOWROOM) -> Checklist:
+    return Checklist.model_validate(data)
+
+
+def new_visit(data: dict = SHOWROOM) -> Visit:
+    c = checklist(data)
+    return Visit("00000000-0000-4000-8000-000000000001", c, sha256_of(c), T0)
