@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 QuestionType = Literal["yes_no", "choice", "timer", "counter", "number", "text", "photo"]
@@ -47,6 +47,14 @@ class YesNoLabels(Strict):
 
     yes: str = "Да"
     no: str = "Нет"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _yaml_booleans(cls, data: object) -> object:
+        # YAML 1.1 reads an unquoted `yes:` / `no:` key as a boolean.
+        if isinstance(data, dict):
+            return {{True: "yes", False: "no"}.get(k, k) if isinstance(k, bool) else k: v for k, v in data.items()}
+        return data
 
 
 class PhotoRule(Strict):

@@ -80,14 +80,15 @@ class Visit:
         return stopwatch_state(self.timers.get(question_id, []), now)
 
     def value(self, question_id: str, now: datetime) -> AnswerValue | None:
-        """The answer's value; a stopwatch's is its elapsed seconds, from its events."""
+        """The answer's value; a stopwatch's is its whole elapsed seconds, from its events
+        (whole, so the band picked is the one the shopper saw next to "0:30")."""
         answer = self.answers.get(question_id)
         if answer is not None and answer.na:
             return None
         if self.timers.get(question_id):
             state = self.stopwatch(question_id, now)
             if state.started:
-                return round(state.elapsed_seconds, 1)
+                return int(state.elapsed_seconds)
         return None if answer is None else answer.value
 
     def visible(self, now: datetime) -> set[str]:
@@ -279,7 +280,7 @@ class Visit:
             old = answers.get(qid)
             if state.started and not (old and old.na):
                 answers[qid] = Answer(
-                    value=round(state.elapsed_seconds, 1), comment=old.comment if old else "",
+                    value=int(state.elapsed_seconds), comment=old.comment if old else "",
                     answered_at=max(e.at for e in events),
                 )
         return VisitRevision(

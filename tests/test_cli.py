@@ -1,0 +1,108 @@
+"""The `fieldaudit` command: exit codes, one line per problem, help on every command."""
+
+import json
+from pathlib import Path
+
+import click
+import yaml
+from click.testing import CliRunner
+
+from field_app.cli import cli
+
+from samples import SHOWROOM
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run(*args, env=None):
+    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+
+def write(folder: Path, data: dict, version: int = 1) -> Path:
+    (folder / data["id"]).mkdir(parents=True, exist_ok=True)
+    path = folder / data["id"] / f"{version}.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def all_commands(group: click.Group, prefix=()):
+    for name, command in group.commands.items():
+        yield prefix + (name,), command
+        if isinstance(command, click.Group):
+            yield from all_commands(command, prefix + (name,))
+
+
+def test_every_command_has_help_text():
+    lacking = [" ".join(path) for path, command in all_commands(cli) if not (command.help or "").strip()]
+    assert lacking == []
+    assert len(list(all_commands(cli))) >= 4
+
+
+def test_validate_the_project_checklists():
+    result = run("checklists", "validate", str(REPO / "checklists"))
+    assert result.exit_code == 0, result.output
+    assert result.output.count(": ok ") == len(list((REPO / "checklists").glob("*/*.yaml"))) >= 4
+
+
+def test_validate_prints_one_line_per_problem_and_exits_1(tmp_path):
+    data = json.loads(json.dumps(SHOWROOM))
+    data["sections"][0]["questions"][1]["type"] = "slider"
+    data["sections"][1]["questions"][1]["show_if"] = {"question": "later_one", "equals": True}
+    path = write(tmp_path, data)
+    result = run("checklists", "validate", str(path))
+    assert result.exit_code == 1
+    # A file whose structure is wrong is not checked against the cross-question rules.
+    assert len(result.output.splitlines()) == 1
+    assert result.output.startswith(f"{path}: greeted: type: Input should be")
+
+
+def test_validate_reports_rule_problems_together(tmp_path):
+    data = json.loads(json.dumps(SHOWROOM))
+    data["sections"][0]["questions"][1]["id"] = "front_photo"
+    data["sections"][1]["questions"][1]["show_if"] = {"question": "later_one", "equals": True}
+    path = write(tmp_path, data)
+    lines = run("checklists", "validate", str(path)).output.splitlines()
+    assert lines == [
+        f"{path}: front_photo: id: id 'front_photo' is used twice",
+        f"{path}: mirrors: show_if.question: names 'later_one', which is not an earlier question "
+        "(show_if may only name questions asked before)",
+    ]
+
+
+def test_validate_finds_one_version_with_two_contents(tmp_path):
+    write(tmp_path / "a", SHOWROOM)
+    write(tmp_path / "b", {**SHOWROOM, "title": "Другой"})
+    result = run("checklists", "validate", str(tmp_path))
+    assert result.exit_code == 1
+    assert "mini_showroom@1 has other content" in result.output
+
+
+def test_validate_finds_a_misplaced_file(tmp_path):
+    path = write(tmp_path, SHOWROOM, version=2)
+    result = run("checklists", "validate", str(path))
+    assert result.exit_code == 1 and "mini_showroom/1.yaml" in result.output
+
+
+def test_show_prints_an_outline_and_json(tmp_path):
+    write(tmp_path, SHOWROOM)
+    write(tmp_path, {**SHOWROOM, "version": 2, "title": "Вторая"}, version=2)
+    env = {"FIELDAUDIT_CHECKLISTS": str(tmp_path)}
+    newest = run("checklists", "show", "mini_showroom", env=env)
+    assert newest.exit_code == 0 and newest.output.startswith("mini_showroom@2  Вторая")
+    first = run("checklists", "show", "mini_showroom@1", "--json", env=env)
+    assert json.loads(first.output)["title"] == "Мини-визит"
+    outline = run("checklists", "show", "mini_showroom@1", env=env).output
+    assert "shown if test_drive_now in ['yes', 'no']" in outline
+    assert "<= 300 " not in outline and "<= 300: до 5 минут (1)" in outline
+
+
+def test_show_an_unknown_checklist_is_a_clear_error(tmp_path):
+    result = run("checklists", "show", "nope@3", env={"FIELDAUDIT_CHECKLISTS": str(tmp_path)})
+    assert result.exit_code == 1 and "no checklist nope@3" in result.output
+
+
+def test_schema_is_json_schema_of_the_format():
+    schema = json.loads(run("checklists", "schema").output)
+    assert schema["title"] == "Checklist"
+    assert set(schema["$defs"]["Question"]["properties"]["type"]["enum"]) == {
+        "yes_no", "choice", "timer", "counter", "number", "text", "photo"}
