@@ -8,6 +8,7 @@ import yaml
 from click.testing import CliRunner
 
 from field_app.cli import cli
+from field_app.domain.loader import parse_checklist
 
 from samples import SHOWROOM
 
@@ -106,3 +107,9 @@ def test_schema_is_json_schema_of_the_format():
     assert schema["title"] == "Checklist"
     assert set(schema["$defs"]["Question"]["properties"]["type"]["enum"]) == {
         "yes_no", "choice", "timer", "counter", "number", "text", "photo"}
+
+
+def test_the_readme_example_is_a_valid_checklist():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+    assert parse_checklist(example, "README.md").id == "showroom_visit"
