@@ -124,7 +124,9 @@ def test_finalize_freezes_the_revision_with_stopwatch_seconds_as_answers():
 def test_a_returned_visit_is_corrected_as_the_next_revision():
     visit = completed()
     first = visit.finalize(at(600))
-    visit.status = VisitStatus.RETURNED
+    with pytest.raises(VisitFrozenError):
+        visit.reopen()  # only a returned visit reopens
+    visit.mark_returned()
     visit.reopen()
     visit.answer("greeted", False, at(700))
     second = visit.finalize(at(800))
@@ -154,3 +156,17 @@ def test_a_follow_up_answer_must_fit_its_type():
     with pytest.raises(InvalidAnswerError):
         visit.answer_follow_ups({"callback": "yes"}, T0 + timedelta(hours=49))
     assert visit.revision == 1 and visit.follow_ups == {}
+
+
+def test_a_double_tap_on_a_stopped_stopwatch_leaves_no_trace():
+    visit = new_visit()
+    assert visit.timer("consultant_wait", "stop", at(0)) is None
+    assert visit.timers == {}
+
+
+def test_no_follow_up_answers_make_no_revision():
+    visit = completed()
+    visit.finalize(at(600))
+    with pytest.raises(InvalidAnswerError):
+        visit.answer_follow_ups({}, T0 + timedelta(hours=49))
+    assert visit.revision == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .canonical import sha256_of
+from .canonical import checklist_sha256
 from .checklist import Checklist
 from .errors import ChecklistError, ConflictingVersionError, Problem, UnknownChecklistError
 from .loader import load_checklist
@@ -25,7 +25,7 @@ class Registry:
 
     def add(self, checklist: Checklist) -> Published:
         """Register a version; adding the same content again is harmless."""
-        entry = Published(checklist, sha256_of(checklist))
+        entry = Published(checklist, checklist_sha256(checklist))
         known = self._versions.get((checklist.id, checklist.version))
         if known is not None and known.sha256 != entry.sha256:
             raise ConflictingVersionError(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from .checklist import AnswerValue, Checklist, FollowUp, Question
 from .conditions import holds
@@ -218,11 +218,11 @@ class Visit:
         self._require_editable()
         if self.question(question_id).type != "timer":
             raise InvalidAnswerError(f"{question_id!r} is not a stopwatch")
-        events = self.timers.setdefault(question_id, [])
+        events = self.timers.get(question_id, [])
         if not is_meaningful(events, event):
             return None
         record = TimerEvent(event=event, at=at)
-        events.append(record)
+        self.timers[question_id] = [*events, record]
         self._touch()
         return record
 
@@ -250,17 +250,25 @@ class Visit:
         missing = self.missing(at)
         if missing:
             raise IncompleteVisitError(missing)
-        self.status, self.finalized_at = VisitStatus.FINALIZED, at
+        self.status, self.finalized_at = VisitStatus.FINALIZED, at.astimezone(timezone.utc)
         return self.to_revision(at)
 
+    def mark_returned(self) -> None:
+        """A coordinator sent the visit back for correction."""
+        if self.status not in (VisitStatus.FINALIZED, VisitStatus.SYNCED):
+            raise VisitFrozenError(f"a {self.status.value} visit cannot be returned")
+        self.status = VisitStatus.RETURNED
+
     def reopen(self) -> None:
-        """A coordinator returned the visit: correct it as the next revision."""
-        if self.status not in (VisitStatus.RETURNED, VisitStatus.FINALIZED, VisitStatus.SYNCED):
-            raise VisitFrozenError(f"a {self.status.value} visit cannot be reopened")
+        """Start correcting a returned visit, as its next revision."""
+        if self.status != VisitStatus.RETURNED:
+            raise VisitFrozenError(f"only a returned visit can be reopened, not a {self.status.value} one")
         self.status, self.revision, self.finalized_at = VisitStatus.IN_PROGRESS, self.revision + 1, None
 
     def answer_follow_ups(self, values: dict[str, AnswerValue], at: datetime) -> VisitRevision:
         """Answer due follow-ups; this makes and freezes a new revision."""
+        if not values:
+            raise InvalidAnswerError("no follow-up answers given")
         due = {d.follow_up.id: d.follow_up for d in self.follow_ups_due(at)}
         for fid, value in values.items():
             if fid not in due:
@@ -269,7 +277,7 @@ class Visit:
         for fid, value in values.items():
             self.follow_ups[fid] = FollowUpAnswer(value=value, answered_at=at)
         self.revision += 1
-        self.status, self.finalized_at = VisitStatus.FINALIZED, at
+        self.status, self.finalized_at = VisitStatus.FINALIZED, at.astimezone(timezone.utc)
         return self.to_revision(at)
 
     def to_revision(self, now: datetime) -> VisitRevision:

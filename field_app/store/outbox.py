@@ -1,0 +1,88 @@
+"""Queries on `outbox`: what still has to reach the server, oldest first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlite_utils import Database
+
+from field_app.domain.records import VisitRevision
+
+from .codec import moment_text, read_moment, read_moment_or_none
+
+OutboxKind = Literal["visit_revision", "photo"]
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """One thing to send: a frozen revision (`PUT /visits/{uuid}`) or a photo blob."""
+
+    id: int
+    kind: OutboxKind
+    visit_uuid: str
+    revision: int
+    photo_sha256: str | None
+    created_at: datetime
+    attempts: int
+    last_error: str | None
+    last_attempt_at: datetime | None
+
+
+def enqueue_revision(db: Database, uuid: str, revision: VisitRevision, now: datetime) -> None:
+    """The revision, and each of its photos that no earlier revision has queued."""
+    created_at = moment_text(now)
+    db.execute(
+        "INSERT INTO outbox (kind, visit_uuid, revision, created_at) VALUES ('visit_revision', ?, ?, ?)",
+        [uuid, revision.revision, created_at],
+    )
+    for digest in dict.fromkeys(photo.sha256 for photo in revision.photos):
+        db.execute(
+            """
+            INSERT INTO outbox (kind, visit_uuid, revision, photo_sha256, created_at)
+            SELECT 'photo', ?, ?, ?, ?
+            WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE kind = 'photo' AND photo_sha256 = ?)
+            """,
+            [uuid, revision.revision, digest, created_at, digest],
+        )
+
+
+def pending(db: Database) -> list[OutboxItem]:
+    rows = db.execute(
+        """
+        SELECT id, kind, visit_uuid, revision, photo_sha256, created_at, attempts, last_error, last_attempt_at
+        FROM outbox WHERE done_at IS NULL ORDER BY id
+        """
+    )
+    return [
+        OutboxItem(
+            id=item_id, kind=kind, visit_uuid=uuid, revision=revision, photo_sha256=digest,
+            created_at=read_moment(created_at), attempts=attempts, last_error=error,
+            last_attempt_at=read_moment_or_none(last_attempt_at),
+        )
+        for item_id, kind, uuid, revision, digest, created_at, attempts, error, last_attempt_at in rows
+    ]
+
+
+def identity(db: Database, item_id: int) -> tuple[OutboxKind, str, int] | None:
+    """(kind, visit uuid, revision) of an item, or None when there is no such item."""
+    return db.execute("SELECT kind, visit_uuid, revision FROM outbox WHERE id = ?", [item_id]).fetchone()
+
+
+def mark_done(db: Database, item_id: int, now: datetime) -> None:
+    # A second "done" (a retried acknowledgement) keeps the first moment.
+    db.execute(
+        """
+        UPDATE outbox SET done_at = coalesce(done_at, ?), attempts = attempts + 1, last_attempt_at = ?
+        WHERE id = ?
+        """,
+        [moment_text(now), moment_text(now), item_id],
+    )
+
+
+def mark_failed(db: Database, item_id: int, error: str, now: datetime) -> None:
+    db.execute(
+        "UPDATE outbox SET attempts = attempts + 1, last_error = ?, last_attempt_at = ? WHERE id = ?",
+        [error, moment_text(now), item_id],
+    )

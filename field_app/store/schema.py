@@ -1,0 +1,130 @@
+"""The store's schema, as migrations applied in order when a store opens.
+
+A migration that has shipped is never edited: phones in the field have already run it.
+Change the schema by adding the next `mNNN_...` function below the last one. Each runs in
+its own transaction together with its record in `_sqlite_migrations`.
+
+Moments are ISO-8601 UTC text ending in `Z`; answer values are JSON text.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+MIGRATIONS = Migrations("field_app.store")
+
+
+@MIGRATIONS()
+def m001_initial(db: Database) -> None:
+    statements = [
+        """
+        CREATE TABLE checklists (
+            id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            body TEXT NOT NULL,
+            PRIMARY KEY (id, version)
+        )
+        """,
+        """
+        CREATE TABLE visits (
+            uuid TEXT PRIMARY KEY,
+            assignment_id TEXT,
+            checklist_id TEXT NOT NULL,
+            checklist_version INTEGER NOT NULL,
+            checklist_sha256 TEXT NOT NULL,
+            status TEXT NOT NULL
+                CHECK (status IN ('planned', 'in_progress', 'finalized', 'synced', 'returned')),
+            revision INTEGER NOT NULL CHECK (revision >= 1),
+            started_at TEXT NOT NULL,
+            finalized_at TEXT,
+            current_section TEXT,
+            updated_at TEXT NOT NULL,
+            FOREIGN KEY (checklist_id, checklist_version) REFERENCES checklists (id, version)
+        )
+        """,
+        """
+        CREATE TABLE answers (
+            visit_uuid TEXT NOT NULL REFERENCES visits (uuid),
+            question_id TEXT NOT NULL,
+            value TEXT,
+            na INTEGER NOT NULL DEFAULT 0 CHECK (na IN (0, 1)),
+            comment TEXT NOT NULL DEFAULT '',
+            answered_at TEXT NOT NULL,
+            PRIMARY KEY (visit_uuid, question_id)
+        )
+        """,
+        """
+        CREATE TABLE timer_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            visit_uuid TEXT NOT NULL REFERENCES visits (uuid),
+            question_id TEXT NOT NULL,
+            event TEXT NOT NULL CHECK (event IN ('start', 'stop', 'reset')),
+            at TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX timer_events_by_visit ON timer_events (visit_uuid)",
+        """
+        CREATE TABLE photos (
+            visit_uuid TEXT NOT NULL REFERENCES visits (uuid),
+            question_id TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            bytes INTEGER NOT NULL CHECK (bytes > 0),
+            taken_at TEXT NOT NULL,
+            path TEXT NOT NULL,
+            PRIMARY KEY (visit_uuid, question_id, sha256)
+        )
+        """,
+        """
+        CREATE TABLE follow_up_answers (
+            visit_uuid TEXT NOT NULL REFERENCES visits (uuid),
+            follow_up_id TEXT NOT NULL,
+            value TEXT,
+            comment TEXT NOT NULL DEFAULT '',
+            answered_at TEXT NOT NULL,
+            PRIMARY KEY (visit_uuid, follow_up_id)
+        )
+        """,
+        """
+        CREATE TABLE revisions (
+            visit_uuid TEXT NOT NULL REFERENCES visits (uuid),
+            revision INTEGER NOT NULL CHECK (revision >= 1),
+            payload BLOB NOT NULL,
+            payload_sha256 TEXT NOT NULL,
+            finalized_at TEXT NOT NULL,
+            PRIMARY KEY (visit_uuid, revision)
+        )
+        """,
+        # A retry must resend the very bytes first sent: the database itself refuses edits.
+        """
+        CREATE TRIGGER revisions_are_frozen BEFORE UPDATE ON revisions
+        BEGIN
+            SELECT RAISE(ABORT, 'a finalized revision never changes');
+        END
+        """,
+        """
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL CHECK (kind IN ('visit_revision', 'photo')),
+            visit_uuid TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            photo_sha256 TEXT CHECK ((kind = 'photo') = (photo_sha256 IS NOT NULL)),
+            created_at TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            last_attempt_at TEXT,
+            done_at TEXT,
+            FOREIGN KEY (visit_uuid, revision) REFERENCES revisions (visit_uuid, revision)
+        )
+        """,
+        "CREATE INDEX outbox_pending ON outbox (id) WHERE done_at IS NULL",
+        # Photos are blobs addressed by their hash: one upload serves every visit using it.
+        "CREATE UNIQUE INDEX outbox_photo_once ON outbox (photo_sha256) WHERE kind = 'photo'",
+        """
+        CREATE UNIQUE INDEX outbox_revision_once ON outbox (visit_uuid, revision)
+        WHERE kind = 'visit_revision'
+        """,
+    ]
+    for statement in statements:
+        db.execute(statement)

@@ -1,0 +1,354 @@
+"""The phone's store: local SQLite through sqlite-utils, losing nothing if the phone dies.
+
+Each shopper action is one transaction, committed (and fsynced: WAL, synchronous=FULL)
+before the method returns. The domain decides what an action means and returns the record
+to keep; the store writes exactly that record. The rows are the truth: the `Visit` objects
+kept here are a cache of them, dropped whenever another connection has written.
+
+One Store is one connection. It may be called from several threads (UI handlers run on a
+thread pool): calls take turns.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import TypeVar
+from uuid import UUID, uuid4
+
+from sqlite_utils import Database
+
+from field_app.domain.canonical import checklist_sha256
+from field_app.domain.checklist import AnswerValue, Checklist
+from field_app.domain.errors import ConflictingVersionError, UnknownChecklistError
+from field_app.domain.records import Answer, PhotoRef, TimerEvent, VisitRevision
+from field_app.domain.visit import Visit
+
+from . import checklists, outbox, revisions, visits
+from .codec import utc, utc_now
+from .errors import (
+    OutboxItemNotFoundError,
+    RevisionNotFoundError,
+    UnknownSectionError,
+    VisitExistsError,
+    VisitNotFoundError,
+)
+from .outbox import OutboxItem
+from .schema import MIGRATIONS
+from .visits import VisitSummary
+
+R = TypeVar("R")
+
+# Another connection (the sync engine) may hold the write lock for a moment.
+BUSY_TIMEOUT_MS = 5000
+
+
+class Store:
+    """Visits, answers, timers, photos, frozen revisions and the outbox of one phone."""
+
+    def __init__(self, path: str | Path, *, clock: Callable[[], datetime] = utc_now) -> None:
+        """Open (or create) the database file and bring its schema up to date.
+
+        `clock` stamps the store's own bookkeeping (`updated_at`, outbox times); the
+        moments of shopper actions are always given by the caller.
+        """
+        connection = sqlite3.connect(str(path), check_same_thread=False)
+        self.db = Database(connection, execute_plugins=False)
+        self._lock = threading.RLock()
+        self._clock = clock
+        self._checklists: dict[tuple[str, int], tuple[Checklist, str]] = {}
+        self._visits: dict[str, Visit] = {}
+        self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self.db.enable_wal()
+        self.db.execute("PRAGMA synchronous = FULL")
+        self.db.execute("PRAGMA foreign_keys = ON")
+        MIGRATIONS.apply(self.db)
+        self._data_version = self._read_data_version()
+
+    @classmethod
+    def memory(cls, *, clock: Callable[[], datetime] = utc_now) -> Store:
+        """A store that lives in memory only, for tests."""
+        return cls(":memory:", clock=clock)
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- checklists ----------------------------------------------------------------
+
+    def save_checklist(self, checklist: Checklist) -> str:
+        """Keep a checklist version and return its sha256; saving it again is harmless."""
+        sha256 = checklist_sha256(checklist)
+        with self._transaction():
+            known = checklists.stored_sha256(self.db, checklist.id, checklist.version)
+            if known is None:
+                checklists.insert(self.db, checklist, sha256)
+            elif known != sha256:
+                raise ConflictingVersionError(
+                    f"{checklist.id}@{checklist.version} is already stored with other content "
+                    f"(sha256 {known[:12]} vs {sha256[:12]})"
+                )
+            self._checklists[(checklist.id, checklist.version)] = (checklist, sha256)
+        return sha256
+
+    def checklist(self, checklist_id: str, version: int) -> Checklist:
+        """A stored checklist version, read once and then kept: a version never changes."""
+        with self._transaction(write=False):
+            return self._checklist(checklist_id, version)
+
+    # --- visits --------------------------------------------------------------------
+
+    def start_visit(
+        self,
+        checklist_id: str,
+        version: int,
+        *,
+        at: datetime,
+        assignment_id: str | None = None,
+        uuid: str | None = None,
+    ) -> Visit:
+        """Begin a visit against a stored checklist version; its uuid is made here unless given."""
+        with self._transaction():
+            checklist, sha256 = self._checklist_entry(checklist_id, version)
+            visit = Visit(
+                uuid=str(UUID(uuid)) if uuid is not None else str(uuid4()),
+                checklist=checklist,
+                checklist_sha256=sha256,
+                started_at=utc(at),
+                assignment_id=assignment_id,
+            )
+            if visits.exists(self.db, visit.uuid):
+                raise VisitExistsError(f"visit {visit.uuid} is already stored")
+            visits.insert(self.db, visit, self._clock())
+            self._visits[visit.uuid] = visit
+        return _copy(visit)
+
+    def visit(self, uuid: str) -> Visit:
+        """The visit as its rows describe it (a copy: changing it changes nothing stored)."""
+        with self._transaction(write=False):
+            return _copy(self._cached_visit(uuid))
+
+    def visits(self) -> list[VisitSummary]:
+        """Every stored visit, oldest first."""
+        with self._transaction(write=False):
+            return visits.summaries(self.db)
+
+    def current_section(self, uuid: str) -> str | None:
+        """The section the shopper was last on, so reopening the app returns there."""
+        with self._transaction(write=False):
+            self._cached_visit(uuid)
+            return visits.current_section(self.db, uuid)
+
+    def set_section(self, uuid: str, section_id: str) -> None:
+        with self._transaction():
+            visit = self._cached_visit(uuid)
+            if all(section.id != section_id for section in visit.checklist.sections):
+                raise UnknownSectionError(f"{visit.checklist.id} has no section {section_id!r}")
+            visits.set_section(self.db, uuid, section_id, self._clock())
+
+    # --- shopper actions: one transaction each -----------------------------------------
+
+    def answer(self, uuid: str, question_id: str, value: AnswerValue, at: datetime) -> Answer:
+        return self._act(
+            uuid,
+            lambda visit: visit.answer(question_id, value, at),
+            lambda visit, answer: visits.put_answer(self.db, uuid, question_id, answer),
+        )
+
+    def mark_na(self, uuid: str, question_id: str, at: datetime) -> Answer:
+        return self._act(
+            uuid,
+            lambda visit: visit.mark_na(question_id, at),
+            lambda visit, answer: visits.put_answer(self.db, uuid, question_id, answer),
+        )
+
+    def clear(self, uuid: str, question_id: str, at: datetime) -> Answer:
+        return self._act(
+            uuid,
+            lambda visit: visit.clear(question_id, at),
+            lambda visit, answer: visits.put_answer(self.db, uuid, question_id, answer),
+        )
+
+    def comment(self, uuid: str, question_id: str, text: str, at: datetime) -> Answer:
+        return self._act(
+            uuid,
+            lambda visit: visit.comment(question_id, text, at),
+            lambda visit, answer: visits.put_answer(self.db, uuid, question_id, answer),
+        )
+
+    def timer(self, uuid: str, question_id: str, event: str, at: datetime) -> TimerEvent | None:
+        """Start, stop or reset a stopwatch; None (and nothing written) for a double tap."""
+        return self._act(
+            uuid,
+            lambda visit: visit.timer(question_id, event, at),
+            lambda visit, record: visits.add_timer_event(self.db, uuid, question_id, record),
+        )
+
+    def add_photo(self, uuid: str, photo: PhotoRef, path: str | Path) -> PhotoRef | None:
+        """Attach a processed photo already fsynced at `path`; None if it was attached already."""
+        return self._act(
+            uuid,
+            lambda visit: visit.add_photo(photo),
+            lambda visit, record: visits.add_photo(self.db, uuid, record, path),
+        )
+
+    def remove_photo(self, uuid: str, question_id: str, sha256: str) -> bool:
+        """Detach a photo (its file stays: another visit may use the same bytes)."""
+        removed = self._act(
+            uuid,
+            lambda visit: True if visit.remove_photo(question_id, sha256) else None,
+            lambda visit, _: visits.remove_photo(self.db, uuid, question_id, sha256),
+        )
+        return removed is not None
+
+    def finalize(self, uuid: str, at: datetime) -> VisitRevision:
+        """Freeze this revision's payload and queue it, with its new photos, for the server."""
+        return self._act(uuid, lambda visit: visit.finalize(at), self._freeze)
+
+    def mark_returned(self, uuid: str) -> None:
+        """A coordinator sent the visit back for correction."""
+        self._act(uuid, lambda visit: visit.mark_returned() or True, lambda visit, _: None)
+
+    def reopen(self, uuid: str) -> int:
+        """Start correcting a returned visit: it becomes editable again as the next
+        revision, whose number is returned."""
+
+        def change(visit: Visit) -> int:
+            visit.reopen()
+            return visit.revision
+
+        return self._act(uuid, change, lambda visit, revision: None)
+
+    def answer_follow_ups(self, uuid: str, values: dict[str, AnswerValue], at: datetime) -> VisitRevision:
+        """Answer due follow-ups; this freezes and queues a new revision."""
+        def write(visit: Visit, revision: VisitRevision) -> None:
+            for follow_up_id in values:
+                visits.put_follow_up(self.db, uuid, follow_up_id, visit.follow_ups[follow_up_id])
+            self._freeze(visit, revision)
+
+        return self._act(uuid, lambda visit: visit.answer_follow_ups(values, at), write)
+
+    # --- revisions and the outbox --------------------------------------------------------
+
+    def revision_payload(self, uuid: str, revision: int) -> bytes:
+        """The frozen bytes of a finalized revision: the same on every read and every retry."""
+        with self._transaction(write=False):
+            payload = revisions.payload(self.db, uuid, revision)
+        if payload is None:
+            raise RevisionNotFoundError(f"visit {uuid} has no finalized revision {revision}")
+        return payload
+
+    def pending_outbox(self) -> list[OutboxItem]:
+        """What has still to reach the server, oldest first."""
+        with self._transaction(write=False):
+            return outbox.pending(self.db)
+
+    def mark_outbox_done(self, item_id: int) -> None:
+        """The server has the item; for a revision, the visit becomes synced."""
+        with self._transaction():
+            found = outbox.identity(self.db, item_id)
+            if found is None:
+                raise OutboxItemNotFoundError(f"no outbox item {item_id}")
+            now = self._clock()
+            outbox.mark_done(self.db, item_id, now)
+            kind, uuid, revision = found
+            if kind == "visit_revision" and visits.mark_synced(self.db, uuid, revision, now):
+                self._visits.pop(uuid, None)
+
+    def mark_outbox_failed(self, item_id: int, error: str) -> None:
+        """An attempt failed; the item stays queued with the reason and the attempt count."""
+        with self._transaction():
+            if outbox.identity(self.db, item_id) is None:
+                raise OutboxItemNotFoundError(f"no outbox item {item_id}")
+            outbox.mark_failed(self.db, item_id, error, self._clock())
+
+    # --- inside --------------------------------------------------------------------------
+
+    def _act(self, uuid: str, change: Callable[[Visit], R], write: Callable[[Visit, R], None]) -> R:
+        """Apply a domain change to a copy of the visit and write its record, in one
+        transaction. The cache takes the copy only once its record is written, so a refused
+        action (or a failed write) leaves no half-applied change behind."""
+        with self._transaction():
+            visit = _copy(self._cached_visit(uuid))
+            record = change(visit)
+            if record is None:
+                return record
+            write(visit, record)
+            visits.save_status(self.db, visit, self._clock())
+            self._visits[uuid] = visit
+        return record
+
+    def _freeze(self, visit: Visit, revision: VisitRevision) -> None:
+        revisions.insert(self.db, visit.uuid, revision)
+        outbox.enqueue_revision(self.db, visit.uuid, revision, self._clock())
+
+    def _cached_visit(self, uuid: str) -> Visit:
+        visit = self._visits.get(uuid)
+        if visit is None:
+            visit = visits.load(self.db, uuid, self._checklist)
+            if visit is None:
+                raise VisitNotFoundError(f"no visit {uuid}")
+            self._visits[uuid] = visit
+        return visit
+
+    def _checklist(self, checklist_id: str, version: int) -> Checklist:
+        return self._checklist_entry(checklist_id, version)[0]
+
+    def _checklist_entry(self, checklist_id: str, version: int) -> tuple[Checklist, str]:
+        entry = self._checklists.get((checklist_id, version))
+        if entry is None:
+            entry = checklists.load(self.db, checklist_id, version)
+            if entry is None:
+                raise UnknownChecklistError(f"no checklist {checklist_id}@{version} is stored")
+            self._checklists[(checklist_id, version)] = entry
+        return entry
+
+    @contextmanager
+    def _transaction(self, *, write: bool = True) -> Iterator[None]:
+        with self._lock:
+            # IMMEDIATE takes the write lock before the cache is checked, so no other
+            # connection can commit between that check and this transaction's writes.
+            self.db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                if self._read_data_version() != self._data_version:
+                    self._visits.clear()
+                    self._data_version = self._read_data_version()
+                yield
+            except BaseException:
+                self.db.rollback()
+                raise
+            try:
+                self.db.execute("COMMIT")
+            except BaseException:
+                # The caches took this transaction's changes, which the rows now lack.
+                self._visits.clear()
+                self._checklists.clear()
+                self.db.rollback()
+                raise
+
+    def _read_data_version(self) -> int:
+        # Changes only when another connection commits: the signal that cached visits are stale.
+        return self.db.execute("PRAGMA data_version").fetchone()[0]
+
+
+def _copy(visit: Visit) -> Visit:
+    """A copy whose changes never reach the original. The records inside are frozen, so
+    copying the containers is enough (a new mutable field of Visit must be added here)."""
+    return replace(
+        visit,
+        answers=dict(visit.answers),
+        timers={question_id: list(events) for question_id, events in visit.timers.items()},
+        photos=list(visit.photos),
+        follow_ups=dict(visit.follow_ups),
+    )
