@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .domain.canonical import sha256_of
+from .domain.canonical import checklist_sha256
 from .domain.checklist import Checklist
 from .domain.errors import ChecklistError, DomainError, Problem
 from .domain.loader import load_checklist
@@ -53,7 +53,7 @@ def validate(paths: tuple[Path, ...]) -> None:
         except ChecklistError as exc:
             problems.extend(exc.problems)
             continue
-        sha = sha256_of(checklist)
+        sha = checklist_sha256(checklist)
         misplaced = layout_problem(path, checklist)
         if misplaced:
             problems.append(misplaced)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from field_app.domain.canonical import sha256_of
+from field_app.domain.canonical import checklist_sha256
 from field_app.domain.checklist import Checklist
 from field_app.domain.visit import Visit
 
@@ -66,4 +66,4 @@ def checklist(data: dict = SHOWROOM) -> Checklist:
 
 def new_visit(data: dict = SHOWROOM) -> Visit:
     c = checklist(data)
-    return Visit("00000000-0000-4000-8000-000000000001", c, sha256_of(c), T0)
+    return Visit("00000000-0000-4000-8000-000000000001", c, checklist_sha256(c), T0)

@@ -5,7 +5,7 @@ import copy
 import pytest
 import yaml
 
-from field_app.domain.canonical import sha256_of
+from field_app.domain.canonical import checklist_sha256
 from field_app.domain.errors import ChecklistError, ConflictingVersionError
 from field_app.domain.loader import load_checklist
 from field_app.domain.registry import Registry, parse_reference
@@ -132,8 +132,8 @@ def test_same_id_and_version_with_other_content_is_refused():
 def test_hash_ignores_spelled_out_defaults_and_key_order():
     explicit = mutated(lambda d: q(d, 0, 1).update(required=True, weight=1))
     reordered = dict(reversed(list(SHOWROOM.items())))
-    assert sha256_of(checklist(explicit)) == sha256_of(checklist()) == sha256_of(checklist(reordered))
-    assert sha256_of(checklist(mutated(lambda d: q(d, 0, 1).update(weight=2)))) != sha256_of(checklist())
+    assert checklist_sha256(checklist(explicit)) == checklist_sha256(checklist()) == checklist_sha256(checklist(reordered))
+    assert checklist_sha256(checklist(mutated(lambda d: q(d, 0, 1).update(weight=2)))) != checklist_sha256(checklist())
 
 
 def test_registry_from_directory_checks_the_layout(tmp_path):

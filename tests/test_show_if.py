@@ -5,7 +5,7 @@ from hypothesis import given, strategies as st
 from field_app.domain.checklist import AllOf, AnyOf, QuestionIs
 from field_app.domain.conditions import holds, referenced_questions
 
-from field_app.domain.canonical import sha256_of
+from field_app.domain.canonical import checklist_sha256
 from field_app.domain.visit import Visit
 
 from samples import SHOWROOM, T0, at, checklist, new_visit
@@ -75,7 +75,7 @@ def test_a_question_depending_on_a_hidden_one_is_hidden_too():
                          "show_if": {"question": "mirrors", "equals": True}})
     data["sections"][0] = {**data["sections"][0], "questions": questions}
     c = checklist(data)
-    visit = Visit("v", c, sha256_of(c), T0)
+    visit = Visit("v", c, checklist_sha256(c), T0)
     visit.answer("test_drive_now", "yes", at(1))
     visit.answer("mirrors", True, at(2))
     assert "mirrors_ok" in visit.visible(at(3))
