@@ -661,7 +661,7 @@ def test_store_errors_have_a_docstring_and_a_stable_unique_code() -> None:
         if isinstance(value, type) and issubclass(value, store_errors.StoreError)
     ]
     codes = [error.code for error in errors]
-    assert len(errors) == 6
+    assert len(errors) == 7
     assert len(set(codes)) == len(codes)
     assert all(code.startswith("store.") for code in codes)
     assert all(error.__doc__ and "\n" not in error.__doc__.strip() for error in errors)

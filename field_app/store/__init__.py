@@ -4,11 +4,13 @@ from .errors import (
     OutboxItemNotFoundError,
     RevisionNotFoundError,
     StoreError,
+    UnknownAssignmentError,
     UnknownSectionError,
     VisitExistsError,
     VisitNotFoundError,
 )
 from .outbox import OutboxItem
+from .route import Stop
 from .store import Store
 from .visits import VisitSummary
 
@@ -16,8 +18,10 @@ __all__ = [
     "OutboxItem",
     "OutboxItemNotFoundError",
     "RevisionNotFoundError",
+    "Stop",
     "Store",
     "StoreError",
+    "UnknownAssignmentError",
     "UnknownSectionError",
     "VisitExistsError",
     "VisitNotFoundError",

@@ -4,6 +4,7 @@
     ├── VisitNotFoundError          store.visit_not_found
     ├── VisitExistsError            store.visit_exists
     ├── UnknownSectionError         store.section_unknown
+    ├── UnknownAssignmentError      store.assignment_unknown
     ├── RevisionNotFoundError       store.revision_not_found
     └── OutboxItemNotFoundError     store.outbox_item_not_found
 
@@ -49,3 +50,9 @@ class OutboxItemNotFoundError(StoreError):
     "No outbox item with that id"
 
     code = "store.outbox_item_not_found"
+
+
+class UnknownAssignmentError(StoreError):
+    "No stop of the route has that assignment id"
+
+    code = "store.assignment_unknown"

@@ -128,3 +128,44 @@ def m001_initial(db: Database) -> None:
     ]
     for statement in statements:
         db.execute(statement)
+
+
+@MIGRATIONS()
+def m002_route_and_settings(db: Database) -> None:
+    statements = [
+        """
+        CREATE TABLE dealerships (
+            code TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            brand TEXT NOT NULL DEFAULT '',
+            city TEXT NOT NULL DEFAULT '',
+            address TEXT NOT NULL DEFAULT '',
+            phone TEXT NOT NULL DEFAULT '',
+            lat REAL,
+            lon REAL
+        )
+        """,
+        """
+        CREATE TABLE assignments (
+            id TEXT PRIMARY KEY,
+            day TEXT NOT NULL,
+            position INTEGER NOT NULL DEFAULT 0,
+            dealer_code TEXT NOT NULL REFERENCES dealerships (code),
+            checklist_id TEXT NOT NULL,
+            checklist_version INTEGER NOT NULL,
+            window_start TEXT,
+            window_end TEXT,
+            note TEXT NOT NULL DEFAULT ''
+        )
+        """,
+        "CREATE INDEX assignments_by_day ON assignments (day, position)",
+        "CREATE INDEX visits_by_assignment ON visits (assignment_id)",
+        """
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )
+        """,
+    ]
+    for statement in statements:
+        db.execute(statement)

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TypeVar
 from uuid import UUID, uuid4
@@ -27,18 +27,21 @@ from field_app.domain.canonical import checklist_sha256
 from field_app.domain.checklist import AnswerValue, Checklist
 from field_app.domain.errors import ConflictingVersionError, UnknownChecklistError
 from field_app.domain.records import Answer, PhotoRef, TimerEvent, VisitRevision
+from field_app.domain.route import Assignment, Dealership
 from field_app.domain.visit import Visit
 
-from . import checklists, outbox, revisions, visits
+from . import checklists, outbox, revisions, route, visits
 from .codec import utc, utc_now
 from .errors import (
     OutboxItemNotFoundError,
     RevisionNotFoundError,
+    UnknownAssignmentError,
     UnknownSectionError,
     VisitExistsError,
     VisitNotFoundError,
 )
 from .outbox import OutboxItem
+from .route import Stop
 from .schema import MIGRATIONS
 from .visits import VisitSummary
 
@@ -120,19 +123,24 @@ class Store:
     ) -> Visit:
         """Begin a visit against a stored checklist version; its uuid is made here unless given."""
         with self._transaction():
-            checklist, sha256 = self._checklist_entry(checklist_id, version)
-            visit = Visit(
-                uuid=str(UUID(uuid)) if uuid is not None else str(uuid4()),
-                checklist=checklist,
-                checklist_sha256=sha256,
-                started_at=utc(at),
-                assignment_id=assignment_id,
-            )
-            if visits.exists(self.db, visit.uuid):
-                raise VisitExistsError(f"visit {visit.uuid} is already stored")
-            visits.insert(self.db, visit, self._clock())
-            self._visits[visit.uuid] = visit
-        return _copy(visit)
+            return _copy(self._insert_visit(checklist_id, version, at, assignment_id, uuid))
+
+    def _insert_visit(
+        self, checklist_id: str, version: int, at: datetime, assignment_id: str | None, uuid: str | None
+    ) -> Visit:
+        checklist, sha256 = self._checklist_entry(checklist_id, version)
+        visit = Visit(
+            uuid=str(UUID(uuid)) if uuid is not None else str(uuid4()),
+            checklist=checklist,
+            checklist_sha256=sha256,
+            started_at=utc(at),
+            assignment_id=assignment_id,
+        )
+        if visits.exists(self.db, visit.uuid):
+            raise VisitExistsError(f"visit {visit.uuid} is already stored")
+        visits.insert(self.db, visit, self._clock())
+        self._visits[visit.uuid] = visit
+        return visit
 
     def visit(self, uuid: str) -> Visit:
         """The visit as its rows describe it (a copy: changing it changes nothing stored)."""
@@ -143,6 +151,41 @@ class Store:
         """Every stored visit, oldest first."""
         with self._transaction(write=False):
             return visits.summaries(self.db)
+
+    # --- the route ---------------------------------------------------------------
+
+    def save_route(self, dealerships: list[Dealership], assignments: list[Assignment]) -> None:
+        """Store dealerships and assignments (new or changed) in one transaction."""
+        with self._transaction():
+            for dealership in dealerships:
+                route.put_dealership(self.db, dealership)
+            for assignment in assignments:
+                route.put_assignment(self.db, assignment)
+
+    def stops(self, first: date, last: date) -> list[Stop]:
+        """The route's stops between two days (inclusive), in day and route order."""
+        with self._transaction(write=False):
+            return route.stops(self.db, first, last)
+
+    def start_assignment(self, assignment_id: str, *, at: datetime) -> Visit:
+        """The visit of a stop: the one already begun, or a new one."""
+        with self._transaction():
+            existing = route.visit_of(self.db, assignment_id)
+            if existing is not None:
+                return _copy(self._cached_visit(existing))
+            assignment = route.assignment(self.db, assignment_id)
+            if assignment is None:
+                raise UnknownAssignmentError(f"no assignment {assignment_id}")
+            return _copy(self._insert_visit(
+                assignment.checklist_id, assignment.checklist_version, at, assignment_id, None))
+
+    def setting(self, key: str) -> str | None:
+        with self._transaction(write=False):
+            return route.setting(self.db, key)
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self._transaction():
+            route.put_setting(self.db, key, value)
 
     def current_section(self, uuid: str) -> str | None:
         """The section the shopper was last on, so reopening the app returns there."""

@@ -1,0 +1,77 @@
+"""SQL for the route: dealerships, assignments, and the visit each stop has started."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlite_utils import Database
+
+from field_app.domain.records import VisitStatus
+from field_app.domain.route import Assignment, Dealership
+
+
+@dataclass(frozen=True)
+class Stop:
+    """One stop of the route as the Today screen lists it."""
+
+    assignment: Assignment
+    dealership: Dealership
+    visit_uuid: str | None
+    visit_status: VisitStatus | None
+
+
+def put_dealership(db: Database, dealership: Dealership) -> None:
+    db["dealerships"].upsert(dealership.model_dump(), pk="code")
+
+
+def put_assignment(db: Database, assignment: Assignment) -> None:
+    row = assignment.model_dump()
+    row["day"] = assignment.day.isoformat()
+    db["assignments"].upsert(row, pk="id")
+
+
+def assignment(db: Database, assignment_id: str) -> Assignment | None:
+    rows = list(db.query("SELECT * FROM assignments WHERE id = ?", [assignment_id]))
+    return Assignment.model_validate(rows[0]) if rows else None
+
+
+def visit_of(db: Database, assignment_id: str) -> str | None:
+    rows = list(db.query(
+        "SELECT uuid FROM visits WHERE assignment_id = ? ORDER BY started_at LIMIT 1", [assignment_id]))
+    return rows[0]["uuid"] if rows else None
+
+
+_STOPS = """
+SELECT a.*, d.name, d.brand, d.city, d.address, d.phone, d.lat, d.lon,
+       v.uuid AS visit_uuid, v.status AS visit_status
+FROM assignments a
+JOIN dealerships d ON d.code = a.dealer_code
+LEFT JOIN visits v ON v.uuid = (
+    SELECT uuid FROM visits WHERE assignment_id = a.id ORDER BY started_at LIMIT 1)
+WHERE a.day >= ? AND a.day <= ?
+ORDER BY a.day, a.position, a.id
+"""
+
+
+def stops(db: Database, first: date, last: date) -> list[Stop]:
+    result = []
+    for row in db.query(_STOPS, [first.isoformat(), last.isoformat()]):
+        dealership = Dealership(
+            code=row["dealer_code"], name=row["name"], brand=row["brand"], city=row["city"],
+            address=row["address"], phone=row["phone"], lat=row["lat"], lon=row["lon"],
+        )
+        fields = {k: row[k] for k in Assignment.model_fields}
+        status = row["visit_status"]
+        result.append(Stop(Assignment.model_validate(fields), dealership, row["visit_uuid"],
+                           VisitStatus(status) if status else None))
+    return result
+
+
+def setting(db: Database, key: str) -> str | None:
+    rows = list(db.query("SELECT value FROM settings WHERE key = ?", [key]))
+    return rows[0]["value"] if rows else None
+
+
+def put_setting(db: Database, key: str, value: str) -> None:
+    db["settings"].upsert({"key": key, "value": value}, pk="key")
