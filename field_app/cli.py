@@ -4,7 +4,6 @@ error into a clear message and an exit code."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import click
@@ -15,18 +14,25 @@ from .domain.errors import ChecklistError, DomainError, Problem
 from .domain.loader import load_checklist
 from .domain.registry import Registry, layout_problem, parse_reference
 from .domain.outline import outline
-
-REPO_CHECKLISTS = Path(__file__).resolve().parents[1] / "checklists"
-
-
-def checklists_dir() -> Path:
-    return Path(os.environ.get("FIELDAUDIT_CHECKLISTS", REPO_CHECKLISTS))
-
+from .paths import checklists_dir
 
 @click.group()
 @click.version_option(package_name="fieldaudit")
 def cli() -> None:
     """Field audit kit for mystery shopping: checklists, the phone app, the sync server."""
+
+
+@cli.command()
+@click.option("--data", "data", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the phone's data (default: $FLET_APP_STORAGE_DATA on a phone, else data/app).")
+@click.option("--port", type=int, default=8550, show_default=True, help="Port of the web client.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve the web client on.")
+@click.option("--demo", is_flag=True, help="Fill an empty store with a demo route for today.")
+def app(data: Path | None, port: int, host: str, demo: bool) -> None:
+    """Start the shopper's app (the web client sized for a phone when there is no display)."""
+    from .app import run_app
+
+    run_app(data, host=host, port=port, demo=demo)
 
 
 @cli.group()

@@ -1,5 +1,6 @@
 # Sourced by the other scripts: creates .venv/ and installs the project with its test
-# dependencies. Re-installs only when pyproject.toml changed since the last install.
+# dependencies; installs Debian's Chromium for the browser tests when it is missing.
+# Re-installs Python packages only when pyproject.toml changed since the last install.
 set -euo pipefail
 PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then

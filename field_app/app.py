@@ -1,0 +1,143 @@
+"""The root of the phone app: opens the store, owns routing, builds one screen per route.
+
+Routes carry ids only; every screen reads what it shows from the services when built:
+    /                               today's route
+    /visit/<uuid>                   the visit, at the section the shopper was last on
+    /visit/<uuid>/<section_id>      one section of the visit
+    /review/<uuid>                  what is missing, scores, finalize
+    /follow-ups/<uuid>              follow-up questions that are due
+    /settings                       language
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import flet as ft
+
+from .clock import Clock, SystemClock
+from .demo import fill_demo
+from .domain.registry import Registry
+from .i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator
+from .paths import ASSETS, checklists_dir
+from .screens.context import AppContext
+from .screens.follow_ups import FollowUpsScreen
+from .screens.review import ReviewScreen
+from .screens.settings import SettingsScreen
+from .screens.today import TodayScreen
+from .screens.visit import VisitScreen
+from .services import FieldService
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+
+def data_dir(given: str | Path | None = None) -> Path:
+    """Where the phone keeps its data: the app's own storage on a phone build, a local
+    folder elsewhere."""
+    if given is not None:
+        return Path(given)
+    on_phone = os.environ.get("FLET_APP_STORAGE_DATA")
+    return Path(on_phone) if on_phone else Path("data") / "app"
+
+
+def open_service(folder: Path, clock: Clock | None = None) -> FieldService:
+    folder.mkdir(parents=True, exist_ok=True)
+    return FieldService(Store(folder / "field.db"), clock or SystemClock(), folder / "photos")
+
+
+@dataclass
+class Router:
+    """Turns the page's route into a stack of views; back pops to the view below."""
+
+    ctx: AppContext
+
+    def views_for(self, route: str) -> list[ft.View]:
+        parts = [p for p in route.split("?")[0].split("/") if p]
+        ctx = self.ctx
+        today = TodayScreen(ctx).view()
+        match parts:
+            case []:
+                return [today]
+            case ["visit", uuid]:
+                return [today, VisitScreen(ctx, uuid, None).view()]
+            case ["visit", uuid, section_id]:
+                return [today, VisitScreen(ctx, uuid, section_id).view()]
+            case ["review", uuid]:
+                # Only the route of the visit below: going back rebuilds it, and a hidden
+                # visit screen would run its stopwatch ticker for nothing.
+                return [today, ft.View(route=f"/visit/{uuid}"), ReviewScreen(ctx, uuid).view()]
+            case ["follow-ups", uuid]:
+                return [today, FollowUpsScreen(ctx, uuid).view()]
+            case ["settings"]:
+                return [today, SettingsScreen(ctx).view()]
+        log.warning("unknown route %s", route)
+        return [today]
+
+    def show(self, route: str) -> None:
+        page = self.ctx.page
+        try:
+            views = self.views_for(route)
+        except Exception as error:  # a broken link must not leave a blank screen
+            self.ctx.show_error(error)
+            views = [TodayScreen(self.ctx).view()]
+            if route not in ("/", ""):
+                page.navigate("/")
+        page.views.clear()
+        page.views.extend(views)
+        page.update()
+
+
+def build_app(service: FieldService):
+    """The `main` that Flet runs for each session (the web client or the phone)."""
+
+    async def main(page: ft.Page) -> None:
+        language = service.language() or DEFAULT_LANGUAGE
+        ctx = AppContext(page, service, Translator(language if language in LANGUAGES else DEFAULT_LANGUAGE),
+                         rerender=lambda: None)
+        router = Router(ctx)
+        ctx.rerender = lambda: router.show(page.route)
+        page.title = ctx.t("common.app_title")
+        page.theme = ft.Theme(color_scheme_seed=ft.Colors.INDIGO, use_material3=True)
+        page.theme_mode = ft.ThemeMode.LIGHT
+
+        def on_route_change(e: ft.RouteChangeEvent) -> None:
+            router.show(e.route)
+
+        async def on_view_pop(e: ft.ViewPopEvent) -> None:
+            if len(page.views) > 1:
+                await page.push_route(page.views[-2].route or "/")
+
+        page.on_route_change = on_route_change
+        page.on_view_pop = on_view_pop
+
+        unfinished = service.open_visit()
+        if unfinished is not None and page.route in ("/", ""):
+            uuid, section = unfinished
+            # Back to where the shopper was when the app closed (or the phone died).
+            await page.push_route(f"/visit/{uuid}/{section}" if section else f"/visit/{uuid}")
+        else:
+            router.show(page.route or "/")
+
+    return main
+
+
+def run_app(data: str | Path | None, *, host: str = "127.0.0.1", port: int = 8550, demo: bool = False) -> None:
+    """Serve the app. With no display (a server, CI) Flet serves its web client, offline."""
+    folder = data_dir(data)
+    service = open_service(folder)
+    if demo and fill_demo(service, Registry.from_directory(checklists_dir())):
+        print(f"demo route for {service.today()} written to {folder}", flush=True)
+    print(f"open http://{host}:{port}/ (data in {folder})", flush=True)
+    ft.run(
+        build_app(service), view=ft.AppView.WEB_BROWSER, host=host, port=port,
+        assets_dir=str(ASSETS), no_cdn=True,
+    )
+
+
+def run_phone() -> None:
+    """On a phone build: data in the app's own storage, the route from sync."""
+    ft.run(build_app(open_service(data_dir())), assets_dir=str(ASSETS))

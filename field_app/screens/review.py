@@ -1,0 +1,206 @@
+"""Review: what still stops the visit from being finalized (each a tap away), the score
+by section and in total, and the big "finalize" button.
+
+A finalized (or sent, or returned) visit is shown read-only: its scores, when it was
+finalized, and a way to the follow-up questions when some are due.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+import flet as ft
+
+from field_app.domain.records import VisitStatus
+from field_app.domain.scoring import Score
+from field_app.domain.visit import EDITABLE, Missing, Visit
+
+from .context import TOUCH, AppContext
+
+FOLLOW_UPS_SCORE = "follow_ups"  # the key `Visit.score` gives the follow-ups' score
+
+REASON_ICONS = {
+    "unanswered": ft.Icons.HELP_OUTLINE,
+    "photos": ft.Icons.PHOTO_CAMERA_OUTLINED,
+    "timer_running": ft.Icons.TIMER_OUTLINED,
+}
+
+
+class ReviewScreen:
+    def __init__(self, ctx: AppContext, uuid: str) -> None:
+        self.ctx = ctx
+        self.uuid = uuid
+        self.route = f"/review/{uuid}"
+
+    # --- building ------------------------------------------------------------------
+
+    def view(self) -> ft.View:
+        t = self.ctx.t
+        service = self.ctx.service
+        visit = service.visit(self.uuid)
+        review = service.review(self.uuid)
+        editable = visit.status in EDITABLE
+
+        controls: list[ft.Control] = [*self._header(visit)]
+        if editable:
+            controls.extend(self._missing(visit, review.missing))
+        else:
+            controls.extend(self._frozen(visit))
+        controls.extend(self._scores(visit, review.score.sections, review.score.total))
+
+        body: list[ft.Control] = [ft.ListView(controls=controls, spacing=8, padding=12, expand=True)]
+        if editable:
+            body.append(self._finalize_bar(ready=not review.missing))
+        return ft.View(
+            route=self.route,
+            padding=0,
+            spacing=0,
+            appbar=ft.AppBar(title=ft.Text(t("review.title"))),
+            controls=body,
+        )
+
+    def _header(self, visit: Visit) -> list[ft.Control]:
+        stop = self.ctx.service.stop_of(visit)
+        lines: list[ft.Control] = []
+        if stop is not None:
+            lines.append(ft.Text(stop.dealership.name, weight=ft.FontWeight.BOLD, size=17))
+        lines.append(ft.Text(visit.checklist.title, theme_style=ft.TextThemeStyle.TITLE_MEDIUM))
+        return lines
+
+    def _missing(self, visit: Visit, missing: list[Missing]) -> list[ft.Control]:
+        t = self.ctx.t
+        if not missing:
+            return [ft.Container(
+                key="nothing-missing",
+                bgcolor=ft.Colors.GREEN_50, border_radius=12, padding=12,
+                content=ft.Row(controls=[
+                    ft.Icon(ft.Icons.CHECK_CIRCLE, color=ft.Colors.GREEN_700),
+                    ft.Text(t("review.nothing_missing"), expand=True),
+                ]),
+            )]
+        sections = {s.id: s for s in visit.checklist.sections}
+        controls: list[ft.Control] = [
+            ft.Text(t("review.missing_title", count=len(missing)), theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
+        ]
+        for section_id, items in groupby(missing, key=lambda m: m.section_id):
+            section = sections[section_id]
+            tiles: list[ft.Control] = [
+                ft.Text(section.title, theme_style=ft.TextThemeStyle.TITLE_SMALL, color=ft.Colors.PRIMARY),
+            ]
+            tiles.extend(self._missing_tile(visit, item) for item in items)
+            controls.append(ft.Card(
+                key=f"missing-section-{section_id}",
+                content=ft.Container(content=ft.Column(controls=tiles, spacing=0), padding=8),
+            ))
+        return controls
+
+    def _missing_tile(self, visit: Visit, item: Missing) -> ft.Control:
+        question = visit.question(item.question_id)
+        return ft.ListTile(
+            key=f"missing-{item.question_id}-{item.reason}",
+            leading=ft.Icon(REASON_ICONS.get(item.reason, ft.Icons.ERROR_OUTLINE), color=ft.Colors.AMBER_800),
+            title=ft.Text(question.text),
+            subtitle=ft.Text(self._reason(item), color=ft.Colors.AMBER_900),
+            trailing=ft.Icon(ft.Icons.CHEVRON_RIGHT),
+            min_height=TOUCH,
+            on_click=lambda _, s=item.section_id: self.ctx.go(f"/visit/{self.uuid}/{s}"),
+        )
+
+    def _reason(self, item: Missing) -> str:
+        t = self.ctx.t
+        if item.reason == "photos":
+            return t("review.reason_photos", count=item.needed)
+        if item.reason == "timer_running":
+            return t("review.reason_timer_running")
+        return t("review.reason_unanswered")
+
+    def _frozen(self, visit: Visit) -> list[ft.Control]:
+        t = self.ctx.t
+        if visit.status == VisitStatus.RETURNED:
+            message, icon, colour = t("review.returned"), ft.Icons.UNDO, ft.Colors.RED_700
+        else:
+            at = (visit.finalized_at or self.ctx.service.now()).astimezone()
+            message = t("review.finalized_on", date=at.strftime("%d.%m.%Y"), time=at.strftime("%H:%M"))
+            icon, colour = ft.Icons.LOCK, ft.Colors.GREEN_700
+        controls: list[ft.Control] = [ft.Container(
+            key="finalized",
+            bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST, border_radius=12, padding=12,
+            content=ft.Row(controls=[ft.Icon(icon, color=colour), ft.Text(message, expand=True)]),
+        )]
+        due = [d for d in visit.follow_ups_due(self.ctx.service.now()) if not d.answered]
+        if due:
+            controls.append(ft.FilledTonalButton(
+                key="open-follow-ups",
+                content=t("review.answer_follow_ups", count=len(due)),
+                icon=ft.Icons.NOTIFICATIONS_ACTIVE,
+                height=TOUCH,
+                on_click=lambda: self.ctx.go(f"/follow-ups/{self.uuid}"),
+            ))
+        return controls
+
+    def _scores(self, visit: Visit, sections: dict[str, Score], total: Score) -> list[ft.Control]:
+        t = self.ctx.t
+        titles = {s.id: s.title for s in visit.checklist.sections}
+        titles[FOLLOW_UPS_SCORE] = t("review.follow_ups_score")
+        rows: list[ft.Control] = []
+        for section_id, score in sections.items():
+            rows.append(self._score_row(f"score-{section_id}", titles.get(section_id, section_id), score))
+        rows.append(ft.Divider())
+        rows.append(self._score_row("score-total", t("review.total"), total, bold=True))
+        return [
+            ft.Text(t("review.scores_title"), theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
+            ft.Card(content=ft.Container(content=ft.Column(controls=rows, spacing=4), padding=12)),
+        ]
+
+    def _score_row(self, key: str, title: str, score: Score, bold: bool = False) -> ft.Control:
+        weight = ft.FontWeight.BOLD if bold else None
+        return ft.Row(
+            controls=[
+                ft.Text(title, expand=True, weight=weight),
+                ft.Text(self.percent(score), key=key, weight=weight, size=18 if bold else 15),
+            ],
+        )
+
+    def percent(self, score: Score) -> str:
+        if score.percent is None:
+            return self.ctx.t("review.no_score")
+        return self.ctx.t("review.percent", value=round(score.percent))
+
+    def _finalize_bar(self, ready: bool) -> ft.Control:
+        """The big button at the bottom, under the thumb; why it is off when it is."""
+        t = self.ctx.t
+        button = ft.FilledButton(
+            key="finalize",
+            content=t("review.finalize"),
+            icon=ft.Icons.CHECK,
+            height=64,
+            expand=True,
+            disabled=not ready,
+            on_click=self._ask_finalize,
+        )
+        controls: list[ft.Control] = []
+        if not ready:
+            controls.append(ft.Text(t("review.finalize_hint"), size=13, color=ft.Colors.GREY_700))
+        controls.append(ft.Row(controls=[button]))
+        return ft.Container(
+            padding=ft.Padding.symmetric(vertical=8, horizontal=12),
+            content=ft.Column(controls=controls, spacing=4),
+        )
+
+    # --- acting --------------------------------------------------------------------
+
+    def _ask_finalize(self) -> None:
+        t = self.ctx.t
+        self.ctx.confirm(
+            t("review.confirm_title"), t("review.confirm_message"), t("review.confirm_finalize"), self._finalize,
+        )
+
+    def _finalize(self) -> None:
+        try:
+            self.ctx.service.finalize(self.uuid)
+        except Exception as error:
+            self.ctx.show_error(error)
+            return
+        self.ctx.go("/")
+        self.ctx.notify(self.ctx.t("review.finalized_notice"))
+

@@ -1,0 +1,193 @@
+"""Stopwatches on the visit screen: the widget of a timer question, the bar of the visit's
+running stopwatches, and the ticker that refreshes them every second.
+
+The time shown is always recomputed from the stored start/stop events
+(`visit.stopwatch(qid, now)`), never counted by ticks: a tick only redraws.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from typing import Callable
+
+import flet as ft
+
+from field_app.domain.checklist import Question
+from field_app.domain.scoring import band_index
+from field_app.domain.timers import StopwatchState
+from field_app.domain.visit import Visit
+
+from .visit_widgets import VisitActions, big_button, tagged, update_if_mounted
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 1.0
+
+
+def format_duration(seconds: float) -> str:
+    """Whole seconds as m:ss, or h:mm:ss from an hour on."""
+    hours, rest = divmod(int(max(0.0, seconds)), 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}:{minutes:02d}:{secs:02d}"
+    return f"{minutes}:{secs:02d}"
+
+
+def band_label(question: Question, seconds: float) -> str:
+    """The label of the band a value picks (as stored: whole seconds), or ''."""
+    if not question.bands:
+        return ""
+    return question.bands[band_index(question.bands, float(int(seconds)))].label
+
+
+class StopwatchWidget:
+    """The face and buttons of one timer question. Built anew with its card; `tick`
+    redraws the time and band in place."""
+
+    def __init__(self, actions: VisitActions, question: Question) -> None:
+        self.actions = actions
+        self.q = question
+        qid = question.id
+        self.time = ft.Text(key=f"timer-{qid}-time", size=44, weight=ft.FontWeight.BOLD)
+        self.band = ft.Text(key=f"timer-{qid}-band", size=16, weight=ft.FontWeight.W_500)
+        self.running = False
+
+    def build(self, visit: Visit, now: datetime) -> ft.Control:
+        t = self.actions.ctx.t
+        qid = self.q.id
+        state = visit.stopwatch(qid, now)
+        self._show(state)
+        self.running = state.running
+        buttons: list[ft.Control] = []
+        if state.running:
+            buttons.append(big_button(t("visit.timer_stop"), key=f"timer-{qid}-stop", filled=True,
+                                      icon=ft.Icons.STOP, expand=True,
+                                      on_click=lambda: self.actions.timer(qid, "stop")))
+        elif state.started:
+            buttons.append(big_button(t("visit.timer_resume"), key=f"timer-{qid}-resume", filled=True,
+                                      icon=ft.Icons.PLAY_ARROW, expand=True,
+                                      on_click=lambda: self.actions.timer(qid, "start")))
+        else:
+            buttons.append(big_button(t("visit.timer_start"), key=f"timer-{qid}-start", filled=True,
+                                      icon=ft.Icons.PLAY_ARROW, expand=True,
+                                      on_click=lambda: self.actions.timer(qid, "start")))
+        if state.started:
+            buttons.append(big_button(t("visit.timer_reset"), key=f"timer-{qid}-reset",
+                                      icon=ft.Icons.RESTART_ALT, expand=True, on_click=self._ask_reset))
+        face = [self.time]
+        if state.running:
+            face.append(ft.Icon(ft.Icons.TIMER, color=ft.Colors.RED_700))
+        return ft.Column(
+            spacing=8,
+            controls=[
+                ft.Row(controls=face, vertical_alignment=ft.CrossAxisAlignment.CENTER),
+                self.band,
+                ft.Row(controls=buttons, spacing=8),
+            ],
+        )
+
+    def tick(self, visit: Visit, now: datetime) -> None:
+        if self._show(visit.stopwatch(self.q.id, now)):
+            update_if_mounted(self.time, self.band)
+
+    def _show(self, state: StopwatchState) -> bool:
+        """Set the labels; True when they changed."""
+        time = format_duration(state.elapsed_seconds)
+        band = band_label(self.q, state.elapsed_seconds) if state.started else ""
+        changed = (time, band) != (self.time.value, self.band.value)
+        self.time.value, self.band.value = time, band
+        return changed
+
+    def _ask_reset(self) -> None:
+        t = self.actions.ctx.t
+        qid = self.q.id
+        self.actions.ctx.confirm(
+            t("visit.reset_title"), t("visit.reset_message", question=self.q.text), t("visit.reset_confirm"),
+            lambda: self.actions.timer(qid, "reset"),
+        )
+
+
+class RunningBar:
+    """Under the app bar on every section: the visit's running stopwatches, live; a tap
+    jumps to the stopwatch's question."""
+
+    def __init__(self, actions: VisitActions) -> None:
+        self.actions = actions
+        self.rows = ft.Column(spacing=0)
+        self.container = ft.Container(
+            key="running-timers",
+            content=self.rows,
+            bgcolor=ft.Colors.AMBER_100,
+            padding=ft.Padding.symmetric(horizontal=12, vertical=4),
+        )
+        # The wrapper is what hides: Flutter draws an error box for a Semantics whose
+        # content is invisible.
+        self.wrapper = tagged(self.container, "running-timers")
+        self.wrapper.visible = False
+        self.shown: list[str] = []
+        self.times: dict[str, ft.Text] = {}
+
+    def control(self) -> ft.Control:
+        return self.wrapper
+
+    def refresh(self, visit: Visit, now: datetime, *, update: bool = True) -> None:
+        """Rebuild the rows if the set of running stopwatches changed, else redraw times."""
+        running = visit.running_timers(now)
+        if running != self.shown:
+            self.shown = running
+            self.times = {}
+            self.rows.controls = [self._row(visit, qid, now) for qid in running]
+            self.wrapper.visible = bool(running)
+            if update:
+                update_if_mounted(self.wrapper)
+            return
+        for qid in running:
+            label = self.times[qid]
+            value = format_duration(visit.stopwatch(qid, now).elapsed_seconds)
+            if label.value != value:
+                label.value = value
+                if update:
+                    update_if_mounted(label)
+
+    def _row(self, visit: Visit, qid: str, now: datetime) -> ft.Control:
+        question = visit.question(qid)
+        time = ft.Text(format_duration(visit.stopwatch(qid, now).elapsed_seconds), key=f"running-{qid}-time",
+                       size=18, weight=ft.FontWeight.BOLD)
+        self.times[qid] = time
+        row = ft.Container(
+            key=f"running-{qid}",
+            height=48,
+            ink=True,
+            on_click=lambda: self.actions.go_to_question(qid),
+            tooltip=question.text,
+            content=ft.Row(
+                controls=[
+                    ft.Icon(ft.Icons.TIMER, color=ft.Colors.RED_700),
+                    ft.Text(question.text, expand=True, max_lines=1, overflow=ft.TextOverflow.ELLIPSIS),
+                    time,
+                ],
+                vertical_alignment=ft.CrossAxisAlignment.CENTER,
+            ),
+        )
+        return tagged(row, f"running-{qid}")
+
+
+class Ticker:
+    """Calls `tick` every second while `alive()` holds; started with `page.run_task`."""
+
+    def __init__(self, alive: Callable[[], bool], tick: Callable[[], None], interval: float = TICK_SECONDS) -> None:
+        self.alive = alive
+        self.tick = tick
+        self.interval = interval
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            if not self.alive():
+                return
+            try:
+                self.tick()
+            except Exception:  # a failed redraw must not stop the clock
+                log.exception("stopwatch tick failed")

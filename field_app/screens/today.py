@@ -1,0 +1,140 @@
+"""Today: the route's stops in order, follow-ups that are due, later days below."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from urllib.parse import quote
+
+import flet as ft
+
+from field_app.domain.records import VisitStatus
+from field_app.store import Stop
+
+from .context import TOUCH, AppContext
+
+STATUS_COLOURS = {
+    None: ft.Colors.GREY_600,
+    VisitStatus.PLANNED: ft.Colors.GREY_600,
+    VisitStatus.IN_PROGRESS: ft.Colors.AMBER_800,
+    VisitStatus.FINALIZED: ft.Colors.GREEN_700,
+    VisitStatus.SYNCED: ft.Colors.GREEN_900,
+    VisitStatus.RETURNED: ft.Colors.RED_700,
+}
+
+
+class TodayScreen:
+    route = "/"
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+
+    def view(self) -> ft.View:
+        t = self.ctx.t
+        overview = self.ctx.service.overview()
+        today = self.ctx.service.today()
+        controls: list[ft.Control] = [
+            ft.Text(self._day_title(today), theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
+        ]
+        if overview.today:
+            controls.extend(self._stop_card(stop) for stop in overview.today)
+        else:
+            controls.append(ft.Text(t("today.no_stops"), italic=True))
+        if overview.follow_ups:
+            controls.append(ft.Text(t("today.follow_ups"), theme_style=ft.TextThemeStyle.TITLE_SMALL))
+            controls.extend(self._follow_up_tile(item) for item in overview.follow_ups)
+        if overview.later:
+            controls.append(ft.Text(t("today.later"), theme_style=ft.TextThemeStyle.TITLE_SMALL))
+            for stop in overview.later:
+                controls.append(self._stop_card(stop, compact=True))
+        return ft.View(
+            route=self.route,
+            appbar=ft.AppBar(
+                title=ft.Text(t("today.title")),
+                actions=[ft.IconButton(
+                    icon=ft.Icons.SETTINGS, tooltip=t("today.settings"),
+                    on_click=lambda: self.ctx.go("/settings"),
+                )],
+            ),
+            controls=[ft.ListView(controls=controls, spacing=8, padding=12, expand=True)],
+        )
+
+    def _day_title(self, day: date) -> str:
+        t = self.ctx.t
+        month = t(f"today.month_{day.month}")
+        return t("today.date", day=day.day, month=month, year=day.year)
+
+    def _stop_card(self, stop: Stop, compact: bool = False) -> ft.Control:
+        t = self.ctx.t
+        dealership, assignment = stop.dealership, stop.assignment
+        checklist = self.ctx.service.checklist(assignment.checklist_id, assignment.checklist_version)
+        status = stop.visit_status.value if stop.visit_status else "planned"
+        window = ""
+        if assignment.window_start and assignment.window_end:
+            window = t("today.window", start=assignment.window_start, end=assignment.window_end)
+        header = f"{assignment.position}. {dealership.name}" if assignment.position else dealership.name
+        if compact:
+            header = t("today.on_day", day=assignment.day.strftime("%d.%m"), name=header)
+        lines: list[ft.Control] = [
+            ft.Text(header, weight=ft.FontWeight.BOLD, size=17),
+            ft.Text(checklist.title),
+            ft.Row(
+                controls=[
+                    ft.Container(
+                        content=ft.Text(t(f"today.status_{status}"), color=ft.Colors.WHITE, size=12),
+                        bgcolor=STATUS_COLOURS[stop.visit_status], padding=ft.Padding.symmetric(vertical=4, horizontal=8),
+                        border_radius=12,
+                    ),
+                    ft.Text(window, size=13),
+                ],
+                wrap=True,
+            ),
+        ]
+        if dealership.address:
+            lines.append(ft.Text(dealership.address, size=13, color=ft.Colors.GREY_800))
+        actions: list[ft.Control] = []
+        if not compact:
+            if dealership.phone:
+                actions.append(ft.OutlinedButton(
+                    content=t("today.call", phone=dealership.phone), icon=ft.Icons.PHONE,
+                    url="tel:" + re.sub(r"[^\d+]", "", dealership.phone), height=TOUCH,
+                    key=f"call-{assignment.id}",
+                ))
+            if dealership.address or dealership.lat is not None:
+                actions.append(ft.OutlinedButton(
+                    content=t("today.map"), icon=ft.Icons.MAP, url=self._map_url(stop), height=TOUCH,
+                    key=f"map-{assignment.id}",
+                ))
+            actions.append(ft.FilledButton(
+                content=t("today.continue" if stop.visit_uuid else "today.start"),
+                icon=ft.Icons.PLAY_ARROW, height=TOUCH, key=f"start-{assignment.id}",
+                on_click=lambda _, a=assignment.id: self._open(a),
+            ))
+            lines.append(ft.Row(controls=actions, wrap=True, spacing=8, run_spacing=8))
+        return ft.Card(key=f"stop-{assignment.id}",
+                       content=ft.Container(content=ft.Column(controls=lines, spacing=6), padding=12))
+
+    @staticmethod
+    def _map_url(stop: Stop) -> str:
+        # An https link opens the maps app on a phone and a map in any browser; geo: does not.
+        d = stop.dealership
+        query = f"{d.lat},{d.lon}" if d.lat is not None and d.lon is not None else f"{d.address}, {d.city}"
+        return "https://www.google.com/maps/search/?api=1&query=" + quote(query)
+
+    def _follow_up_tile(self, item) -> ft.Control:
+        t = self.ctx.t
+        return ft.Card(key=f"follow-up-{item.visit_uuid}-{item.follow_up.id}", content=ft.ListTile(
+            leading=ft.Icon(ft.Icons.NOTIFICATIONS_ACTIVE, color=ft.Colors.AMBER_800),
+            title=ft.Text(item.follow_up.text),
+            subtitle=ft.Text(t("today.follow_up_of", name=item.dealership_name, title=item.checklist_title)),
+            min_height=TOUCH,
+            on_click=lambda _, u=item.visit_uuid: self.ctx.go(f"/follow-ups/{u}"),
+        ))
+
+    def _open(self, assignment_id: str) -> None:
+        try:
+            uuid = self.ctx.service.open_stop(assignment_id)
+        except Exception as error:
+            self.ctx.show_error(error)
+            return
+        self.ctx.go(f"/visit/{uuid}")

@@ -1,0 +1,319 @@
+"""The visit: one section at a time, every tap stored at once.
+
+    app bar          dealership (or "unplanned visit") / checklist title
+    running bar      the visit's running stopwatches, live; a tap jumps to one
+    progress         "Section 2 of 7", answered of visible questions, a bar
+    questions        the section's title and a card per visible question (scrolls)
+    navigation       big Back / Next (on the last section: Check -> /review/<uuid>)
+
+A tap calls the service, then only the changed card, the progress and (when `show_if`
+answers change) the section's list of cards are redrawn; cards of untouched questions are
+kept. A ticker redraws stopwatches every second from their stored events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+
+import flet as ft
+
+from field_app.domain.checklist import AnswerValue, Question, Section
+from field_app.domain.visit import EDITABLE, Visit
+
+from .context import TOUCH, AppContext
+from .photos import PhotoStrip, photo_limits, takes_photos
+from .questions import build_card, parse_number
+from .stopwatch import RunningBar, StopwatchWidget, Ticker
+from .visit_widgets import big_button, is_mounted, update_if_mounted
+
+log = logging.getLogger(__name__)
+
+# Session key: the question to scroll to once the section it is on has been opened.
+FOCUS_KEY = "visit.focus"
+
+
+def is_done(visit: Visit, q: Question, now: datetime) -> bool:
+    """Whether a shown question counts as answered for the progress bar."""
+    answer = visit.answers.get(q.id)
+    if answer is not None and answer.na:
+        return True
+    low = photo_limits(q)[0]
+    if q.type == "photo":
+        return len(visit.photos_of(q.id)) >= max(1, low)
+    return visit.value(q.id, now) is not None and len(visit.photos_of(q.id)) >= low
+
+
+class VisitScreen:
+    def __init__(self, ctx: AppContext, uuid: str, section_id: str | None) -> None:
+        self.ctx = ctx
+        self.uuid = uuid
+        self.requested = section_id
+        self.route = f"/visit/{uuid}/{section_id}" if section_id else f"/visit/{uuid}"
+        self.photo_lock = asyncio.Lock()
+        self.visit: Visit
+        self.section: Section
+        self.slots: dict[str, ft.Container] = {}
+        self.shown: list[str] = []
+        self.stopwatches: dict[str, StopwatchWidget] = {}
+        self.strips: dict[str, PhotoStrip] = {}
+        self.thumbs: dict[str, bytes | None] = {}
+        self.running_bar = RunningBar(self)
+        self._view: ft.View | None = None
+
+    # --- building ------------------------------------------------------------------
+
+    def view(self) -> ft.View:
+        service = self.ctx.service
+        self.visit = service.visit(self.uuid)
+        sections = self.visit.checklist.sections
+        self.section = self._pick_section(sections)
+        self.index = sections.index(self.section)
+        if self.visit.status in EDITABLE and service.current_section(self.uuid) != self.section.id:
+            service.set_section(self.uuid, self.section.id)
+        now = service.now()
+
+        self.section_text = ft.Text(key="section-progress", size=14, weight=ft.FontWeight.W_500)
+        self.answered_text = ft.Text(key="answered-progress", size=14, color=ft.Colors.GREY_700)
+        self.bar = ft.ProgressBar(key="progress-bar", value=0, bar_height=6, border_radius=3)
+        self.cards = ft.Column(controls=[], spacing=8)
+        self.body = ft.Column(
+            key="questions", expand=True, scroll=ft.ScrollMode.AUTO, spacing=8,
+            disabled=self.visit.status not in EDITABLE,
+            controls=[
+                ft.Container(padding=ft.Padding.only(left=12, right=12, top=8), content=ft.Text(
+                    self.section.title, key="section-title", size=20, weight=ft.FontWeight.BOLD)),
+                ft.Container(padding=ft.Padding.symmetric(horizontal=8), content=self.cards),
+            ],
+        )
+        self._compose(now)
+        self._progress(now)
+        self.running_bar.refresh(self.visit, now, update=False)
+
+        self._view = ft.View(
+            route=self.route,
+            padding=0,
+            spacing=0,
+            appbar=self._appbar(),
+            controls=[
+                self.running_bar.control(),
+                ft.Container(
+                    padding=ft.Padding.only(left=12, right=12, top=8, bottom=4),
+                    content=ft.Column(spacing=4, controls=[
+                        ft.Row(controls=[self.section_text, self.answered_text],
+                               alignment=ft.MainAxisAlignment.SPACE_BETWEEN),
+                        self.bar,
+                    ]),
+                ),
+                self.body,
+                self._navigation(sections),
+            ],
+        )
+        self._view.data = self  # tests reach `tick()` through the view
+        self._view.services.extend(strip.picker for strip in self.strips.values())
+        if any(q.type == "timer" for q in self.visit.checklist.questions()):
+            self.ctx.page.run_task(Ticker(self._alive, self.tick).run)
+        self._scroll_to_focus()
+        return self._view
+
+    def _pick_section(self, sections: list[Section]) -> Section:
+        by_id = {s.id: s for s in sections}
+        for wanted in (self.requested, self.ctx.service.current_section(self.uuid)):
+            if wanted in by_id:
+                return by_id[wanted]
+        return sections[0]
+
+    def _appbar(self) -> ft.AppBar:
+        stop = self.ctx.service.stop_of(self.visit)
+        name = stop.dealership.name if stop else self.ctx.t("visit.unplanned")
+        return ft.AppBar(title=ft.Column(spacing=0, controls=[
+            ft.Text(name, key="visit-dealership", size=18, weight=ft.FontWeight.BOLD,
+                    max_lines=1, overflow=ft.TextOverflow.ELLIPSIS),
+            ft.Text(self.visit.checklist.title, key="visit-checklist", size=13,
+                    max_lines=1, overflow=ft.TextOverflow.ELLIPSIS),
+        ]))
+
+    def _navigation(self, sections: list[Section]) -> ft.Control:
+        t = self.ctx.t
+        first, last = self.index == 0, self.index == len(sections) - 1
+        back = big_button(t("visit.prev"), key="prev-section", icon=ft.Icons.ARROW_BACK, expand=True,
+                          disabled=first, on_click=lambda: self._open_section(self.index - 1))
+        if last:
+            ahead = big_button(t("visit.review"), key="review", icon=ft.Icons.CHECKLIST, filled=True,
+                               expand=True, on_click=lambda: self.ctx.go(f"/review/{self.uuid}"))
+        else:
+            ahead = big_button(t("visit.next"), key="next-section", icon=ft.Icons.ARROW_FORWARD, filled=True,
+                               expand=True, on_click=lambda: self._open_section(self.index + 1))
+        return ft.Container(
+            padding=ft.Padding.all(8),
+            content=ft.Row(controls=[back, ahead], spacing=8, height=TOUCH + 8),
+        )
+
+    def _compose(self, now: datetime) -> None:
+        """Fill the card list with the section's visible questions, reusing built cards."""
+        visible = self.visit.visible(now)
+        self.shown = [q.id for q in self.section.questions if q.id in visible]
+        for q in self.section.questions:
+            if q.id in visible and q.id not in self.slots:
+                self.slots[q.id] = ft.Container(key=ft.ScrollKey(f"q-{q.id}"), content=self._card(q, now))
+        if self.shown:
+            self.cards.controls = [self.slots[qid] for qid in self.shown]
+        else:
+            self.cards.controls = [ft.Container(padding=12, content=ft.Text(
+                self.ctx.t("visit.section_empty"), italic=True))]
+
+    def _card(self, q: Question, now: datetime) -> ft.Control:
+        strip = None
+        if takes_photos(q):
+            strip = self.strips.get(q.id)
+            if strip is None:
+                strip = self.strips[q.id] = PhotoStrip(self, q)
+                if self._view is not None:
+                    self._view.services.append(strip.picker)
+        card, stopwatch = build_card(self, q, self.visit, now, strip)
+        if stopwatch is not None:
+            self.stopwatches[q.id] = stopwatch
+        return card
+
+    def _progress(self, now: datetime) -> None:
+        t = self.ctx.t
+        total = len(self.visit.checklist.sections)
+        self.section_text.value = t("visit.section_of", number=self.index + 1, total=total)
+        visible = self.visit.visible(now)
+        questions = [q for q in self.visit.checklist.questions() if q.id in visible]
+        done = sum(1 for q in questions if is_done(self.visit, q, now))
+        self.answered_text.value = t("visit.answered_of", done=done, total=len(questions))
+        self.bar.value = done / len(questions) if questions else 1.0
+
+    # --- after a change ------------------------------------------------------------
+
+    def refresh(self, qid: str) -> None:
+        """Redraw what a change to `qid` may have changed."""
+        self.visit = self.ctx.service.visit(self.uuid)
+        now = self.ctx.service.now()
+        changed: list[ft.Control] = []
+        slot = self.slots.get(qid)
+        if slot is not None:
+            slot.content = self._card(self.section_question(qid), now)
+            changed.append(slot)
+        before = self.shown
+        self._compose(now)
+        if self.shown != before:
+            # Hidden questions drop their cards, so an answer that brings them back shows them as stored.
+            for gone in set(before) - set(self.shown):
+                self.slots.pop(gone, None)
+            changed = [self.cards]
+        self._progress(now)
+        self.running_bar.refresh(self.visit, now, update=False)
+        update_if_mounted(*changed, self.section_text, self.answered_text, self.bar, self.running_bar.container)
+
+    def section_question(self, qid: str) -> Question:
+        return next(q for q in self.section.questions if q.id == qid)
+
+    def _act(self, qid: str, call, *args) -> None:
+        try:
+            call(self.uuid, qid, *args)
+        except Exception as error:  # never crash the screen; what was stored stays stored
+            self.ctx.show_error(error)
+        self.refresh(qid)
+
+    # --- VisitActions: what the cards ask for --------------------------------------
+
+    def answer(self, question_id: str, value: AnswerValue) -> None:
+        self._act(question_id, self.ctx.service.answer, value)
+
+    def toggle_na(self, question_id: str) -> None:
+        answer = self.visit.answers.get(question_id)
+        if answer is not None and answer.na:
+            self._act(question_id, self.ctx.service.clear)
+        else:
+            self._act(question_id, self.ctx.service.mark_na)
+
+    def comment(self, question_id: str, text: str) -> None:
+        answer = self.visit.answers.get(question_id)
+        if (answer.comment if answer else "") == (text or ""):
+            return
+        self._act(question_id, self.ctx.service.comment, text or "")
+
+    def save_number(self, question_id: str, raw: str) -> None:
+        try:
+            value = parse_number(raw or "")
+        except ValueError:
+            self.ctx.notify(self.ctx.t("visit.number_invalid"))
+            return
+        self._save_value(question_id, value)
+
+    def save_text(self, question_id: str, raw: str) -> None:
+        self._save_value(question_id, raw if raw and raw.strip() else None)
+
+    def _save_value(self, question_id: str, value: AnswerValue | None) -> None:
+        answer = self.visit.answers.get(question_id)
+        stored = None if answer is None or answer.na else answer.value
+        if value == stored and type(value) is type(stored):
+            return
+        if value is None:
+            self._act(question_id, self.ctx.service.clear)
+        else:
+            self._act(question_id, self.ctx.service.answer, value)
+
+    def timer(self, question_id: str, event: str) -> None:
+        self._act(question_id, self.ctx.service.timer, event)
+
+    def count(self, question_id: str, step: int) -> None:
+        self._act(question_id, self.ctx.service.count, step)
+
+    def photos_changed(self, question_id: str) -> None:
+        self.refresh(question_id)
+
+    def thumbnail(self, sha256: str) -> bytes | None:
+        if sha256 not in self.thumbs:
+            try:
+                self.thumbs[sha256] = self.ctx.service.thumbnail_path(sha256).read_bytes()
+            except OSError:
+                self.thumbs[sha256] = None
+        return self.thumbs[sha256]
+
+    def go_to_question(self, question_id: str) -> None:
+        section = self.visit.checklist.section_of(question_id)
+        self.ctx.page.session.store.set(FOCUS_KEY, (self.uuid, question_id))
+        if section.id == self.section.id:
+            self._scroll_to_focus()
+        else:
+            self.ctx.go(f"/visit/{self.uuid}/{section.id}")
+
+    def _open_section(self, index: int) -> None:
+        sections = self.visit.checklist.sections
+        if 0 <= index < len(sections):
+            self.ctx.go(f"/visit/{self.uuid}/{sections[index].id}")
+
+    def _scroll_to_focus(self) -> None:
+        store = self.ctx.page.session.store
+        focus = store.get(FOCUS_KEY)
+        if not focus or focus[0] != self.uuid or focus[1] not in self.shown:
+            return
+        store.set(FOCUS_KEY, None)
+        self.ctx.page.run_task(self._scroll_to, focus[1])
+
+    async def _scroll_to(self, question_id: str) -> None:
+        await asyncio.sleep(0.1)  # let the client lay the section out first
+        if is_mounted(self.body):
+            try:
+                await self.body.scroll_to(scroll_key=f"q-{question_id}", duration=300)
+            except Exception:  # scrolling is a convenience; never an error for the shopper
+                log.debug("could not scroll to %s", question_id, exc_info=True)
+
+    # --- the live tick -------------------------------------------------------------
+
+    def _alive(self) -> bool:
+        page = self.ctx.page
+        return bool(page.views) and page.views[-1] is self._view
+
+    def tick(self) -> None:
+        """Redraw the stopwatches from their stored events (the ticker calls this every
+        second; tests call it after moving the clock)."""
+        now = self.ctx.service.now()
+        for qid, stopwatch in self.stopwatches.items():
+            if qid in self.shown:
+                stopwatch.tick(self.visit, now)
+        self.running_bar.refresh(self.visit, now)

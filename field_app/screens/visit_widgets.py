@@ -1,0 +1,101 @@
+"""Building blocks shared by the parts of the visit screen: big buttons, test hooks, and
+what a question card may ask of the screen (`VisitActions`)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Callable, Protocol
+
+import flet as ft
+
+from field_app.domain.checklist import AnswerValue
+
+from .context import TOUCH, AppContext
+
+# Vertical padding that makes a one-line button TOUCH (56) px high; longer labels wrap
+# and the button grows instead of clipping them.
+_PAD_V = 16
+
+
+class VisitActions(Protocol):
+    """What the pieces of a section (question cards, stopwatches, photo strips) may ask
+    of the visit screen. Each call stores at once and re-renders what changed."""
+
+    ctx: AppContext
+    uuid: str
+    photo_lock: asyncio.Lock
+
+    def answer(self, question_id: str, value: AnswerValue) -> None: ...
+    def toggle_na(self, question_id: str) -> None: ...
+    def comment(self, question_id: str, text: str) -> None: ...
+    def save_number(self, question_id: str, raw: str) -> None: ...
+    def save_text(self, question_id: str, raw: str) -> None: ...
+    def timer(self, question_id: str, event: str) -> None: ...
+    def count(self, question_id: str, step: int) -> None: ...
+    def photos_changed(self, question_id: str) -> None: ...
+    def go_to_question(self, question_id: str) -> None: ...
+    def thumbnail(self, sha256: str) -> bytes | None: ...
+
+
+def tagged(control: ft.Control, identifier: str, *, expand: bool | int | None = None) -> ft.Control:
+    """Wrap a control so browser tests find it as `[flt-semantics-identifier=...]`."""
+    return ft.Semantics(content=control, identifier=identifier, expand=expand)
+
+
+def big_button(
+    label: str,
+    *,
+    key: str,
+    on_click: Callable[..., Any] | None = None,
+    filled: bool = False,
+    icon: ft.IconData | None = None,
+    expand: bool | int | None = None,
+    disabled: bool = False,
+    action: Any = None,
+) -> ft.Control:
+    """A full-height (56 px) answer or action button; `filled` marks the chosen answer.
+    Returned wrapped in Semantics carrying `key` as its identifier."""
+    kind = ft.FilledButton if filled else ft.OutlinedButton
+    button = kind(
+        content=ft.Text(label, text_align=ft.TextAlign.CENTER, size=16),
+        icon=icon,
+        key=key,
+        on_click=on_click,
+        action=action,
+        disabled=disabled,
+        expand=True,
+        style=ft.ButtonStyle(
+            padding=ft.Padding.symmetric(horizontal=16, vertical=_PAD_V),
+            shape=ft.RoundedRectangleBorder(radius=12),
+        ),
+    )
+    return tagged(button, key, expand=expand)
+
+
+def round_button(icon: ft.IconData, *, key: str, tooltip: str, on_click: Callable[..., Any],
+                 disabled: bool = False) -> ft.Control:
+    """A large square-ish icon button (counter − / +)."""
+    button = ft.FilledTonalIconButton(
+        icon=icon, key=key, tooltip=tooltip, on_click=on_click, disabled=disabled,
+        icon_size=32, width=TOUCH + 16, height=TOUCH + 16,
+        style=ft.ButtonStyle(shape=ft.RoundedRectangleBorder(radius=16)),
+    )
+    return tagged(button, key)
+
+
+def is_mounted(control: ft.Control) -> bool:
+    """Whether the control is on the page now (a replaced control may still know its page)."""
+    try:
+        page = control.page
+    except RuntimeError:
+        return False
+    try:
+        return page.session.index.get(control._i) is control
+    except RuntimeError:
+        return False
+
+
+def update_if_mounted(*controls: ft.Control) -> None:
+    for control in controls:
+        if is_mounted(control):
+            control.update()

@@ -1,0 +1,191 @@
+"""What the screens may do: one facade over the store, the photo pipeline and the clock.
+
+Screens call these methods and never touch SQL, files or HTTP. Each method reads the time
+from the injected clock, so tests move time by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from .clock import Clock
+from .domain.checklist import AnswerValue, Checklist, FollowUp
+from .domain.records import PhotoRef, VisitRevision, VisitStatus
+from .domain.scoring import VisitScore
+from .domain.visit import Missing, Visit
+from .photos import process_photo
+from .store import Stop, Store
+
+LATER_DAYS = 14
+
+
+@dataclass(frozen=True)
+class DueFollowUpItem:
+    """A follow-up whose time has come, on the Today screen."""
+
+    visit_uuid: str
+    dealership_name: str
+    checklist_title: str
+    follow_up: FollowUp
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class RouteOverview:
+    today: list[Stop]
+    later: list[Stop]
+    follow_ups: list[DueFollowUpItem]
+
+
+@dataclass(frozen=True)
+class Review:
+    missing: list[Missing]
+    score: VisitScore
+
+
+class FieldService:
+    def __init__(self, store: Store, clock: Clock, photos_dir: Path) -> None:
+        self.store = store
+        self.clock = clock
+        self.photos_dir = Path(photos_dir)
+        self.photos_dir.mkdir(parents=True, exist_ok=True)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def today(self) -> date:
+        # The shopper's day is the phone's local day, not UTC's.
+        return self.now().astimezone().date()
+
+    # --- the route ---------------------------------------------------------------
+
+    def overview(self) -> RouteOverview:
+        today = self.today()
+        return RouteOverview(
+            today=self.store.stops(today, today),
+            later=self.store.stops(today + timedelta(days=1), today + timedelta(days=LATER_DAYS)),
+            follow_ups=self.due_follow_ups(),
+        )
+
+    def checklist(self, checklist_id: str, version: int) -> Checklist:
+        return self.store.checklist(checklist_id, version)
+
+    def stop_of(self, visit: Visit) -> Stop | None:
+        if visit.assignment_id is None:
+            return None
+        day = self.today()
+        for stop in self.store.stops(day - timedelta(days=60), day + timedelta(days=LATER_DAYS)):
+            if stop.assignment.id == visit.assignment_id:
+                return stop
+        return None
+
+    def open_stop(self, assignment_id: str) -> str:
+        """Begin (or resume) the visit of a stop; returns its uuid."""
+        visit = self.store.start_assignment(assignment_id, at=self.now())
+        self.store.set_setting("open_visit", visit.uuid)
+        return visit.uuid
+
+    def open_visit(self) -> tuple[str, str | None] | None:
+        """The visit the shopper left unfinished and its section, to return to on start."""
+        uuid = self.store.setting("open_visit")
+        if not uuid:
+            return None
+        summary = next((v for v in self.store.visits() if v.uuid == uuid), None)
+        if summary is None or summary.status not in (VisitStatus.PLANNED, VisitStatus.IN_PROGRESS):
+            return None
+        return uuid, summary.current_section
+
+    def due_follow_ups(self) -> list[DueFollowUpItem]:
+        now = self.now()
+        items = []
+        for summary in self.store.visits():
+            if summary.status not in (VisitStatus.FINALIZED, VisitStatus.SYNCED):
+                continue
+            visit = self.store.visit(summary.uuid)
+            stop = self.stop_of(visit)
+            for due in visit.follow_ups_due(now):
+                if not due.answered:
+                    items.append(DueFollowUpItem(
+                        visit.uuid, stop.dealership.name if stop else "", visit.checklist.title,
+                        due.follow_up, due.due_at,
+                    ))
+        return sorted(items, key=lambda item: item.due_at)
+
+    # --- recording a visit -------------------------------------------------------
+
+    def visit(self, uuid: str) -> Visit:
+        return self.store.visit(uuid)
+
+    def answer(self, uuid: str, question_id: str, value: AnswerValue) -> None:
+        self.store.answer(uuid, question_id, value, self.now())
+
+    def mark_na(self, uuid: str, question_id: str) -> None:
+        self.store.mark_na(uuid, question_id, self.now())
+
+    def clear(self, uuid: str, question_id: str) -> None:
+        self.store.clear(uuid, question_id, self.now())
+
+    def comment(self, uuid: str, question_id: str, text: str) -> None:
+        self.store.comment(uuid, question_id, text, self.now())
+
+    def timer(self, uuid: str, question_id: str, event: str) -> None:
+        self.store.timer(uuid, question_id, event, self.now())
+
+    def count(self, uuid: str, question_id: str, step: int) -> int:
+        """Add `step` (+1 or -1) to a counter; it never goes below its minimum. The first
+        "+" counts one (one ring, the first attempt); the first "-" records the minimum."""
+        visit = self.store.visit(uuid)
+        low = int(visit.question(question_id).min_value or 0)
+        current = visit.value(question_id, self.now())
+        if current is None:
+            value = low if step < 0 else max(low, step)
+        else:
+            value = max(low, int(current) + step)
+        self.store.answer(uuid, question_id, value, self.now())
+        return value
+
+    def add_photo(self, uuid: str, question_id: str, source: bytes | Path) -> PhotoRef:
+        """Process a camera or gallery file and attach it (slow: call it off the UI path)."""
+        processed = process_photo(source, self.photos_dir)
+        taken_at = processed.taken_at.astimezone() if processed.taken_at else self.now()
+        ref = PhotoRef(sha256=processed.sha256, bytes=processed.bytes, question_id=question_id, taken_at=taken_at)
+        self.store.add_photo(uuid, ref, str(processed.path))
+        return ref
+
+    def remove_photo(self, uuid: str, question_id: str, sha256: str) -> None:
+        self.store.remove_photo(uuid, question_id, sha256)
+
+    def thumbnail_path(self, sha256: str) -> Path:
+        return self.photos_dir / f"{sha256}.thumb.jpg"
+
+    def photo_path(self, sha256: str) -> Path:
+        return self.photos_dir / f"{sha256}.jpg"
+
+    def current_section(self, uuid: str) -> str | None:
+        return self.store.current_section(uuid)
+
+    def set_section(self, uuid: str, section_id: str) -> None:
+        self.store.set_section(uuid, section_id)
+
+    def review(self, uuid: str) -> Review:
+        visit = self.store.visit(uuid)
+        now = self.now()
+        return Review(visit.missing(now), visit.score(now))
+
+    def finalize(self, uuid: str) -> VisitRevision:
+        revision = self.store.finalize(uuid, self.now())
+        self.store.set_setting("open_visit", "")
+        return revision
+
+    def answer_follow_ups(self, uuid: str, values: dict[str, AnswerValue]) -> VisitRevision:
+        return self.store.answer_follow_ups(uuid, values, self.now())
+
+    # --- settings ----------------------------------------------------------------
+
+    def language(self) -> str | None:
+        return self.store.setting("language")
+
+    def set_language(self, language: str) -> None:
+        self.store.set_setting("language", language)

@@ -1,0 +1,120 @@
+"""Browser tests: the app served by `fieldaudit app` in its own process, driven in Debian's
+headless Chromium at a phone viewport through the accessibility DOM (Flutter draws on a
+canvas; its semantics tree is what a test, or a screen reader, can read)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+CHROME_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+PHONE = {"width": 390, "height": 844}
+
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="needs Debian's chromium: run `bash scripts/test.sh` as root (it installs it) "
+           "or `apt-get install chromium`",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class AppProcess:
+    """`fieldaudit app` on a port of its own, with its data in a folder of the test's."""
+
+    def __init__(self, data: Path, port: int | None = None) -> None:
+        self.data, self.port = data, port or free_port()
+        self.proc: subprocess.Popen | None = None
+        self.log = data.parent / f"app-{self.port}.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def start(self, demo: bool = True) -> "AppProcess":
+        args = [sys.executable, "-m", "field_app.cli", "app", "--data", str(self.data), "--port", str(self.port)]
+        if demo:
+            args.append("--demo")
+        env = dict(os.environ, FLET_WEB_NO_CDN="1", PYTHONUNBUFFERED="1")
+        self.proc = subprocess.Popen(args, env=env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the app exited: {self.log.read_text()[-2000:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return self
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("the app did not start listening within 60 s")
+
+    def kill(self) -> None:
+        """As if the phone died: no clean-up, no flush beyond what was committed."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+
+
+@contextmanager
+def chromium() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROME_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def open_phone(browser, url: str):
+    """A phone-sized page with Flutter's semantics tree turned on."""
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.route("https://**/*", lambda route: route.abort())  # offline: no CDN, no fonts
+    page.goto(url)
+    enable_semantics(page)
+    return page
+
+
+def enable_semantics(page, timeout: float = 60_000) -> None:
+    page.locator("flt-semantics-placeholder").wait_for(state="attached", timeout=timeout)
+    page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
+    page.locator("flt-semantics").first.wait_for(state="attached", timeout=timeout)
+
+
+def screenshot(page, name: str) -> Path:
+    """Write docs/screenshots/<name>.png (the DOM updates before the canvas is painted)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(900)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path

@@ -1,0 +1,287 @@
+"""The follow-ups screen: due questions with big answer buttons (or a field), answered ones
+shown as answered, later ones with their date, saving as a new frozen revision."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta, timezone
+
+import flet as ft
+import pytest
+from PIL import Image
+
+from field_app.app import build_app, open_service
+from field_app.clock import ManualClock
+from field_app.demo import fill_demo
+from field_app.domain.checklist import Checklist
+from field_app.domain.records import VisitStatus
+from field_app.domain.registry import Registry
+from field_app.paths import checklists_dir
+from field_app.screens.follow_ups import InvalidNumber, parse_number
+from field_app.services import FieldService
+
+from flet_harness import FletHarness
+
+NOW = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
+
+ASKED_LATER = Checklist.model_validate({
+    "id": "asked_later", "version": 1, "title": "Звонок с вопросами потом", "channel": "call",
+    "sections": [{"id": "call", "title": "Звонок", "questions": [
+        {"id": "answered_call", "text": "Ответили на звонок", "type": "yes_no"},
+    ]}],
+    "follow_ups": [
+        {"id": "how_contacted", "text": "Как с вами связались?", "type": "choice", "due_after_hours": 1,
+         "options": [{"id": "phone", "label": "Позвонили", "score": 1},
+                     {"id": "sms", "label": "Прислали SMS", "score": 1},
+                     {"id": "none", "label": "Никак", "score": 0}]},
+        {"id": "days_to_offer", "text": "Через сколько дней прислали предложение?", "type": "number",
+         "due_after_hours": 1, "hint": "Считайте календарные дни."},
+        {"id": "what_they_said", "text": "Что вам сказали?", "type": "text", "due_after_hours": 1},
+        {"id": "final_callback", "text": "Перезвонили через неделю?", "type": "yes_no", "due_after_hours": 168},
+    ],
+})
+
+
+@pytest.fixture
+def service(tmp_path):
+    service = open_service(tmp_path, ManualClock(NOW))
+    fill_demo(service, Registry.from_directory(checklists_dir()))
+    yield service
+    service.store.close()
+
+
+@pytest.fixture
+async def harnesses():
+    started: list[FletHarness] = []
+    yield started
+    for h in started:
+        h.close()
+
+
+async def open_follow_ups(harnesses, service: FieldService, uuid: str) -> FletHarness:
+    h = await FletHarness.start(build_app(service), route=f"/follow-ups/{uuid}")
+    harnesses.append(h)
+    assert h.top_view().route == f"/follow-ups/{uuid}"
+    return h
+
+
+def demo_uuid(service: FieldService) -> str:
+    """The demo's service visit of three days ago, finalized, its follow-ups due."""
+    [summary] = [v for v in service.store.visits() if v.status == VisitStatus.FINALIZED]
+    return summary.uuid
+
+
+def finalized_asked_later(service: FieldService) -> str:
+    service.store.save_checklist(ASKED_LATER)
+    uuid = service.store.start_visit("asked_later", 1, at=NOW - timedelta(hours=2)).uuid
+    service.answer(uuid, "answered_call", True)
+    service.finalize(uuid)
+    return uuid
+
+
+def jpeg(seed: int = 0) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (seed * 40 % 256, 120, 160)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def notices(h: FletHarness) -> list[str]:
+    return [d.content.value for d in h.dialogs() if isinstance(d, ft.SnackBar)]
+
+
+def save_button(h: FletHarness) -> ft.FilledButton:
+    return h.by_key("save-follow-ups")
+
+
+# --- what is shown -----------------------------------------------------------------
+
+
+async def test_due_follow_ups_show_text_hint_and_big_answer_buttons(harnesses, service):
+    uuid = demo_uuid(service)
+    h = await open_follow_ups(harnesses, service, uuid)
+
+    callback = h.by_key("follow-up-callback_48_hours")
+    assert h.texts(callback) == [
+        "Позвонили ли вам из сервисного центра в течение 48 часов после визита?", "Позвонили", "Не позвонили"]
+    cost = h.by_key("follow-up-final_cost_matches_estimate")
+    # no labels in the checklist: the checklist format's own Да / Нет
+    assert h.texts(cost) == [
+        "Соответствовала ли окончательная стоимость в счёте предварительному расчёту?",
+        "Ответьте после получения автомобиля.", "Да", "Нет"]
+    assert h.has_key("follow-up-car_ready_on_time")
+    for fid in ("callback_48_hours", "final_cost_matches_estimate", "car_ready_on_time"):
+        for value in ("true", "false"):
+            button = h.by_key(f"answer-{fid}-{value}")
+            assert isinstance(button, ft.OutlinedButton) and button.height >= 48
+    assert save_button(h).content == "Сохранить ответы" and save_button(h).disabled
+    assert "Автоцентр «Северный»" not in h.texts() and "Сервис-Юг" in h.texts()
+    assert "Визит на СТО" in h.texts()
+
+
+async def test_choosing_marks_the_answer_and_a_second_tap_takes_it_back(harnesses, service):
+    h = await open_follow_ups(harnesses, service, demo_uuid(service))
+
+    await h.click(h.by_key("answer-callback_48_hours-false"))
+    chosen = h.by_key("answer-callback_48_hours-false")
+    assert isinstance(chosen, ft.FilledButton)
+    assert isinstance(h.by_key("answer-callback_48_hours-true"), ft.OutlinedButton)
+    assert not save_button(h).disabled
+
+    await h.click(h.by_key("answer-callback_48_hours-true"))  # changing one's mind
+    assert isinstance(h.by_key("answer-callback_48_hours-true"), ft.FilledButton)
+    assert isinstance(h.by_key("answer-callback_48_hours-false"), ft.OutlinedButton)
+
+    await h.click(h.by_key("answer-callback_48_hours-true"))
+    assert isinstance(h.by_key("answer-callback_48_hours-true"), ft.OutlinedButton)
+    assert save_button(h).disabled
+
+
+async def test_saving_makes_a_new_frozen_revision_and_goes_home(harnesses, service):
+    uuid = demo_uuid(service)
+    before = service.visit(uuid).revision
+    h = await open_follow_ups(harnesses, service, uuid)
+
+    await h.click(h.by_key("answer-callback_48_hours-false"))
+    await h.click(h.by_key("answer-car_ready_on_time-true"))
+    await h.click(save_button(h))
+    await h.settle()
+
+    visit = service.visit(uuid)
+    assert {k: a.value for k, a in visit.follow_ups.items()} == {"callback_48_hours": False, "car_ready_on_time": True}
+    assert visit.revision == before + 1 and visit.status == VisitStatus.FINALIZED
+    assert service.store.revision_payload(uuid, visit.revision)  # frozen
+    assert h.page.route == "/" and h.top_view().route == "/"
+    assert notices(h) == ["Ответы сохранены."]
+    # Today now lists only the follow-up still unanswered
+    assert [i.follow_up.id for i in service.due_follow_ups()] == ["final_cost_matches_estimate"]
+
+
+async def test_answered_follow_ups_are_shown_as_answered(harnesses, service):
+    uuid = demo_uuid(service)
+    service.answer_follow_ups(uuid, {"callback_48_hours": False})
+    h = await open_follow_ups(harnesses, service, uuid)
+
+    answered = h.by_key("answered-callback_48_hours")
+    local = NOW.astimezone()
+    assert h.texts(answered) == [
+        "Позвонили ли вам из сервисного центра в течение 48 часов после визита?",
+        "Ответ: Не позвонили", f"Сохранён {local:%d.%m.%Y} в {local:%H:%M}"]
+    assert not h.has_key("answer-callback_48_hours-true")
+    assert not h.has_key("follow-up-callback_48_hours")
+    assert h.has_key("follow-up-car_ready_on_time")
+
+
+async def test_follow_ups_not_yet_due_show_from_when(harnesses, service):
+    stop = next(s for s in service.overview().today if s.assignment.checklist_id == "showroom_visit")
+    uuid = service.open_stop(stop.assignment.id)
+    visit = service.visit(uuid)
+    for q in visit.checklist.questions():  # a quick, complete visit
+        if q.id not in service.visit(uuid).visible(service.now()):
+            continue
+        if q.type == "yes_no":
+            service.answer(uuid, q.id, True)
+        elif q.type == "choice":
+            service.answer(uuid, q.id, q.options[0].id)
+        elif q.type == "timer":
+            service.timer(uuid, q.id, "start")
+            service.timer(uuid, q.id, "stop")
+        minimum = q.photos.min if q.photos else 0
+        if minimum:
+            for i in range(minimum):
+                service.add_photo(uuid, q.id, jpeg(i))
+    service.finalize(uuid)
+    h = await open_follow_ups(harnesses, service, uuid)
+
+    assert "Сейчас отвечать не на что." in h.texts()
+    due = (NOW + timedelta(hours=216)).astimezone()
+    card = h.by_key("upcoming-callback_7_working_days")
+    assert h.texts(card)[-1] == f"Можно ответить с {due:%d.%m} {due:%H:%M}"
+    assert not h.has_key("save-follow-ups")
+    assert not any(isinstance(c, ft.OutlinedButton) for c in h.walk())
+
+
+async def test_nothing_due_before_the_visit_is_finalized(harnesses, service):
+    stop = next(s for s in service.overview().today if s.assignment.checklist_id == "service_visit")
+    uuid = service.open_stop(stop.assignment.id)
+    h = await open_follow_ups(harnesses, service, uuid)
+    assert h.texts(h.by_key("not-finalized")) == ["Вопросы после визита появятся, когда визит будет завершён."]
+    assert not h.has_key("save-follow-ups")
+
+
+# --- choice, number and text follow-ups --------------------------------------------
+
+
+async def test_choice_number_and_text_follow_ups(harnesses, service):
+    uuid = finalized_asked_later(service)
+    h = await open_follow_ups(harnesses, service, uuid)
+
+    assert h.texts(h.by_key("follow-up-how_contacted"))[1:] == ["Позвонили", "Прислали SMS", "Никак"]
+    number = h.by_key("field-days_to_offer")
+    assert isinstance(number, ft.TextField) and number.keyboard_type == ft.KeyboardType.NUMBER
+    assert number.label == "Число"
+    assert "Считайте календарные дни." in h.texts()
+    assert h.by_key("field-what_they_said").label == "Ваш ответ"
+    upcoming = h.by_key("upcoming-final_callback")
+    assert h.texts(upcoming)[-1].startswith("Можно ответить с ")
+
+    await h.click(h.by_key("answer-how_contacted-sms"))
+    await h.type(number, "12,5")
+    await h.type(h.by_key("field-what_they_said"), "  Обещали перезвонить  ")
+    await h.click(save_button(h))
+    await h.settle()
+
+    visit = service.visit(uuid)
+    assert {k: a.value for k, a in visit.follow_ups.items()} == {
+        "how_contacted": "sms", "days_to_offer": 12.5, "what_they_said": "Обещали перезвонить"}
+    assert notices(h) == ["Ответы сохранены."]
+
+
+async def test_a_field_alone_enables_saving(harnesses, service):
+    uuid = finalized_asked_later(service)
+    h = await open_follow_ups(harnesses, service, uuid)
+    assert save_button(h).disabled
+    await h.type(h.by_key("field-days_to_offer"), "3")
+    assert not save_button(h).disabled
+    await h.type(h.by_key("field-days_to_offer"), "  ")
+    assert save_button(h).disabled
+
+
+async def test_a_number_that_is_not_a_number_is_refused_with_a_message(harnesses, service):
+    uuid = finalized_asked_later(service)
+    h = await open_follow_ups(harnesses, service, uuid)
+    await h.type(h.by_key("field-days_to_offer"), "пять")
+    await h.click(save_button(h))
+    assert notices(h) == ["Введите число, например 12 или 12,5."]
+    assert service.visit(uuid).follow_ups == {}
+    assert h.page.route == f"/follow-ups/{uuid}"
+
+
+def test_numbers_as_typed_on_a_phone():
+    assert parse_number("3") == 3 and isinstance(parse_number("3"), int)
+    assert parse_number(" 12,5 ") == 12.5
+    assert parse_number("1 000") == 1000
+    for bad in ("", "пять", "nan", "inf", "1,2,3"):
+        with pytest.raises(InvalidNumber):
+            parse_number(bad)
+
+
+async def test_a_refused_save_is_shown_as_an_error(harnesses, service):
+    uuid = demo_uuid(service)
+    h = await open_follow_ups(harnesses, service, uuid)
+    await h.click(h.by_key("answer-callback_48_hours-true"))
+    service.store.mark_returned(uuid)  # meanwhile the coordinator sent it back
+    await h.click(save_button(h))
+    await h.settle()
+    assert notices(h) == ["На этот вопрос можно ответить позже."]
+    assert service.visit(uuid).follow_ups == {}
+    assert h.page.route == f"/follow-ups/{uuid}"
+
+
+async def test_the_follow_ups_speak_english_when_chosen(harnesses, service):
+    service.set_language("en")
+    uuid = demo_uuid(service)
+    h = await open_follow_ups(harnesses, service, uuid)
+    assert h.top_view().appbar.title.value == "After the visit"
+    assert save_button(h).content == "Save the answers"
+    assert "Позвонили" in h.texts()  # the checklist's own words stay
+    assert "Сохранить ответы" not in h.texts()

@@ -1,0 +1,302 @@
+"""The review screen: what is missing (grouped by section, each a tap away), the scores,
+and finalizing, through the in-memory Flet session with the demo route."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timezone
+
+import flet as ft
+import pytest
+from PIL import Image
+
+from field_app.app import build_app, open_service
+from field_app.clock import ManualClock
+from field_app.demo import fill_demo
+from field_app.domain.checklist import Checklist
+from field_app.domain.records import VisitStatus
+from field_app.domain.registry import Registry
+from field_app.paths import checklists_dir
+from field_app.services import FieldService
+
+from flet_harness import FletHarness
+
+NOW = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def service(tmp_path):
+    service = open_service(tmp_path, ManualClock(NOW))
+    fill_demo(service, Registry.from_directory(checklists_dir()))
+    yield service
+    service.store.close()
+
+
+@pytest.fixture
+async def harnesses():
+    started: list[FletHarness] = []
+    yield started
+    for h in started:
+        h.close()
+
+
+async def open_review(harnesses, service: FieldService, uuid: str) -> FletHarness:
+    h = await FletHarness.start(build_app(service), route=f"/review/{uuid}")
+    harnesses.append(h)
+    assert h.top_view().route == f"/review/{uuid}"
+    return h
+
+
+def today_stop(service: FieldService, checklist_id: str) -> str:
+    """Start (or resume) today's stop with that checklist; its visit's uuid."""
+    stop = next(s for s in service.overview().today if s.assignment.checklist_id == checklist_id)
+    return service.open_stop(stop.assignment.id)
+
+
+def jpeg(seed: int = 0) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (seed * 40 % 256, 120, 160)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def complete(service: FieldService, uuid: str, *, skip: tuple[str, ...] = ()) -> None:
+    """Answer every visible question the way a shopper would: yes, first option, a short
+    stopwatch, one count, enough photos."""
+    for q in service.visit(uuid).checklist.questions():
+        if q.id in skip or q.id not in service.visit(uuid).visible(service.now()):
+            continue
+        if q.type == "yes_no":
+            service.answer(uuid, q.id, True)
+        elif q.type == "choice":
+            service.answer(uuid, q.id, q.options[0].id)
+        elif q.type == "timer":
+            service.timer(uuid, q.id, "start")
+            service.clock.advance(20)
+            service.timer(uuid, q.id, "stop")
+        elif q.type == "counter":
+            service.count(uuid, q.id, +1)
+        elif q.type == "number":
+            service.answer(uuid, q.id, q.min_value or 0)
+        elif q.type == "text" and q.required:
+            service.answer(uuid, q.id, "ok")
+        minimum = q.photos.min if q.photos else (1 if q.type == "photo" and q.required else 0)
+        for i in range(minimum):
+            service.add_photo(uuid, q.id, jpeg(i))
+
+
+def keys(h: FletHarness) -> list[str]:
+    return [k for c in h.walk() if isinstance(k := getattr(c, "key", None), str)]
+
+
+def finalize_button(h: FletHarness) -> ft.FilledButton:
+    return h.by_key("finalize")
+
+
+# --- what is missing ---------------------------------------------------------------
+
+
+async def test_missing_questions_are_grouped_by_section_with_why(harnesses, service):
+    uuid = today_stop(service, "service_visit")
+    service.answer(uuid, "met_at_entrance", True)
+    h = await open_review(harnesses, service, uuid)
+
+    meeting = h.by_key("missing-section-client_meeting")
+    shown = h.texts(meeting)
+    assert shown[0] == "Встреча клиента"
+    assert "Фото фасада сервисного центра" in shown and "Нужно ещё фото: 1" in shown
+    assert "Приветствие консультанта" in shown and "Нет ответа" in shown
+    assert "Встреча у входа в центр администратором" not in shown  # answered
+
+    checklist = service.visit(uuid).checklist
+    section_cards = [k.removeprefix("missing-section-") for k in keys(h) if k.startswith("missing-section-")]
+    assert section_cards == [s.id for s in checklist.sections if any(
+        m.section_id == s.id for m in service.review(uuid).missing)]
+    assert "Осталось заполнить: " + str(len(service.review(uuid).missing)) in h.texts()
+
+
+async def test_a_running_stopwatch_is_missing_until_stopped(harnesses, service):
+    uuid = today_stop(service, "showroom_visit")
+    timer = next(q for q in service.visit(uuid).checklist.questions() if q.type == "timer")
+    service.timer(uuid, timer.id, "start")
+    h = await open_review(harnesses, service, uuid)
+
+    tile = h.by_key(f"missing-{timer.id}-timer_running")
+    assert h.texts(tile) == [timer.text, "Секундомер ещё идёт — остановите его"]
+
+
+async def test_photos_needed_says_how_many_more(harnesses, service):
+    checklist = Checklist.model_validate({
+        "id": "photo_heavy", "version": 1, "title": "Фотоотчёт", "channel": "visit",
+        "sections": [{"id": "outside", "title": "Снаружи", "questions": [
+            {"id": "facade", "text": "Фасад", "type": "photo", "photos": {"min": 3, "max": 5}},
+            {"id": "clean", "text": "Чисто у входа", "type": "yes_no", "photos": {"min": 1, "max": 2}},
+        ]}],
+    })
+    service.store.save_checklist(checklist)
+    uuid = service.store.start_visit("photo_heavy", 1, at=NOW).uuid
+    service.add_photo(uuid, "facade", jpeg(1))
+    service.answer(uuid, "clean", True)
+    h = await open_review(harnesses, service, uuid)
+
+    assert h.texts(h.by_key("missing-facade-photos")) == ["Фасад", "Нужно ещё фото: 2"]
+    assert h.texts(h.by_key("missing-clean-photos")) == ["Чисто у входа", "Нужно ещё фото: 1"]
+    assert not h.has_key("missing-clean-unanswered")
+
+
+async def test_tapping_a_missing_question_opens_its_section(harnesses, service):
+    uuid = today_stop(service, "service_visit")
+    invoice_section = service.visit(uuid).checklist.section_of("photo_invoice").id
+    h = await open_review(harnesses, service, uuid)
+
+    tile = h.by_key("missing-photo_invoice-photos")
+    assert tile.min_height >= 48
+    await h.click(tile)
+    await h.settle()
+    assert h.page.route == f"/visit/{uuid}/{invoice_section}"
+    assert h.top_view().route == f"/visit/{uuid}/{invoice_section}"
+
+
+# --- scores ------------------------------------------------------------------------
+
+
+async def test_scores_by_section_and_in_total(harnesses, service):
+    uuid = today_stop(service, "service_visit")
+    service.answer(uuid, "met_at_entrance", True)
+    service.answer(uuid, "greeted_first", False)
+    service.answer(uuid, "consultant_introduced", True)
+    service.answer(uuid, "checked_documents", True)
+    service.answer(uuid, "car_inspected", False)
+    h = await open_review(harnesses, service, uuid)
+
+    def score(section_id: str) -> str:
+        return h.by_key(f"score-{section_id}").value
+
+    assert score("client_meeting") == "75%"  # 3 of 4
+    assert score("vehicle_handover") == "0%"
+    assert score("needs_analysis") == "—"  # nothing applied yet
+    assert score("follow_ups") == "—"
+    assert score("total") == "60%"  # 3 of 5
+    assert "Оценка по разделам" in h.texts() and "Итого" in h.texts()
+    assert "Выявление потребностей" in h.texts()  # section titles come from the checklist
+
+
+# --- finalizing --------------------------------------------------------------------
+
+
+async def test_finalize_is_enabled_only_when_nothing_is_missing(harnesses, service):
+    uuid = today_stop(service, "service_visit")
+    complete(service, uuid, skip=("asked_client_name",))
+    h = await open_review(harnesses, service, uuid)
+    button = finalize_button(h)
+    assert button.content == "Завершить визит" and button.disabled and button.height >= 48
+    assert "Кнопка станет доступна, когда всё будет заполнено." in h.texts()
+
+    service.answer(uuid, "asked_client_name", True)
+    h2 = await open_review(harnesses, service, uuid)
+    assert not finalize_button(h2).disabled
+    assert h2.has_key("nothing-missing") and not any(k.startswith("missing-") for k in keys(h2))
+    assert "Всё заполнено — визит можно завершить." in h2.texts()
+
+
+async def test_finalize_asks_first_then_freezes_and_goes_home_with_a_notice(harnesses, service):
+    uuid = today_stop(service, "dealer_call")
+    complete(service, uuid)
+    h = await open_review(harnesses, service, uuid)
+
+    await h.click(finalize_button(h))
+    [dialog] = h.dialogs()
+    assert isinstance(dialog, ft.AlertDialog)
+    assert "После завершения эта версия визита будет зафиксирована" in " ".join(h.texts(dialog))
+    assert service.visit(uuid).status == VisitStatus.IN_PROGRESS  # nothing happens before the answer
+
+    await h.click(h.button("Завершить", root=dialog))
+    await h.settle()
+    assert service.visit(uuid).status == VisitStatus.FINALIZED
+    assert h.page.route == "/" and h.top_view().route == "/"
+    notices = [d for d in h.dialogs() if isinstance(d, ft.SnackBar)]
+    assert [n.content.value for n in notices] == ["Визит завершён и сохранён."]
+    assert service.open_visit() is None
+
+
+async def test_cancelling_the_confirmation_changes_nothing(harnesses, service):
+    uuid = today_stop(service, "dealer_call")
+    complete(service, uuid)
+    h = await open_review(harnesses, service, uuid)
+
+    await h.click(finalize_button(h))
+    [dialog] = h.dialogs()
+    await h.click(h.button("Отмена", root=dialog))
+    assert h.dialogs() == []
+    assert service.visit(uuid).status == VisitStatus.IN_PROGRESS
+    assert h.page.route == f"/review/{uuid}"
+
+
+async def test_a_refused_finalize_is_shown_as_an_error(harnesses, service):
+    uuid = today_stop(service, "dealer_call")
+    complete(service, uuid)
+    h = await open_review(harnesses, service, uuid)
+    await h.click(finalize_button(h))
+    [dialog] = h.dialogs()
+    # Meanwhile (another tab, a slow tap) an answer is taken back: finalize is refused.
+    first = service.visit(uuid).checklist.questions()[0]
+    service.clear(uuid, first.id)
+
+    await h.click(h.button("Завершить", root=dialog))
+    await h.settle()
+    notices = [d.content.value for d in h.dialogs() if isinstance(d, ft.SnackBar)]
+    assert notices == ["Визит ещё не заполнен: посмотрите, чего не хватает."]
+    assert service.visit(uuid).status == VisitStatus.IN_PROGRESS
+    assert h.page.route == f"/review/{uuid}"
+
+
+# --- a finalized visit -------------------------------------------------------------
+
+
+def demo_finalized_uuid(service: FieldService) -> str:
+    [summary] = [v for v in service.store.visits() if v.status == VisitStatus.FINALIZED]
+    return summary.uuid
+
+
+async def test_a_finalized_visit_is_shown_read_only_with_its_scores(harnesses, service):
+    uuid = demo_finalized_uuid(service)
+    visit = service.visit(uuid)
+    h = await open_review(harnesses, service, uuid)
+
+    assert not h.has_key("finalize")
+    assert not any(k.startswith("missing-") for k in keys(h))
+    at = visit.finalized_at.astimezone()
+    assert h.texts(h.by_key("finalized")) == [
+        f"Визит завершён {at:%d.%m.%Y} в {at:%H:%M}. Ответы больше не меняются."]
+    # every answer of the demo visit is "yes" / the first option: full marks
+    assert h.by_key("score-client_meeting").value == "100%"
+    assert h.by_key("score-follow_ups").value == "—"
+
+    button = h.by_key("open-follow-ups")
+    assert button.content == "Ответить на вопросы после визита (3)"
+    await h.click(button)
+    await h.settle()
+    assert h.page.route == f"/follow-ups/{uuid}"
+
+
+async def test_the_review_speaks_english_when_chosen(harnesses, service):
+    service.set_language("en")
+    uuid = today_stop(service, "service_visit")
+    h = await open_review(harnesses, service, uuid)
+    assert h.top_view().appbar.title.value == "Review"
+    assert finalize_button(h).content == "Finalize the visit"
+    assert "Not answered" in h.texts() and "More photos needed: 1" in h.texts()
+    assert "Встреча клиента" in h.texts()  # the checklist stays in its own language
+    assert "Нет ответа" not in h.texts()
+
+
+async def test_an_unknown_visit_shows_an_error_and_today(harnesses, service):
+    h = await open_review_unchecked(harnesses, service, "00000000-0000-4000-8000-00000000dead")
+    assert h.top_view().route == "/"
+    notices = [d.content.value for d in h.dialogs() if isinstance(d, ft.SnackBar)]
+    assert notices == ["Визит не найден."]
+
+
+async def open_review_unchecked(harnesses, service: FieldService, uuid: str) -> FletHarness:
+    h = await FletHarness.start(build_app(service), route=f"/review/{uuid}")
+    harnesses.append(h)
+    return h
