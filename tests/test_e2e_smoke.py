@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from e2e_support import AppProcess, chromium, needs_chromium, open_phone, screenshot
+from e2e_support import AppProcess, chromium, needs_chromium, open_phone
 
 pytestmark = needs_chromium
 
@@ -24,4 +24,3 @@ def test_the_demo_route_shows_in_a_phone_browser(app):
         expect(page.get_by_role("group", name=re.compile("Запад Моторс"))).to_be_visible()
         expect(page.get_by_role("button", name="Позвонить +7 495 000-01-01")).to_be_visible()
         expect(page.get_by_text("Пора ответить")).to_be_visible()
-        screenshot(page, "today")

@@ -106,13 +106,21 @@ class TodayScreen:
                     key=f"map-{assignment.id}",
                 ))
             actions.append(ft.FilledButton(
-                content=t("today.continue" if stop.visit_uuid else "today.start"),
+                content=t(self._action_key(stop)),
                 icon=ft.Icons.PLAY_ARROW, height=TOUCH, key=f"start-{assignment.id}",
                 on_click=lambda _, a=assignment.id: self._open(a),
             ))
             lines.append(ft.Row(controls=actions, wrap=True, spacing=8, run_spacing=8))
         return ft.Card(key=f"stop-{assignment.id}",
                        content=ft.Container(content=ft.Column(controls=lines, spacing=6), padding=12))
+
+    @staticmethod
+    def _action_key(stop: Stop) -> str:
+        if stop.visit_uuid is None:
+            return "today.start"
+        if stop.visit_status in (VisitStatus.FINALIZED, VisitStatus.SYNCED):
+            return "today.open"
+        return "today.continue"
 
     @staticmethod
     def _map_url(stop: Stop) -> str:

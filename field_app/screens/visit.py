@@ -206,7 +206,7 @@ class VisitScreen:
             changed = [self.cards]
         self._progress(now)
         self.running_bar.refresh(self.visit, now, update=False)
-        update_if_mounted(*changed, self.section_text, self.answered_text, self.bar, self.running_bar.container)
+        update_if_mounted(*changed, self.section_text, self.answered_text, self.bar, self.running_bar.wrapper)
 
     def section_question(self, qid: str) -> Question:
         return next(q for q in self.section.questions if q.id == qid)

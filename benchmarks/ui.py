@@ -1,0 +1,79 @@
+"""The visit screen at Python level, in an in-memory Flet session (no browser):
+building the first section of showroom_visit, and a tap on an answer until it is durably
+stored. Prints one JSON object: visit_screen_build_ms (median), answer_tap_ms (p95)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from flet_harness import FletHarness  # noqa: E402
+
+from field_app.app import build_app, open_service  # noqa: E402
+from field_app.demo import fill_demo  # noqa: E402
+from field_app.domain.registry import Registry  # noqa: E402
+from field_app.i18n import Translator  # noqa: E402
+from field_app.paths import checklists_dir  # noqa: E402
+from field_app.screens.context import AppContext  # noqa: E402
+from field_app.screens.visit import VisitScreen  # noqa: E402
+
+BUILDS = 50
+TAPS = 200
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def measure(folder: Path) -> dict:
+    service = open_service(folder)  # a file-backed store: WAL, synchronous=FULL, as on a phone
+    fill_demo(service, Registry.from_directory(checklists_dir()))
+    stop = next(s for s in service.overview().today if s.assignment.checklist_id == "showroom_visit")
+    uuid = service.open_stop(stop.assignment.id)
+    first = service.visit(uuid).checklist.sections[0].id
+    h = await FletHarness.start(build_app(service), route=f"/visit/{uuid}/{first}")
+    ctx = AppContext(h.page, service, Translator("ru"), rerender=lambda: None)
+
+    builds = []
+    for _ in range(BUILDS):
+        started = time.perf_counter()
+        VisitScreen(ctx, uuid, first).view()
+        builds.append((time.perf_counter() - started) * 1000)
+
+    taps = []
+    for i in range(TAPS):
+        option = "yes" if i % 2 else "no"
+        button = h.by_key(f"answer-easy_to_find-{option}")
+        started = time.perf_counter()
+        await h.session.dispatch_event(button._i, "click", None)
+        stored = service.store.visit(uuid).answers["easy_to_find"].value
+        taps.append((time.perf_counter() - started) * 1000)
+        assert stored is (option == "yes"), "the tap was not stored"
+        await h.settle()
+    h.close()
+    return {
+        "visit_screen_build_ms": round(statistics.median(builds), 2),
+        "answer_tap_ms": round(percentile(taps, 0.95), 2),
+        "answer_tap_median_ms": round(statistics.median(taps), 2),
+        "builds": BUILDS,
+        "taps": TAPS,
+    }
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(dir=ROOT) as temp:
+        result = asyncio.run(measure(Path(temp)))
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
