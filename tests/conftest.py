@@ -8,7 +8,16 @@ from pathlib import Path
 
 import pytest
 
+from field_app.app import open_service
+from field_app.clock import ManualClock
+from field_app.demo import fill_demo
+from field_app.domain.registry import Registry
+from field_app.paths import checklists_dir
+from field_app.services import FieldService
 from field_app.store import Store
+
+from flet_harness import FletHarness
+from samples import DEMO_NOW
 
 
 @pytest.fixture
@@ -31,3 +40,22 @@ def memory_store() -> Iterator[Store]:
     store = Store.memory()
     yield store
     store.close()
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[FieldService]:
+    """The app's services over a fresh store holding the demo route, at DEMO_NOW (a
+    clock that moves only when told to)."""
+    service = open_service(tmp_path, ManualClock(DEMO_NOW))
+    fill_demo(service, Registry.from_directory(checklists_dir()))
+    yield service
+    service.store.close()
+
+
+@pytest.fixture
+async def harnesses() -> Iterator[list[FletHarness]]:
+    """In-memory Flet sessions a test starts; closed after it."""
+    started: list[FletHarness] = []
+    yield started
+    for h in started:
+        h.close()

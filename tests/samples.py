@@ -9,6 +9,8 @@ from field_app.domain.checklist import Checklist
 from field_app.domain.visit import Visit
 
 T0 = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
+# "Now" of the screen tests that run on the demo route.
+DEMO_NOW = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
 
 
 def at(seconds: float) -> datetime:

@@ -3,7 +3,6 @@ mid-visit with a stopwatch running. Screenshots of each screen go to docs/screen
 
 from __future__ import annotations
 
-import io
 import re
 import time
 from datetime import datetime, timezone

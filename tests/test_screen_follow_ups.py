@@ -4,25 +4,22 @@ shown as answered, later ones with their date, saving as a new frozen revision."
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import flet as ft
 import pytest
 from PIL import Image
 
-from field_app.app import build_app, open_service
-from field_app.clock import ManualClock
-from field_app.demo import fill_demo
+from field_app.app import build_app
 from field_app.domain.checklist import Checklist
 from field_app.domain.records import VisitStatus
-from field_app.domain.registry import Registry
-from field_app.paths import checklists_dir
 from field_app.screens.follow_ups import InvalidNumber, parse_number
 from field_app.services import FieldService
 
 from flet_harness import FletHarness
+from samples import DEMO_NOW
 
-NOW = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
+NOW = DEMO_NOW
 
 ASKED_LATER = Checklist.model_validate({
     "id": "asked_later", "version": 1, "title": "Звонок с вопросами потом", "channel": "call",
@@ -40,22 +37,6 @@ ASKED_LATER = Checklist.model_validate({
         {"id": "final_callback", "text": "Перезвонили через неделю?", "type": "yes_no", "due_after_hours": 168},
     ],
 })
-
-
-@pytest.fixture
-def service(tmp_path):
-    service = open_service(tmp_path, ManualClock(NOW))
-    fill_demo(service, Registry.from_directory(checklists_dir()))
-    yield service
-    service.store.close()
-
-
-@pytest.fixture
-async def harnesses():
-    started: list[FletHarness] = []
-    yield started
-    for h in started:
-        h.close()
 
 
 async def open_follow_ups(harnesses, service: FieldService, uuid: str) -> FletHarness:

@@ -4,40 +4,19 @@ and finalizing, through the in-memory Flet session with the demo route."""
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
 
 import flet as ft
-import pytest
 from PIL import Image
 
-from field_app.app import build_app, open_service
-from field_app.clock import ManualClock
-from field_app.demo import fill_demo
+from field_app.app import build_app
 from field_app.domain.checklist import Checklist
 from field_app.domain.records import VisitStatus
-from field_app.domain.registry import Registry
-from field_app.paths import checklists_dir
 from field_app.services import FieldService
 
 from flet_harness import FletHarness
+from samples import DEMO_NOW
 
-NOW = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def service(tmp_path):
-    service = open_service(tmp_path, ManualClock(NOW))
-    fill_demo(service, Registry.from_directory(checklists_dir()))
-    yield service
-    service.store.close()
-
-
-@pytest.fixture
-async def harnesses():
-    started: list[FletHarness] = []
-    yield started
-    for h in started:
-        h.close()
+NOW = DEMO_NOW
 
 
 async def open_review(harnesses, service: FieldService, uuid: str) -> FletHarness:

@@ -3,39 +3,18 @@ starting and continuing a visit, and switching the language in Settings."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from urllib.parse import unquote
 
 import flet as ft
-import pytest
 
-from field_app.app import build_app, open_service
-from field_app.clock import ManualClock
-from field_app.demo import fill_demo
+from field_app.app import build_app
 from field_app.domain.records import VisitStatus
-from field_app.domain.registry import Registry
-from field_app.paths import checklists_dir
 from field_app.services import FieldService
 
 from flet_harness import FletHarness
+from samples import DEMO_NOW
 
-NOW = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def service(tmp_path):
-    service = open_service(tmp_path, ManualClock(NOW))
-    fill_demo(service, Registry.from_directory(checklists_dir()))
-    yield service
-    service.store.close()
-
-
-@pytest.fixture
-async def harnesses():
-    started: list[FletHarness] = []
-    yield started
-    for h in started:
-        h.close()
+NOW = DEMO_NOW
 
 
 async def start(harnesses, service: FieldService, route: str = "/") -> FletHarness:

@@ -24,7 +24,6 @@ import string
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 import flet as ft
@@ -33,9 +32,8 @@ from flet.controls.base_control import BaseControl
 from PIL import Image
 
 import field_app
-from field_app.app import build_app, open_service
-from field_app.clock import ManualClock
-from field_app.demo import DEALERSHIPS, fill_demo
+from field_app.app import build_app
+from field_app.demo import DEALERSHIPS
 from field_app.domain.checklist import Checklist, YesNoLabels
 from field_app.domain.records import VisitStatus
 from field_app.domain.registry import Registry
@@ -45,9 +43,10 @@ from field_app.screens.today import TodayScreen
 from field_app.services import FieldService
 
 from flet_harness import FletHarness
+from samples import DEMO_NOW
 
 SCREENS = Path(field_app.__file__).parent / "screens"
-NOW = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
+NOW = DEMO_NOW
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 
 
@@ -596,11 +595,8 @@ async def tour(language: str, service: FieldService) -> Tour:
 
 
 @pytest.fixture
-def demo_service(tmp_path):
-    service = open_service(tmp_path, ManualClock(NOW))
-    fill_demo(service, Registry.from_directory(checklists_dir()))
-    yield service
-    service.store.close()
+def demo_service(service):
+    return service
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
