@@ -23,6 +23,7 @@ from .demo import fill_demo
 from .domain.registry import Registry
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator
 from .paths import ASSETS, checklists_dir
+from .screens.camera import CameraScreen
 from .screens.context import AppContext
 from .screens.follow_ups import FollowUpsScreen
 from .screens.review import ReviewScreen
@@ -70,6 +71,8 @@ class Router:
                 # Only the route of the visit below: going back rebuilds it, and a hidden
                 # visit screen would run its stopwatch ticker for nothing.
                 return [today, ft.View(route=f"/visit/{uuid}"), ReviewScreen(ctx, uuid).view()]
+            case ["camera", uuid, question_id]:
+                return [today, ft.View(route=f"/visit/{uuid}"), CameraScreen(ctx, uuid, question_id).view()]
             case ["follow-ups", uuid]:
                 return [today, FollowUpsScreen(ctx, uuid).view()]
             case ["settings"]:

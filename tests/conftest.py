@@ -18,6 +18,7 @@ from field_app.store import Store
 
 from flet_harness import FletHarness
 from samples import DEMO_NOW
+from shown_text import recording_translators
 
 
 @pytest.fixture
@@ -59,3 +60,9 @@ async def harnesses() -> Iterator[list[FletHarness]]:
     yield started
     for h in started:
         h.close()
+
+
+@pytest.fixture
+def produced(monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    """Every string the app's translators return during the test, whichever module asks."""
+    return recording_translators(monkeypatch)

@@ -12,7 +12,7 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import pytest
 
@@ -83,12 +83,18 @@ class AppProcess:
                 self.proc.wait(timeout=10)
 
 
+# A fake webcam (a test pattern) that needs no permission prompt.
+FAKE_CAMERA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+
+
 @contextmanager
-def chromium() -> Iterator:
+def chromium(extra_args: Sequence[str] = ()) -> Iterator:
+    """Headless Debian Chromium; `extra_args` are added to the usual flags."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROME_ARGS)
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                    args=[*CHROME_ARGS, *extra_args])
         try:
             yield browser
         finally:

@@ -21,7 +21,6 @@ import io
 import json
 import re
 import string
-import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,24 +33,19 @@ from PIL import Image
 import field_app
 from field_app.app import build_app
 from field_app.demo import DEALERSHIPS
-from field_app.domain.checklist import Checklist, YesNoLabels
 from field_app.domain.records import VisitStatus
-from field_app.domain.registry import Registry
 from field_app.i18n import LANGUAGES, Translator, catalogue
-from field_app.paths import TRANSLATIONS, checklists_dir
+from field_app.paths import TRANSLATIONS
 from field_app.screens.today import TodayScreen
 from field_app.services import FieldService
 
 from flet_harness import FletHarness
+from shown_text import data_strings, has_letter, shown_strings, untranslated
 from samples import DEMO_NOW
 
 SCREENS = Path(field_app.__file__).parent / "screens"
 NOW = DEMO_NOW
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
-
-
-def has_letter(text: str) -> bool:
-    return any(ch.isalpha() for ch in text)
 
 
 # --- 1. the files --------------------------------------------------------------------
@@ -406,83 +400,6 @@ def test_the_key_check_can_fail():
 
 # --- 3. every screen, both languages ---------------------------------------------------
 
-SHOWN_FIELDS = ("content", "text", "label", "tooltip", "hint_text", "helper_text", "error_text", "title",
-                "subtitle", "semantics_label", "prefix_text", "suffix_text", "counter_text", "message")
-
-
-def shown_strings(h: FletHarness) -> list[str]:
-    """Every string the user can read on the page now: all views of the stack and the open
-    dialogs and notices (a wider net than `FletHarness.texts`)."""
-    found = []
-    roots = list(h.page.views) + [d for d in h.page._dialogs.controls if getattr(d, "open", False)]
-    for control in h.walk(roots):
-        for name in ("value", *SHOWN_FIELDS):
-            if name == "value" and not isinstance(control, (ft.Text, ft.Markdown)):
-                continue
-            value = getattr(control, name, None)
-            if isinstance(value, ft.Tooltip):
-                value = value.message
-            if isinstance(value, str) and value.strip():
-                found.append(value)
-    return found
-
-
-def checklist_strings(checklist: Checklist) -> set[str]:
-    found = {checklist.title, checklist.description or ""}
-    items = [*checklist.questions(), *checklist.follow_ups]
-    for section in checklist.sections:
-        found.add(section.title)
-    for item in items:
-        found.update({item.text, item.hint or "", getattr(item, "unit", None) or ""})
-        found.update(o.label for o in item.options or [])
-        found.update(b.label for b in getattr(item, "bands", None) or [])
-        labels = item.labels or YesNoLabels()
-        found.update({labels.yes, labels.no})
-    return found - {""}
-
-
-def data_strings() -> set[str]:
-    """What the demo route's data may put on screen: checklist and dealership texts."""
-    found: set[str] = set()
-    for entry in Registry.from_directory(checklists_dir()):
-        found |= checklist_strings(entry.checklist)
-    for d in DEALERSHIPS:
-        found.update({d.name, d.brand, d.city, d.address, d.phone, d.code})
-    return found - {""}
-
-
-def untranslated(shown: Iterable[str], allowed: set[str]) -> list[str]:
-    """Shown strings that still have letters once every allowed piece (a translation as
-    given, a data string) is taken out: "1. Сервис-Юг" passes, "Сохранить: 3" does not."""
-    pieces = sorted((p for p in allowed if p), key=len, reverse=True)
-    bad = []
-    for text in dict.fromkeys(shown):
-        rest = text
-        for piece in pieces:
-            if piece in rest:
-                rest = rest.replace(piece, "\x00")
-        if has_letter(rest):
-            bad.append(text)
-    return bad
-
-
-@pytest.fixture
-def produced(monkeypatch) -> set[str]:
-    """Every string the app's translators return, whichever module makes them."""
-    seen: set[str] = set()
-
-    class RecordingTranslator(Translator):
-        def __call__(self, key: str, **values: object) -> str:
-            text = super().__call__(key, **values)
-            seen.add(text)
-            return text
-
-    for name, module in list(sys.modules.items()):
-        if name.startswith("field_app") and getattr(module, "Translator", None) is Translator:
-            monkeypatch.setattr(module, "Translator", RecordingTranslator)
-    return seen
-
-
 def jpeg(seed: int) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), (seed * 50 % 256, 120, 160)).save(buffer, "JPEG")
@@ -594,14 +511,9 @@ async def tour(language: str, service: FieldService) -> Tour:
     return walk
 
 
-@pytest.fixture
-def demo_service(service):
-    return service
-
-
 @pytest.mark.parametrize("language", LANGUAGES)
-async def test_every_screen_shows_only_translated_text_or_data(language, demo_service, produced):
-    walk = await tour(language, demo_service)
+async def test_every_screen_shows_only_translated_text_or_data(language, service, produced):
+    walk = await tour(language, service)
     everything = set().union(*walk.shown.values())
     assert len(walk.shown) > 30 and len(everything) > 200  # the tour really saw the screens
 
@@ -616,8 +528,8 @@ async def test_every_screen_shows_only_translated_text_or_data(language, demo_se
     assert leaked == set()
 
 
-async def test_after_switching_language_no_old_text_remains(demo_service, produced):
-    h = await FletHarness.start(build_app(demo_service), route="/settings")
+async def test_after_switching_language_no_old_text_remains(service, produced):
+    h = await FletHarness.start(build_app(service), route="/settings")
     try:
         [group] = h.find(ft.RadioGroup)
         h.session.apply_patch(group._i, {"value": "en"})
@@ -634,7 +546,7 @@ async def test_after_switching_language_no_old_text_remains(demo_service, produc
     assert not {s for s in shown if s in set(catalogue("ru").values()) - set(catalogue("en").values())}
 
 
-async def test_the_screen_check_catches_an_untranslated_control(demo_service, produced, monkeypatch):
+async def test_the_screen_check_catches_an_untranslated_control(service, produced, monkeypatch):
     original = TodayScreen.view
 
     def with_literals(self):
@@ -646,7 +558,7 @@ async def test_the_screen_check_catches_an_untranslated_control(demo_service, pr
         return view
 
     monkeypatch.setattr(TodayScreen, "view", with_literals)
-    h = await FletHarness.start(build_app(demo_service), route="/")
+    h = await FletHarness.start(build_app(service), route="/")
     try:
         shown = shown_strings(h)
     finally:

@@ -1,11 +1,13 @@
 """The photo strip of a question: take or pick photos, thumbnails, open large, delete.
 
-Picking goes through a `PickFiles` client action on the buttons: the client opens the
-picker inside the tap itself, which is the only moment a browser (iOS Safari above all)
-lets a page open one; the files arrive at `FilePicker.on_result`. In web mode a picked
-file has no path, so the web client sends its bytes (`with_data`); a phone build gives a
-real path. Flet 1.0.5 has no camera source for the picker, so "take photo" opens the
-same image picker for one file (phones and mobile browsers offer the camera there).
+"Take photo" opens the camera screen (`/camera/<uuid>/<question_id>`, flet-camera),
+which stores the shot and comes back to the section.
+
+"From gallery" goes through a `PickFiles` client action on the button: the client opens
+the picker inside the tap itself, which is the only moment a browser (iOS Safari above
+all) lets a page open one; the files arrive at `FilePicker.on_result`. In web mode a
+picked file has no path, so the web client sends its bytes (`with_data`); a phone build
+gives a real path.
 
 Processing (decode, rotate, resize, hash, fsync) is slow: it runs off the event loop,
 one photo at a time, with a progress line on the question.
@@ -79,8 +81,7 @@ class PhotoStrip:
             big_button(
                 t("visit.photo_camera"), key=f"photo-camera-{qid}", icon=ft.Icons.PHOTO_CAMERA, expand=True,
                 disabled=full or self.busy,
-                action=ft.PickFiles(file_picker=self.picker, file_type=ft.FilePickerFileType.IMAGE,
-                                    with_data=web),
+                on_click=lambda: self.actions.ctx.go(f"/camera/{self.actions.uuid}/{qid}"),
             ),
             big_button(
                 t("visit.photo_gallery"), key=f"photo-add-{qid}", icon=ft.Icons.PHOTO_LIBRARY, expand=True,
