@@ -44,10 +44,21 @@ def memory_store() -> Iterator[Store]:
 
 
 @pytest.fixture
-def service(tmp_path: Path) -> Iterator[FieldService]:
-    """The app's services over a fresh store holding the demo route, at DEMO_NOW (a
-    clock that moves only when told to)."""
-    service = open_service(tmp_path, ManualClock(DEMO_NOW))
+def clock() -> ManualClock:
+    """A clock that moves only when told to (override it for another start time)."""
+    return ManualClock(DEMO_NOW)
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """Where the app under test keeps its data, to open it again as after a restart."""
+    return tmp_path / "app"
+
+
+@pytest.fixture
+def service(folder: Path, clock: ManualClock) -> Iterator[FieldService]:
+    """The app's services over a fresh store holding the demo route."""
+    service = open_service(folder, clock)
     fill_demo(service, Registry.from_directory(checklists_dir()))
     yield service
     service.store.close()

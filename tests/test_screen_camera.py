@@ -12,16 +12,14 @@ from __future__ import annotations
 import asyncio
 import io
 from datetime import datetime, timezone
-from pathlib import Path
 
 import flet as ft
 import pytest
 from flet_camera import Camera, CameraLensDirection
 from PIL import Image
 
-from field_app.app import build_app, open_service
+from field_app.app import build_app
 from field_app.clock import ManualClock
-from field_app.demo import fill_demo
 from field_app.domain.registry import Registry
 from field_app.i18n import LANGUAGES, Translator
 from field_app.paths import checklists_dir
@@ -42,22 +40,6 @@ BACK = {"name": "back-0", "lens_direction": "back", "sensor_orientation": 90, "l
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc))
-
-
-@pytest.fixture
-def service(tmp_path: Path, clock):
-    service = open_service(tmp_path / "app", clock)
-    fill_demo(service, REGISTRY)
-    yield service
-    service.store.close()
-
-
-@pytest.fixture
-def harnesses():
-    started: list[FletHarness] = []
-    yield started
-    for h in started:
-        h.close()
 
 
 @pytest.fixture

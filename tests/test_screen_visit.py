@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import io
 from datetime import datetime, timezone
-from pathlib import Path
 
 import flet as ft
 import pytest
@@ -19,7 +18,6 @@ from PIL import Image
 
 from field_app.app import build_app, open_service
 from field_app.clock import ManualClock
-from field_app.demo import fill_demo
 from field_app.domain.checklist import Checklist
 from field_app.domain.registry import Registry
 from field_app.i18n import Translator
@@ -56,27 +54,6 @@ FIELD_TEST = Checklist.model_validate({
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc))
-
-
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    return tmp_path / "app"
-
-
-@pytest.fixture
-def service(folder, clock):
-    service = open_service(folder, clock)
-    fill_demo(service, REGISTRY)
-    yield service
-    service.store.close()
-
-
-@pytest.fixture
-def harnesses():
-    started: list[FletHarness] = []
-    yield started
-    for h in started:
-        h.close()
 
 
 @pytest.fixture
