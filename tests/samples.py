@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta, timezone
+
+from PIL import Image
 
 from field_app.domain.canonical import checklist_sha256
 from field_app.domain.checklist import Checklist
 from field_app.domain.visit import Visit
+from field_app.services import FieldService
 
 T0 = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
 # "Now" of the screen tests that run on the demo route.
@@ -69,3 +73,37 @@ def checklist(data: dict = SHOWROOM) -> Checklist:
 def new_visit(data: dict = SHOWROOM) -> Visit:
     c = checklist(data)
     return Visit("00000000-0000-4000-8000-000000000001", c, checklist_sha256(c), T0)
+
+
+def jpeg(colour: tuple[int, int, int] = (200, 40, 40), size: tuple[int, int] = (640, 480)) -> bytes:
+    """A real JPEG; another colour makes another photo (another sha256)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def answer_all(service: FieldService, uuid: str, *, good: bool = True, skip: tuple[str, ...] = (),
+               wait: float = 20, stop_timers: bool = True) -> None:
+    """Answer every visible question as a shopper would: yes (or no), the first (or last)
+    option, a stopwatch run of `wait` seconds, one count, and the photos a question needs."""
+    for q in service.visit(uuid).checklist.questions():
+        if q.id in skip or q.id not in service.visit(uuid).visible(service.now()):
+            continue
+        if q.type == "yes_no":
+            service.answer(uuid, q.id, good)
+        elif q.type == "choice":
+            service.answer(uuid, q.id, q.options[0 if good else -1].id)
+        elif q.type == "timer":
+            service.timer(uuid, q.id, "start")
+            service.clock.advance(wait)
+            if stop_timers:
+                service.timer(uuid, q.id, "stop")
+        elif q.type == "counter":
+            service.count(uuid, q.id, +1)
+        elif q.type == "number":
+            service.answer(uuid, q.id, q.min_value or 0)
+        elif q.type == "text" and q.required:
+            service.answer(uuid, q.id, "ok")
+        minimum = q.photos.min if q.photos else (1 if q.type == "photo" and q.required else 0)
+        for i in range(minimum):
+            service.add_photo(uuid, q.id, jpeg((i * 40 % 256, 120, 160)))

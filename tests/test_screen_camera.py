@@ -10,13 +10,11 @@ The harness answers the `flet_camera.Camera` control's client calls by method na
 from __future__ import annotations
 
 import asyncio
-import io
 from datetime import datetime, timezone
 
 import flet as ft
 import pytest
 from flet_camera import Camera, CameraLensDirection
-from PIL import Image
 
 from field_app.app import build_app
 from field_app.clock import ManualClock
@@ -26,6 +24,7 @@ from field_app.paths import checklists_dir
 from field_app.screens.camera import CameraScreen
 
 from flet_harness import FletHarness
+from samples import jpeg
 from shown_text import data_strings, shown_strings, untranslated
 
 REGISTRY = Registry.from_directory(checklists_dir())
@@ -60,10 +59,6 @@ def start(service, harnesses):
     return start
 
 
-def jpeg(colour=(200, 40, 40), size=(1280, 960)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, colour).save(buffer, "JPEG", quality=85)
-    return buffer.getvalue()
 
 
 def snack_texts(h: FletHarness) -> list[str]:

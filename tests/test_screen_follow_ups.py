@@ -3,12 +3,10 @@ shown as answered, later ones with their date, saving as a new frozen revision."
 
 from __future__ import annotations
 
-import io
 from datetime import timedelta
 
 import flet as ft
 import pytest
-from PIL import Image
 
 from field_app.app import build_app
 from field_app.domain.checklist import Checklist
@@ -17,7 +15,7 @@ from field_app.screens.follow_ups import InvalidNumber, parse_number
 from field_app.services import FieldService
 
 from flet_harness import FletHarness
-from samples import DEMO_NOW
+from samples import DEMO_NOW, answer_all
 
 NOW = DEMO_NOW
 
@@ -60,10 +58,6 @@ def finalized_asked_later(service: FieldService) -> str:
     return uuid
 
 
-def jpeg(seed: int = 0) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), (seed * 40 % 256, 120, 160)).save(buffer, "JPEG")
-    return buffer.getvalue()
 
 
 def notices(h: FletHarness) -> list[str]:
@@ -155,21 +149,7 @@ async def test_answered_follow_ups_are_shown_as_answered(harnesses, service):
 async def test_follow_ups_not_yet_due_show_from_when(harnesses, service):
     stop = next(s for s in service.overview().today if s.assignment.checklist_id == "showroom_visit")
     uuid = service.open_stop(stop.assignment.id)
-    visit = service.visit(uuid)
-    for q in visit.checklist.questions():  # a quick, complete visit
-        if q.id not in service.visit(uuid).visible(service.now()):
-            continue
-        if q.type == "yes_no":
-            service.answer(uuid, q.id, True)
-        elif q.type == "choice":
-            service.answer(uuid, q.id, q.options[0].id)
-        elif q.type == "timer":
-            service.timer(uuid, q.id, "start")
-            service.timer(uuid, q.id, "stop")
-        minimum = q.photos.min if q.photos else 0
-        if minimum:
-            for i in range(minimum):
-                service.add_photo(uuid, q.id, jpeg(i))
+    answer_all(service, uuid, wait=0)  # a quick, complete visit
     service.finalize(uuid)
     h = await open_follow_ups(harnesses, service, uuid)
 

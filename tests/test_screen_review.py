@@ -3,10 +3,8 @@ and finalizing, through the in-memory Flet session with the demo route."""
 
 from __future__ import annotations
 
-import io
 
 import flet as ft
-from PIL import Image
 
 from field_app.app import build_app
 from field_app.domain.checklist import Checklist
@@ -14,7 +12,7 @@ from field_app.domain.records import VisitStatus
 from field_app.services import FieldService
 
 from flet_harness import FletHarness
-from samples import DEMO_NOW
+from samples import DEMO_NOW, answer_all, jpeg
 
 NOW = DEMO_NOW
 
@@ -32,35 +30,8 @@ def today_stop(service: FieldService, checklist_id: str) -> str:
     return service.open_stop(stop.assignment.id)
 
 
-def jpeg(seed: int = 0) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), (seed * 40 % 256, 120, 160)).save(buffer, "JPEG")
-    return buffer.getvalue()
 
 
-def complete(service: FieldService, uuid: str, *, skip: tuple[str, ...] = ()) -> None:
-    """Answer every visible question the way a shopper would: yes, first option, a short
-    stopwatch, one count, enough photos."""
-    for q in service.visit(uuid).checklist.questions():
-        if q.id in skip or q.id not in service.visit(uuid).visible(service.now()):
-            continue
-        if q.type == "yes_no":
-            service.answer(uuid, q.id, True)
-        elif q.type == "choice":
-            service.answer(uuid, q.id, q.options[0].id)
-        elif q.type == "timer":
-            service.timer(uuid, q.id, "start")
-            service.clock.advance(20)
-            service.timer(uuid, q.id, "stop")
-        elif q.type == "counter":
-            service.count(uuid, q.id, +1)
-        elif q.type == "number":
-            service.answer(uuid, q.id, q.min_value or 0)
-        elif q.type == "text" and q.required:
-            service.answer(uuid, q.id, "ok")
-        minimum = q.photos.min if q.photos else (1 if q.type == "photo" and q.required else 0)
-        for i in range(minimum):
-            service.add_photo(uuid, q.id, jpeg(i))
 
 
 def keys(h: FletHarness) -> list[str]:
@@ -113,7 +84,7 @@ async def test_photos_needed_says_how_many_more(harnesses, service):
     })
     service.store.save_checklist(checklist)
     uuid = service.store.start_visit("photo_heavy", 1, at=NOW).uuid
-    service.add_photo(uuid, "facade", jpeg(1))
+    service.add_photo(uuid, "facade", jpeg((40, 120, 160)))
     service.answer(uuid, "clean", True)
     h = await open_review(harnesses, service, uuid)
 
@@ -164,7 +135,7 @@ async def test_scores_by_section_and_in_total(harnesses, service):
 
 async def test_finalize_is_enabled_only_when_nothing_is_missing(harnesses, service):
     uuid = today_stop(service, "service_visit")
-    complete(service, uuid, skip=("asked_client_name",))
+    answer_all(service, uuid, skip=("asked_client_name",))
     h = await open_review(harnesses, service, uuid)
     button = finalize_button(h)
     assert button.content == "Завершить визит" and button.disabled and button.height >= 48
@@ -179,7 +150,7 @@ async def test_finalize_is_enabled_only_when_nothing_is_missing(harnesses, servi
 
 async def test_finalize_asks_first_then_freezes_and_goes_home_with_a_notice(harnesses, service):
     uuid = today_stop(service, "dealer_call")
-    complete(service, uuid)
+    answer_all(service, uuid)
     h = await open_review(harnesses, service, uuid)
 
     await h.click(finalize_button(h))
@@ -199,7 +170,7 @@ async def test_finalize_asks_first_then_freezes_and_goes_home_with_a_notice(harn
 
 async def test_cancelling_the_confirmation_changes_nothing(harnesses, service):
     uuid = today_stop(service, "dealer_call")
-    complete(service, uuid)
+    answer_all(service, uuid)
     h = await open_review(harnesses, service, uuid)
 
     await h.click(finalize_button(h))
@@ -212,7 +183,7 @@ async def test_cancelling_the_confirmation_changes_nothing(harnesses, service):
 
 async def test_a_refused_finalize_is_shown_as_an_error(harnesses, service):
     uuid = today_stop(service, "dealer_call")
-    complete(service, uuid)
+    answer_all(service, uuid)
     h = await open_review(harnesses, service, uuid)
     await h.click(finalize_button(h))
     [dialog] = h.dialogs()

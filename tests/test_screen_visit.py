@@ -9,12 +9,10 @@ the real ones do not use: number, text, N/A, two stopwatches).
 from __future__ import annotations
 
 import asyncio
-import io
 from datetime import datetime, timezone
 
 import flet as ft
 import pytest
-from PIL import Image
 
 from field_app.app import build_app, open_service
 from field_app.clock import ManualClock
@@ -25,6 +23,7 @@ from field_app.paths import checklists_dir
 from field_app.store.errors import StoreError
 
 from flet_harness import FletHarness
+from samples import jpeg
 
 REGISTRY = Registry.from_directory(checklists_dir())
 RU, EN = Translator("ru"), Translator("en")
@@ -75,10 +74,6 @@ def field_test_visit(service, clock) -> str:
     return service.store.start_visit("field_test", 1, at=clock.now()).uuid
 
 
-def jpeg(colour=(200, 40, 40), size=(640, 480)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, colour).save(buffer, "JPEG", quality=85)
-    return buffer.getvalue()
 
 
 def snack_texts(h: FletHarness) -> list[str]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import ast
 import inspect
-import io
 import json
 import re
 import string
@@ -28,7 +27,6 @@ from pathlib import Path
 import flet as ft
 import pytest
 from flet.controls.base_control import BaseControl
-from PIL import Image
 
 import field_app
 from field_app.app import build_app
@@ -41,7 +39,7 @@ from field_app.services import FieldService
 
 from flet_harness import FletHarness
 from shown_text import data_strings, has_letter, shown_strings, untranslated
-from samples import DEMO_NOW
+from samples import DEMO_NOW, answer_all
 
 SCREENS = Path(field_app.__file__).parent / "screens"
 NOW = DEMO_NOW
@@ -400,35 +398,8 @@ def test_the_key_check_can_fail():
 
 # --- 3. every screen, both languages ---------------------------------------------------
 
-def jpeg(seed: int) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), (seed * 50 % 256, 120, 160)).save(buffer, "JPEG")
-    return buffer.getvalue()
 
 
-def fill(service: FieldService, uuid: str, *, stop_timers: bool = True) -> None:
-    """Answer every visible question; stopwatches are started (and stopped unless told)."""
-    for q in service.visit(uuid).checklist.questions():
-        if q.id not in service.visit(uuid).visible(service.now()):
-            continue
-        if q.type == "yes_no":
-            service.answer(uuid, q.id, False)
-        elif q.type == "choice":
-            service.answer(uuid, q.id, q.options[-1].id)
-        elif q.type == "timer":
-            service.timer(uuid, q.id, "start")
-            service.clock.advance(400)
-            if stop_timers:
-                service.timer(uuid, q.id, "stop")
-        elif q.type == "counter":
-            service.count(uuid, q.id, +1)
-        elif q.type in ("number",):
-            service.answer(uuid, q.id, q.min_value or 0)
-        elif q.type == "text":
-            service.answer(uuid, q.id, "ok")
-        minimum = q.photos.min if q.photos else (1 if q.type == "photo" and q.required else 0)
-        for i in range(minimum):
-            service.add_photo(uuid, q.id, jpeg(i))
 
 
 class Tour:
@@ -476,7 +447,7 @@ async def tour(language: str, service: FieldService) -> Tour:
             await walk.visit(f"/review/{uuid}")
             await walk.visit(f"/follow-ups/{uuid}")  # not finalized yet
         for uuid in uuids.values():  # answered, stopwatches left running
-            fill(service, uuid, stop_timers=False)
+            answer_all(service, uuid, good=False, wait=400, stop_timers=False)
             await walk.sections(uuid)
             await walk.visit(f"/review/{uuid}")
         for uuid in uuids.values():  # stopwatches stopped: ready to finalize
