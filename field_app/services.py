@@ -73,13 +73,7 @@ class FieldService:
         return self.store.checklist(checklist_id, version)
 
     def stop_of(self, visit: Visit) -> Stop | None:
-        if visit.assignment_id is None:
-            return None
-        day = self.today()
-        for stop in self.store.stops(day - timedelta(days=60), day + timedelta(days=LATER_DAYS)):
-            if stop.assignment.id == visit.assignment_id:
-                return stop
-        return None
+        return None if visit.assignment_id is None else self.store.stop(visit.assignment_id)
 
     def open_stop(self, assignment_id: str) -> str:
         """Begin (or resume) the visit of a stop; returns its uuid."""

@@ -63,3 +63,10 @@ def test_settings_survive_a_reopen(fresh_store: Store, store_path):
     fresh_store.set_setting("language", "en")
     with Store(store_path) as other:
         assert other.setting("language") == "en"
+
+
+def test_one_stop_is_found_by_its_assignment_whatever_its_day(routed: Store):
+    visit = routed.start_assignment("b1", at=T0)
+    stop = routed.stop("b1")
+    assert (stop.assignment.day, stop.dealership.name, stop.visit_uuid) == (date(2026, 11, 23), "Автоцентр Север", visit.uuid)
+    assert routed.stop("nope") is None

@@ -49,14 +49,23 @@ FROM assignments a
 JOIN dealerships d ON d.code = a.dealer_code
 LEFT JOIN visits v ON v.uuid = (
     SELECT uuid FROM visits WHERE assignment_id = a.id ORDER BY started_at LIMIT 1)
-WHERE a.day >= ? AND a.day <= ?
+WHERE {where}
 ORDER BY a.day, a.position, a.id
 """
 
 
 def stops(db: Database, first: date, last: date) -> list[Stop]:
+    return _stops(db, "a.day >= ? AND a.day <= ?", [first.isoformat(), last.isoformat()])
+
+
+def stop(db: Database, assignment_id: str) -> Stop | None:
+    found = _stops(db, "a.id = ?", [assignment_id])
+    return found[0] if found else None
+
+
+def _stops(db: Database, where: str, params: list[str]) -> list[Stop]:
     result = []
-    for row in db.query(_STOPS, [first.isoformat(), last.isoformat()]):
+    for row in db.query(_STOPS.format(where=where), params):
         dealership = Dealership(
             code=row["dealer_code"], name=row["name"], brand=row["brand"], city=row["city"],
             address=row["address"], phone=row["phone"], lat=row["lat"], lon=row["lon"],

@@ -167,6 +167,11 @@ class Store:
         with self._transaction(write=False):
             return route.stops(self.db, first, last)
 
+    def stop(self, assignment_id: str) -> Stop | None:
+        """One stop of the route, whatever its day."""
+        with self._transaction(write=False):
+            return route.stop(self.db, assignment_id)
+
     def start_assignment(self, assignment_id: str, *, at: datetime) -> Visit:
         """The visit of a stop: the one already begun, or a new one."""
         with self._transaction():
