@@ -104,6 +104,5 @@ def answer_all(service: FieldService, uuid: str, *, good: bool = True, skip: tup
             service.answer(uuid, q.id, q.min_value or 0)
         elif q.type == "text" and q.required:
             service.answer(uuid, q.id, "ok")
-        minimum = q.photos.min if q.photos else (1 if q.type == "photo" and q.required else 0)
-        for i in range(minimum):
+        for i in range(q.photo_range()[0]):
             service.add_photo(uuid, q.id, jpeg((i * 40 % 256, 120, 160)))

@@ -170,3 +170,12 @@ def test_no_follow_up_answers_make_no_revision():
     with pytest.raises(InvalidAnswerError):
         visit.answer_follow_ups({}, T0 + timedelta(hours=49))
     assert visit.revision == 1
+
+
+def test_photo_range_of_each_kind_of_question():
+    visit = new_visit()
+    assert visit.question("front_photo").photo_range() == (1, 3)  # its own rule
+    assert visit.question("greeted").photo_range() == (0, 0)
+    bare = visit.question("front_photo").model_copy(update={"photos": None})
+    assert bare.photo_range() == (1, 10)
+    assert bare.model_copy(update={"required": False}).photo_range() == (0, 10)

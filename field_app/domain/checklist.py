@@ -20,6 +20,7 @@ AnswerValue = Union[bool, int, float, str]
 
 # Question types whose value is a measurement that a list of bands turns into an answer.
 BANDED_TYPES = ("timer", "counter")
+DEFAULT_MAX_PHOTOS = 10
 
 
 class Strict(BaseModel):
@@ -108,6 +109,16 @@ class Question(Strict):
     photos: PhotoRule | None = None
     na_allowed: bool = False
     benchmark: Benchmark | None = None
+
+    def photo_range(self) -> tuple[int, int]:
+        """(minimum, maximum) photos the question takes. A photo question without a rule
+        wants one when required and takes up to ten; other questions take none unless a
+        `photos` rule says so."""
+        if self.photos is not None:
+            return self.photos.min, self.photos.max
+        if self.type == "photo":
+            return (1 if self.required else 0), DEFAULT_MAX_PHOTOS
+        return 0, 0
 
 
 class Section(Strict):

@@ -123,7 +123,7 @@ class Visit:
                     result.append(Missing(section.id, q.id, "timer_running"))
                 elif q.required and not na and q.type != "photo" and self.value(q.id, now) is None:
                     result.append(Missing(section.id, q.id, "unanswered"))
-                minimum = self._photo_minimum(q)
+                minimum = q.photo_range()[0]
                 have = len(self.photos_of(q.id))
                 if not na and have < minimum:
                     result.append(Missing(section.id, q.id, "photos", minimum - have))
@@ -231,7 +231,7 @@ class Visit:
         q = self.question(photo.question_id)
         if any(p.sha256 == photo.sha256 and p.question_id == photo.question_id for p in self.photos):
             return None
-        limit = q.photos.max if q.photos else (10 if q.type == "photo" else 0)
+        limit = q.photo_range()[1]
         if len(self.photos_of(q.id)) >= limit:
             raise InvalidAnswerError(f"{q.id!r} takes at most {limit} photo(s)")
         self.photos.append(photo)
@@ -319,12 +319,6 @@ class Visit:
     def _touch(self) -> None:
         if self.status == VisitStatus.PLANNED:
             self.status = VisitStatus.IN_PROGRESS
-
-    @staticmethod
-    def _photo_minimum(q: Question) -> int:
-        if q.photos is not None:
-            return q.photos.min
-        return 1 if q.type == "photo" and q.required else 0
 
 
 def check_value(item: Question | FollowUp, value: object) -> None:

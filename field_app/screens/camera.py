@@ -31,7 +31,7 @@ from field_app.domain.visit import EDITABLE
 from field_app.photos import EmptyFileError
 
 from .context import TOUCH, AppContext
-from .photos import photo_limits, takes_photos
+from .photos import takes_photos
 from .visit import FOCUS_KEY
 from .visit_widgets import big_button, is_mounted, update_if_mounted
 
@@ -103,7 +103,7 @@ class CameraScreen:
         self.question = question
         self.section_id = visit.checklist.section_of(self.qid).id
 
-        full = len(visit.photos_of(self.qid)) >= photo_limits(question)[1]
+        full = len(visit.photos_of(self.qid)) >= question.photo_range()[1]
         if visit.status not in EDITABLE:
             self._off(FROZEN)
         elif full:
@@ -215,7 +215,7 @@ class CameraScreen:
         if self.reason == FAILED:
             return t("camera.failed")
         if self.reason == FULL:
-            return t("camera.full", max=photo_limits(self.question)[1])
+            return t("camera.full", max=self.question.photo_range()[1])
         if self.reason == FROZEN:
             return t("errors.visit.frozen")
         return t("camera.none")  # no camera here, or a platform without camera support
@@ -294,7 +294,7 @@ class CameraScreen:
             return
         ctx = self.ctx
         visit = ctx.service.visit(self.uuid)
-        high = photo_limits(self.question)[1]
+        high = self.question.photo_range()[1]
         if len(visit.photos_of(self.qid)) >= high:  # photos may have come in meanwhile
             ctx.notify(ctx.t("camera.full", max=high))
             self._off(FULL, update=True)

@@ -30,18 +30,6 @@ from .context import TOUCH
 from .visit_widgets import VisitActions, big_button, tagged, update_if_mounted
 
 THUMB = 88
-DEFAULT_MAX = 10  # a photo question without a `photos` rule takes up to ten
-
-
-def photo_limits(question: Question) -> tuple[int, int]:
-    """(minimum, maximum) photos of a question, as the domain counts them."""
-    if question.photos is not None:
-        return question.photos.min, question.photos.max
-    if question.type == "photo":
-        return (1 if question.required else 0), DEFAULT_MAX
-    return 0, 0
-
-
 def takes_photos(question: Question) -> bool:
     return question.type == "photo" or question.photos is not None
 
@@ -72,7 +60,7 @@ class PhotoStrip:
         t = self.actions.ctx.t
         qid = self.q.id
         photos = visit.photos_of(qid)
-        low, high = photo_limits(self.q)
+        low, high = self.q.photo_range()
         count = (t("visit.photo_count_min", count=len(photos), min=low) if low
                  else t("visit.photo_count", count=len(photos)))
         full = len(photos) >= high
@@ -144,7 +132,7 @@ class PhotoStrip:
             self._set_busy(True)
             try:
                 for file in files:
-                    low, high = photo_limits(self.q)
+                    low, high = self.q.photo_range()
                     have = len(ctx.service.visit(self.actions.uuid).photos_of(self.q.id))
                     if have >= high:
                         ctx.notify(ctx.t("visit.photo_limit", max=high))

@@ -23,7 +23,7 @@ from field_app.domain.checklist import AnswerValue, Question, Section
 from field_app.domain.visit import EDITABLE, Visit
 
 from .context import TOUCH, AppContext
-from .photos import PhotoStrip, photo_limits, takes_photos
+from .photos import PhotoStrip, takes_photos
 from .questions import build_card, parse_number
 from .stopwatch import RunningBar, StopwatchWidget, Ticker
 from .visit_widgets import big_button, is_mounted, update_if_mounted
@@ -39,7 +39,7 @@ def is_done(visit: Visit, q: Question, now: datetime) -> bool:
     answer = visit.answers.get(q.id)
     if answer is not None and answer.na:
         return True
-    low = photo_limits(q)[0]
+    low = q.photo_range()[0]
     if q.type == "photo":
         return len(visit.photos_of(q.id)) >= max(1, low)
     return visit.value(q.id, now) is not None and len(visit.photos_of(q.id)) >= low
