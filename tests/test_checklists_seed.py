@@ -256,22 +256,16 @@ def test_test_drive_items_are_hidden_without_a_test_drive() -> None:
     assert by_ref("showroom_visit", "6.1").show_if is None
 
 
-def test_business_card_photo_only_when_contacts_given() -> None:
-    cl = checklist("showroom_visit")
-    given = by_ref("showroom_visit", "7.4")
-    ids = [q.id for q in cl.questions()]
-    photo = cl.questions()[ids.index(given.id) + 1]
+@pytest.mark.parametrize("name, ref", [
+    ("showroom_visit", "7.4"),  # the business card, only when contacts were given
+    ("service_visit", "3.5"),  # the protective covers, only when they were put on
+])
+def test_evidence_photo_follows_its_item_only_when_it_happened(name: str, ref: str) -> None:
+    questions = checklist(name).questions()
+    item = by_ref(name, ref)
+    photo = questions[[q.id for q in questions].index(item.id) + 1]
     assert photo.type == "photo"
-    assert photo.show_if == QuestionIs(question=given.id, equals=True)
-
-
-def test_covers_photo_only_when_covers_put_on() -> None:
-    cl = checklist("service_visit")
-    covers = by_ref("service_visit", "3.5")
-    ids = [q.id for q in cl.questions()]
-    photo = cl.questions()[ids.index(covers.id) + 1]
-    assert photo.type == "photo"
-    assert photo.show_if == QuestionIs(question=covers.id, equals=True)
+    assert photo.show_if == QuestionIs(question=item.id, equals=True)
 
 
 def test_roadside_call_hides_everything_when_not_answered() -> None:
