@@ -1,0 +1,100 @@
+"""The sync protocol's messages, as JSON on the wire: one schema for the phone and the server.
+
+See DESIGN.md, "The sync protocol". A visit revision itself is `records.VisitRevision`;
+photos travel as raw bytes in tus uploads (`Upload-Offset`, `Upload-Length` headers).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from .records import Moment, Record, Sha256
+from .route import Assignment, Dealership
+
+API_PREFIX = "/api/v1"
+TUS_VERSION = "1.0.0"
+UPLOAD_CONTENT_TYPE = "application/offset+octet-stream"
+
+
+class PairRequest(Record):
+    """`POST /devices/pair`: a one-time code made by a coordinator, and the phone's name."""
+
+    code: Annotated[str, Field(min_length=4, max_length=64)]
+    device_name: Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class Shopper(Record):
+    id: str
+    name: str
+
+
+class PairResponse(Record):
+    """The device token (shown once; the server keeps only its hash) and whose it is."""
+
+    token: str
+    shopper: Shopper
+
+
+class ChecklistStamp(Record):
+    """A checklist version a route needs; its body is at `GET /checklists/{id}/{version}`."""
+
+    id: str
+    version: int
+    sha256: Sha256
+
+
+class ReturnedVisit(Record):
+    """A coordinator sent a revision back for correction, with why."""
+
+    visit_uuid: str
+    revision: int
+    comment: str = ""
+    returned_at: Moment
+
+
+class FollowUpDue(Record):
+    """A follow-up question of a synced visit that is still unanswered on the server."""
+
+    visit_uuid: str
+    follow_up_id: str
+    due_at: Moment
+
+
+class PullResponse(Record):
+    """`GET /sync/pull?since=<cursor>`: what changed for this shopper since the cursor.
+
+    Without `since`, the whole current route (from 30 days back). `cursor` is opaque: pass
+    it back as `since` next time. Assignments in `removed_assignments` were withdrawn.
+    """
+
+    cursor: str
+    server_time: Moment
+    assignments: list[Assignment] = []
+    removed_assignments: list[str] = []
+    dealerships: list[Dealership] = []
+    checklists: list[ChecklistStamp] = []
+    returned: list[ReturnedVisit] = []
+    follow_ups_due: list[FollowUpDue] = []
+
+
+ServerVisitStatus = Literal["received", "returned", "approved"]
+
+
+class VisitReceipt(Record):
+    """The answer to `PUT /visits/{uuid}` (and `GET /visits/{uuid}`): what the server holds
+    of the visit, and the photo hashes it still lacks (to upload next)."""
+
+    uuid: str
+    revision: int
+    revisions: list[int]
+    status: ServerVisitStatus
+    missing_photos: list[Sha256] = []
+
+
+class ProblemBody(Record):
+    """Every refusal: a stable code from `problems.py` and a message for people."""
+
+    code: str
+    message: str
