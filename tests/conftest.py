@@ -77,3 +77,34 @@ async def harnesses() -> Iterator[list[FletHarness]]:
 def produced(monkeypatch: pytest.MonkeyPatch) -> set[str]:
     """Every string the app's translators return during the test, whichever module asks."""
     return recording_translators(monkeypatch)
+
+
+# --- the sync server (helpers in server_support.py, imported late: the app's tests do
+# not need FastAPI loaded) -------------------------------------------------------------
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server_db(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """The database of a server test: None (SQLite in the data folder) or a fresh
+    PostgreSQL schema; PostgreSQL is skipped unless FIELDAUDIT_TEST_POSTGRES_URL is set."""
+    import server_support
+
+    with server_support.database_url(request.param) as url:
+        yield url
+
+
+@pytest.fixture
+def server_settings(tmp_path: Path, server_db: str | None, clock: ManualClock):
+    """Settings of a test server: its own data folder and database, the test's clock."""
+    from server_stub.settings import Settings
+
+    return Settings(data_dir=tmp_path / "server", db_url=server_db, clock=clock)
+
+
+@pytest.fixture
+def live_server(server_settings):
+    """A real server on a free loopback port, serving the mini checklist of samples.py."""
+    import server_support
+
+    with server_support.LiveServer.start(server_settings) as server:
+        server_support.publish_mini(server.store)
+        yield server

@@ -57,6 +57,7 @@ HASH_MISMATCH = _code("hash_mismatch", 422, "The uploaded bytes do not have the 
 IMAGE_NOT_JPEG = _code("image_not_jpeg", 415, "The photo is not a JPEG image.")
 IMAGE_CORRUPT = _code("image_corrupt", 422, "The photo is damaged or truncated and cannot be decoded.")
 IMAGE_TOO_LARGE = _code("image_too_large", 422, "The photo has more pixels than the server accepts.")
+UPLOAD_LOCKED = _code("upload_locked", 423, "Another upload of this photo is under way; try again in a moment.")
 
 ALL: dict[str, ProblemCode] = {
     p.code: p for p in list(globals().values()) if isinstance(p, ProblemCode)

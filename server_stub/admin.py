@@ -1,0 +1,205 @@
+"""What a coordinator does, as a library: the CLI (and later the console) call these.
+
+Each function opens one transaction, returns a plain record, and refuses with a named
+error from `errors.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+from field_app.domain.loader import load_checklist
+from field_app.domain.registry import parse_reference
+from field_app.domain.route import Dealership
+
+from . import security
+from .dealers_csv import parse_dealers
+from .errors import (
+    InvalidInputError,
+    CoordinatorExistsError,
+    PasswordError,
+    UnknownAssignmentError,
+    UnknownDealerError,
+    UnknownDeviceError,
+    UnknownShopperError,
+)
+from .queries import accounts, routes
+from .records import (
+    Coordinator,
+    DealerImport,
+    Device,
+    PairingCode,
+    PlannedVisit,
+    PublishedChecklist,
+    ShopperAccount,
+)
+from .store import ServerStore
+from .visits import review_visit
+
+MIN_PASSWORD = 8
+WINDOW = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+
+__all__ = [
+    "assign", "check_coordinator_password", "create_coordinator", "create_shopper", "import_dealers",
+    "list_devices", "list_shoppers", "new_pairing_code", "parse_day", "publish_checklist", "review_visit",
+    "revoke_device", "save_dealers", "withdraw_assignment",
+]
+
+
+def create_coordinator(store: ServerStore, username: str, password: str) -> Coordinator:
+    username = username.strip()
+    if not re.fullmatch(r"[A-Za-z0-9_.@\-]{1,64}", username):
+        raise InvalidInputError("A username has 1 to 64 letters, digits, '_', '.', '@' or '-'.")
+    if len(password) < MIN_PASSWORD:
+        raise PasswordError(f"A password has at least {MIN_PASSWORD} characters.")
+    coordinator = Coordinator(security.new_id("co_"), username, store.now())
+    password_hash = security.hash_password(password)
+    with store.db.write() as conn:
+        if accounts.coordinator_exists(conn, username):
+            raise CoordinatorExistsError(f"There is already a coordinator {username!r}.")
+        accounts.insert_coordinator(conn, coordinator, password_hash)
+    return coordinator
+
+
+def check_coordinator_password(store: ServerStore, username: str, password: str) -> bool:
+    with store.db.read() as conn:
+        stored = accounts.coordinator_password(conn, username)
+    return stored is not None and security.verify_password(password, stored)
+
+
+def list_shoppers(store: ServerStore) -> list[ShopperAccount]:
+    with store.db.read() as conn:
+        return accounts.list_shoppers(conn)
+
+
+def create_shopper(store: ServerStore, name: str, lifetime: timedelta | None = None) -> PairingCode:
+    """A new shopper and the one-time code that pairs their phone (valid for `lifetime`,
+    by default the settings' pairing code lifetime)."""
+    name = name.strip()
+    if not name:
+        raise InvalidInputError("A shopper needs a name.")
+    shopper = ShopperAccount(security.new_id("sh_", 5), name, store.now())
+    with store.db.write() as conn:
+        accounts.insert_shopper(conn, shopper)
+        return _issue_code(store, conn, shopper.id, lifetime)
+
+
+def new_pairing_code(store: ServerStore, shopper_id: str, lifetime: timedelta | None = None) -> PairingCode:
+    """A fresh code for an existing shopper; their earlier unused codes stop working."""
+    with store.db.write() as conn:
+        if accounts.get_shopper(conn, shopper_id) is None:
+            raise UnknownShopperError(f"There is no shopper {shopper_id!r}.")
+        accounts.expire_unused_codes(conn, shopper_id, store.now())
+        return _issue_code(store, conn, shopper_id, lifetime)
+
+
+def _issue_code(store: ServerStore, conn, shopper_id: str, lifetime: timedelta | None) -> PairingCode:
+    lifetime = store.settings.pairing_code_lifetime if lifetime is None else lifetime
+    if lifetime <= timedelta(0):
+        raise InvalidInputError("A pairing code must stay valid for some time.")
+    code = security.new_pairing_code()
+    now = store.now()
+    expires = now + lifetime
+    accounts.insert_code(conn, security.code_hash(code), shopper_id, now, expires)
+    return PairingCode(shopper_id, code, expires)
+
+
+def list_devices(store: ServerStore, shopper_id: str | None = None) -> list[Device]:
+    with store.db.read() as conn:
+        return accounts.list_devices(conn, shopper_id)
+
+
+def revoke_device(store: ServerStore, device_id: str) -> Device:
+    """Unpair a phone: its token stops working at once. Revoking twice is harmless."""
+    with store.db.write() as conn:
+        if accounts.get_device(conn, device_id) is None:
+            raise UnknownDeviceError(f"There is no device {device_id!r}.")
+        accounts.revoke_device(conn, device_id, store.now())
+        device = accounts.get_device(conn, device_id)
+    assert device is not None
+    return device
+
+
+def import_dealers(store: ServerStore, path: Path | str) -> DealerImport:
+    """Add or update dealerships from a CSV; a file with any bad row changes nothing."""
+    dealers = parse_dealers(Path(path).read_bytes())
+    return save_dealers(store, dealers)
+
+
+def save_dealers(store: ServerStore, dealers: list[Dealership]) -> DealerImport:
+    now = store.now()
+    with store.db.write() as conn:
+        known = {d.code: d for d in routes.dealerships(conn, (d.code for d in dealers))}
+        changed = [d for d in dealers if d.code in known and known[d.code] != d]
+        new = [d for d in dealers if d.code not in known]
+        for dealer in new + changed:
+            routes.upsert_dealership(conn, dealer, now)
+        if changed:
+            # Phones hold these dealers' details through their assignments: send them again.
+            routes.touch_assignments_of_dealers(conn, [d.code for d in changed], routes.next_change(conn))
+    return DealerImport(inserted=len(new), updated=len(changed), unchanged=len(dealers) - len(new) - len(changed))
+
+
+def assign(store: ServerStore, shopper_id: str, day: date, dealer_code: str, checklist: str,
+           position: int | None = None, window: str | None = None, note: str = "") -> PlannedVisit:
+    """Put a dealership on a shopper's route; `checklist` is ID (newest version) or ID@VERSION."""
+    try:
+        checklist_id, version = parse_reference(checklist)
+    except ValueError as exc:
+        raise InvalidInputError(str(exc)) from None
+    entry = store.catalog.newest(checklist_id) if version is None else store.catalog.get(checklist_id, version)
+    window_start, window_end = _window(window)
+    if position is not None and position < 0:
+        raise InvalidInputError("The order of a stop is a whole number from 0.")
+    now = store.now()
+    with store.db.write() as conn:
+        if accounts.get_shopper(conn, shopper_id) is None:
+            raise UnknownShopperError(f"There is no shopper {shopper_id!r}.")
+        if not routes.dealer_exists(conn, dealer_code):
+            raise UnknownDealerError(f"There is no dealership {dealer_code!r}; import it first.")
+        plan = PlannedVisit(
+            assignment_id=security.new_id("as_"), shopper_id=shopper_id, day=day,
+            position=routes.next_position(conn, shopper_id, day) if position is None else position,
+            dealer_code=dealer_code, checklist_id=entry.checklist.id, checklist_version=entry.checklist.version,
+            window_start=window_start, window_end=window_end, note=note,
+        )
+        routes.insert_assignment(conn, plan, now, routes.next_change(conn))
+    return plan
+
+
+def withdraw_assignment(store: ServerStore, assignment_id: str) -> None:
+    """Take a stop off a route; the phone learns it on its next pull."""
+    with store.db.write() as conn:
+        if not routes.assignment_exists(conn, assignment_id):
+            raise UnknownAssignmentError(f"There is no assignment {assignment_id!r}.")
+        routes.remove_assignment(conn, assignment_id, store.now(), routes.next_change(conn))
+
+
+def publish_checklist(store: ServerStore, path: Path | str) -> PublishedChecklist:
+    """Publish a checklist file; the same version with other content is refused, and the
+    same content again changes nothing."""
+    checklist = load_checklist(path)
+    entry, created = store.catalog.publish(checklist, store.now())
+    return PublishedChecklist(checklist.id, checklist.version, entry.sha256, created)
+
+
+def _window(window: str | None) -> tuple[str | None, str | None]:
+    if not window:
+        return None, None
+    match = WINDOW.match(window.strip())
+    if not match:
+        raise InvalidInputError(f"A time window reads HH:MM-HH:MM, like 10:00-12:30, not {window!r}.")
+    start, end = window.strip().split("-")
+    if start >= end:
+        raise InvalidInputError(f"The window {window!r} ends before it starts.")
+    return start, end
+
+
+def parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInputError(f"A day reads YYYY-MM-DD, not {text!r}.") from None
+

@@ -1,0 +1,232 @@
+"""`fieldaudit server` and `fieldaudit admin ...`: each command opens the store, calls one
+library function (`admin.py`), and turns a named error into a message and exit code 1.
+
+Only click is imported up front: the server's own modules (FastAPI, SQLAlchemy) load
+when a command runs, so `fieldaudit app` starts as fast as before.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+
+DEFAULT_DATA = Path("data/server")
+
+
+def store_options(command: Callable) -> Callable:
+    """`--data DIR` and `--db URL`, the same on every command."""
+    command = click.option(
+        "--db", "db_url", envvar="FIELDAUDIT_DB_URL", default=None, metavar="URL",
+        help="Database URL, e.g. postgresql://user@host:5432/db (default: SQLite in the data folder).",
+    )(command)
+    command = click.option(
+        "--data", "data_dir", envvar="FIELDAUDIT_SERVER_DATA", default=DEFAULT_DATA, show_default=True,
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Folder of the server's data: photos, uploads, and server.db when no --db is given.",
+    )(command)
+    return command
+
+
+def valid_days_option(command: Callable) -> Callable:
+    return click.option("--valid-days", type=click.FloatRange(min=0, min_open=True), default=7, show_default=True,
+                        help="How long the pairing code works.")(command)
+
+
+def json_option(command: Callable) -> Callable:
+    return click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")(command)
+
+
+def _settings(data_dir: Path, db_url: str | None, **extra: Any):
+    from .settings import Settings
+
+    return Settings(data_dir=data_dir, db_url=db_url, **extra)
+
+
+def _refusals() -> tuple[type[BaseException], ...]:
+    from field_app.domain.errors import DomainError
+
+    from .errors import ServerError
+
+    return ServerError, DomainError, OSError
+
+
+def with_store(command: Callable) -> Callable:
+    """Open the store for the command and turn a named error into a clean exit 1."""
+
+    @functools.wraps(command)
+    def wrapper(data_dir: Path, db_url: str | None, **kwargs: Any) -> None:
+        from .store import open_store
+
+        try:
+            with open_store(_settings(data_dir, db_url)) as store:
+                command(store, **kwargs)
+        except _refusals() as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+def emit(as_json: bool, data: dict, text: str) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False) if as_json else text)
+
+
+@click.command()
+@store_options
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+def server(data_dir: Path, db_url: str | None, host: str, port: int) -> None:
+    """Run the sync server (one worker). On start it migrates the database and publishes
+    the checklists of checklists/ that it lacks."""
+    from .serve import serve
+
+    try:
+        serve(_settings(data_dir, db_url), host=host, port=port)
+    except _refusals() as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group()
+def admin() -> None:
+    """Coordinators, shoppers, devices, dealerships, routes and checklists of a server."""
+
+
+@admin.command("create-coordinator")
+@click.argument("username")
+@store_options
+@json_option
+@with_store
+def create_coordinator(store, username: str, as_json: bool) -> None:
+    """Add a console user; the password is read from stdin (typed twice on a terminal)."""
+    from .admin import create_coordinator as create
+
+    stdin = sys.stdin
+    if stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
+    else:
+        password = stdin.readline().rstrip("\r\n")
+    coordinator = create(store, username, password)
+    emit(as_json, {"coordinator_id": coordinator.id, "username": coordinator.username},
+         f"coordinator {coordinator.username} created ({coordinator.id})")
+
+
+@admin.command("create-shopper")
+@click.argument("name")
+@valid_days_option
+@store_options
+@json_option
+@with_store
+def create_shopper(store, name: str, valid_days: float, as_json: bool) -> None:
+    """Add a shopper; prints their id and a one-time pairing code for their phone."""
+    from .admin import create_shopper as create
+
+    code = create(store, name, timedelta(days=valid_days))
+    emit(as_json, _code_json(code), f"shopper {code.shopper_id}\npairing code {code.pairing_code} "
+                                    f"(single use, valid until {code.expires_at:%Y-%m-%d %H:%M} UTC)")
+
+
+@admin.command("pairing-code")
+@click.argument("shopper_id")
+@valid_days_option
+@store_options
+@json_option
+@with_store
+def pairing_code(store, shopper_id: str, valid_days: float, as_json: bool) -> None:
+    """Make a new pairing code for a shopper (their older unused codes stop working)."""
+    from .admin import new_pairing_code
+
+    code = new_pairing_code(store, shopper_id, timedelta(days=valid_days))
+    emit(as_json, _code_json(code),
+         f"pairing code {code.pairing_code} (single use, valid until {code.expires_at:%Y-%m-%d %H:%M} UTC)")
+
+
+def _code_json(code) -> dict:
+    return {"shopper_id": code.shopper_id, "pairing_code": code.pairing_code,
+            "expires_at": code.as_json()["expires_at"]}
+
+
+@admin.command("revoke-device")
+@click.argument("device_id")
+@store_options
+@json_option
+@with_store
+def revoke_device(store, device_id: str, as_json: bool) -> None:
+    """Unpair a phone: its token stops working at once."""
+    from .admin import revoke_device as revoke
+
+    device = revoke(store, device_id)
+    emit(as_json, {"device_id": device.id, "revoked_at": device.as_json()["revoked_at"]},
+         f"device {device.id} ({device.name}, {device.shopper_name}) revoked")
+
+
+@admin.command("import-dealers")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@store_options
+@json_option
+@with_store
+def import_dealers(store, file: Path, as_json: bool) -> None:
+    """Add or update dealerships from a CSV with a header row: code, name, brand, city,
+    address, phone, lat, lon. A file with a bad row imports nothing; every bad row is
+    reported with its line number."""
+    from .admin import import_dealers as run_import
+
+    report = run_import(store, file)
+    emit(as_json, report.as_json(),
+         f"{report.inserted} added, {report.updated} updated, {report.unchanged} unchanged")
+
+
+@admin.command("assign")
+@click.option("--shopper", "shopper_id", required=True, help="The shopper's id.")
+@click.option("--date", "day", required=True, metavar="YYYY-MM-DD", help="The day of the visit or call.")
+@click.option("--dealer", "dealer_code", required=True, help="The dealership's code.")
+@click.option("--checklist", required=True, metavar="ID[@VERSION]",
+              help="The checklist; without @VERSION its newest published version.")
+@click.option("--order", "position", type=int, default=None, help="Place in the day's route (default: last).")
+@click.option("--window", default=None, metavar="HH:MM-HH:MM", help="When to go (or call).")
+@click.option("--note", default="", help="A note for the shopper.")
+@store_options
+@json_option
+@with_store
+def assign(store, shopper_id: str, day: str, dealer_code: str, checklist: str, position: int | None,
+           window: str | None, note: str, as_json: bool) -> None:
+    """Put a dealership on a shopper's route for a day; prints the assignment id."""
+    from .admin import assign as run_assign, parse_day
+
+    plan = run_assign(store, shopper_id, parse_day(day), dealer_code, checklist, position, window, note)
+    emit(as_json, plan.as_json(),
+         f"{plan.assignment_id}: {plan.day} #{plan.position} {plan.dealer_code} "
+         f"{plan.checklist_id}@{plan.checklist_version}")
+
+
+@admin.command("unassign")
+@click.argument("assignment_id")
+@store_options
+@json_option
+@with_store
+def unassign(store, assignment_id: str, as_json: bool) -> None:
+    """Take a stop off a route; the phone drops it on its next sync."""
+    from .admin import withdraw_assignment
+
+    withdraw_assignment(store, assignment_id)
+    emit(as_json, {"assignment_id": assignment_id, "removed": True}, f"{assignment_id} removed")
+
+
+@admin.command("publish-checklist")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@store_options
+@json_option
+@with_store
+def publish_checklist(store, file: Path, as_json: bool) -> None:
+    """Publish a checklist version. The same id and version with other content is
+    refused; publishing identical content again changes nothing."""
+    from .admin import publish_checklist as publish
+
+    result = publish(store, file)
+    state = "published" if result.created else "already published"
+    emit(as_json, result.as_json(), f"{result.id}@{result.version} {state} (sha256 {result.sha256})")

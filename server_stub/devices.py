@@ -1,0 +1,70 @@
+"""Phones: pairing with a one-time code, recognising a device by its token, unpairing."""
+
+from __future__ import annotations
+
+from field_app.domain.sync_messages import PairResponse, Shopper
+
+from . import security
+from .database import storable
+from .errors import (
+    InvalidRequestError,
+    PairingCodeExpiredError,
+    PairingCodeUnknownError,
+    PairingCodeUsedError,
+    TokenInvalidError,
+    TokenMissingError,
+    TokenRevokedError,
+)
+from .queries import accounts
+from .records import Device
+from .store import ServerStore
+
+
+def pair(store: ServerStore, code: str, device_name: str) -> PairResponse:
+    """Trade a pairing code for a device token (shown once; only its hash is kept)."""
+    if not storable(code):
+        raise PairingCodeUnknownError()
+    if not storable(device_name):
+        raise InvalidRequestError("The device name has characters that cannot be stored.")
+    now = store.now()
+    digest = security.code_hash(code)
+    token = security.new_token()
+    device_id = security.new_id("dev_")
+    with store.db.write() as conn:
+        row = accounts.find_code(conn, digest)
+        if row is None:
+            raise PairingCodeUnknownError()
+        if row.used_at is not None:
+            raise PairingCodeUsedError()
+        if row.expires_at <= now:
+            raise PairingCodeExpiredError()
+        if not accounts.use_code(conn, digest, device_id, now):
+            raise PairingCodeUsedError()
+        accounts.insert_device(conn, device_id, row.shopper_id, device_name.strip() or "phone",
+                               security.token_hash(token), now)
+        shopper = accounts.get_shopper(conn, row.shopper_id)
+    assert shopper is not None
+    return PairResponse(token=token, shopper=Shopper(id=shopper.id, name=shopper.name))
+
+
+def authenticate(store: ServerStore, token: str | None) -> Device:
+    """The device a bearer token belongs to; a refusal names why (missing, unknown, revoked)."""
+    if not token:
+        raise TokenMissingError()
+    with store.db.read() as conn:
+        device = accounts.device_by_token(conn, security.token_hash(token))
+    if device is None:
+        raise TokenInvalidError()
+    if device.revoked:
+        raise TokenRevokedError()
+    now = store.now()
+    # Writing last_seen_at on every request would make every read a write.
+    if device.last_seen_at is None or now - device.last_seen_at >= store.settings.last_seen_interval:
+        with store.db.write() as conn:
+            accounts.touch_device(conn, device.id, now)
+    return device
+
+
+def unpair(store: ServerStore, device: Device) -> None:
+    with store.db.write() as conn:
+        accounts.revoke_device(conn, device.id, store.now())

@@ -1,0 +1,254 @@
+"""The server's schema, as numbered migrations applied in order when the server starts.
+
+A migration that has shipped is never edited: servers in use have already run it. Change
+the schema by appending the next `Migration` to `MIGRATIONS`. Each runs in its own
+transaction together with its row in `schema_migrations`, so a crash leaves it either
+wholly applied or not at all (PostgreSQL and SQLite both have transactional DDL).
+
+The SQL is the same on both databases: TEXT ids (made in Python), moments as ISO-8601 UTC
+text, DOUBLE PRECISION for coordinates (SQLite reads it as REAL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import Connection, text
+
+from .database import Database, moment
+
+# Any constant: PostgreSQL's advisory lock key for "migrating this schema".
+_PG_MIGRATION_LOCK = 4_172_026
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    statements: tuple[str, ...]
+
+
+M001_INITIAL = Migration(1, "initial", (
+    """
+    CREATE TABLE coordinators (
+        id TEXT PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE shoppers (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE pairing_codes (
+        code_hash TEXT PRIMARY KEY,
+        shopper_id TEXT NOT NULL REFERENCES shoppers (id),
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT,
+        device_id TEXT
+    )
+    """,
+    "CREATE INDEX pairing_codes_by_shopper ON pairing_codes (shopper_id)",
+    """
+    CREATE TABLE devices (
+        id TEXT PRIMARY KEY,
+        shopper_id TEXT NOT NULL REFERENCES shoppers (id),
+        name TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        last_seen_at TEXT,
+        revoked_at TEXT
+    )
+    """,
+    """
+    CREATE TABLE dealerships (
+        code TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        brand TEXT NOT NULL DEFAULT '',
+        city TEXT NOT NULL DEFAULT '',
+        address TEXT NOT NULL DEFAULT '',
+        phone TEXT NOT NULL DEFAULT '',
+        lat DOUBLE PRECISION,
+        lon DOUBLE PRECISION,
+        updated_at TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE checklists (
+        id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        body TEXT NOT NULL,
+        published_at TEXT NOT NULL,
+        PRIMARY KEY (id, version)
+    )
+    """,
+    # One row, bumped in the transaction of every route change: its row lock orders those
+    # transactions, so the sequence order is their commit order on PostgreSQL too.
+    """
+    CREATE TABLE change_counter (
+        name TEXT PRIMARY KEY,
+        value BIGINT NOT NULL
+    )
+    """,
+    "INSERT INTO change_counter (name, value) VALUES ('routes', 0)",
+    """
+    CREATE TABLE assignments (
+        id TEXT PRIMARY KEY,
+        shopper_id TEXT NOT NULL REFERENCES shoppers (id),
+        day TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        dealer_code TEXT NOT NULL REFERENCES dealerships (code),
+        checklist_id TEXT NOT NULL,
+        checklist_version INTEGER NOT NULL,
+        window_start TEXT,
+        window_end TEXT,
+        note TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        removed_at TEXT,
+        change_seq BIGINT NOT NULL,
+        FOREIGN KEY (checklist_id, checklist_version) REFERENCES checklists (id, version)
+    )
+    """,
+    "CREATE INDEX assignments_by_change ON assignments (shopper_id, change_seq)",
+    "CREATE INDEX assignments_by_day ON assignments (shopper_id, day, position)",
+    "CREATE INDEX assignments_by_dealer ON assignments (dealer_code)",
+    """
+    CREATE TABLE visits (
+        uuid TEXT PRIMARY KEY,
+        shopper_id TEXT NOT NULL REFERENCES shoppers (id),
+        assignment_id TEXT,
+        latest_revision INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('received', 'returned', 'approved')),
+        reviewed_revision INTEGER,
+        review_comment TEXT NOT NULL DEFAULT '',
+        reviewed_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX visits_by_shopper ON visits (shopper_id, status)",
+    """
+    CREATE TABLE visit_revisions (
+        visit_uuid TEXT NOT NULL REFERENCES visits (uuid),
+        revision INTEGER NOT NULL CHECK (revision >= 1),
+        payload TEXT NOT NULL,
+        payload_sha256 TEXT NOT NULL,
+        assignment_id TEXT,
+        checklist_id TEXT NOT NULL,
+        checklist_version INTEGER NOT NULL,
+        finalized_at TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        PRIMARY KEY (visit_uuid, revision),
+        FOREIGN KEY (checklist_id, checklist_version) REFERENCES checklists (id, version)
+    )
+    """,
+    # The photos each revision names, with the question they answer.
+    """
+    CREATE TABLE revision_photos (
+        visit_uuid TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        question_id TEXT NOT NULL,
+        bytes BIGINT NOT NULL CHECK (bytes > 0),
+        PRIMARY KEY (visit_uuid, revision, sha256, question_id),
+        FOREIGN KEY (visit_uuid, revision) REFERENCES visit_revisions (visit_uuid, revision)
+    )
+    """,
+    # Who may upload or ask about a blob, and its one size: a row per photo a shopper's
+    # stored revisions name (kept apart so that the check is one primary-key lookup).
+    """
+    CREATE TABLE shopper_photos (
+        shopper_id TEXT NOT NULL REFERENCES shoppers (id),
+        sha256 TEXT NOT NULL,
+        bytes BIGINT NOT NULL CHECK (bytes > 0),
+        PRIMARY KEY (shopper_id, sha256)
+    )
+    """,
+    # A row only for a blob whose bytes were checked and moved into place.
+    """
+    CREATE TABLE blobs (
+        sha256 TEXT PRIMARY KEY,
+        bytes BIGINT NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        stored_at TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE visit_reviews (
+        id TEXT PRIMARY KEY,
+        visit_uuid TEXT NOT NULL REFERENCES visits (uuid),
+        revision INTEGER NOT NULL,
+        action TEXT NOT NULL CHECK (action IN ('approve', 'return')),
+        comment TEXT NOT NULL DEFAULT '',
+        reviewed_by TEXT NOT NULL,
+        reviewed_at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX visit_reviews_by_visit ON visit_reviews (visit_uuid)",
+    # The follow-ups the latest revision of a visit leaves unanswered, rewritten with it.
+    """
+    CREATE TABLE pending_follow_ups (
+        visit_uuid TEXT NOT NULL REFERENCES visits (uuid),
+        follow_up_id TEXT NOT NULL,
+        due_at TEXT NOT NULL,
+        PRIMARY KEY (visit_uuid, follow_up_id)
+    )
+    """,
+))
+
+MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL,)
+
+_CREATE_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+)
+"""
+
+
+def migrate(db: Database, now: Callable[[], datetime] | None = None,
+            migrations: tuple[Migration, ...] = MIGRATIONS) -> list[int]:
+    """Apply the migrations this database lacks; return the versions applied now."""
+    clock = now or (lambda: datetime.now(timezone.utc))
+    applied_now: list[int] = []
+    for migration in migrations:
+        with db.write() as conn:
+            _lock(conn, db)
+            conn.execute(text(_CREATE_TABLE))
+            done = conn.execute(
+                text("SELECT 1 FROM schema_migrations WHERE version = :v"), {"v": migration.version},
+            ).first()
+            if done:
+                continue
+            for statement in migration.statements:
+                conn.execute(text(statement))
+            conn.execute(
+                text("INSERT INTO schema_migrations (version, name, applied_at) VALUES (:v, :n, :at)"),
+                {"v": migration.version, "n": migration.name, "at": moment(clock())},
+            )
+            applied_now.append(migration.version)
+    return applied_now
+
+
+def applied(db: Database) -> list[int]:
+    with db.read() as conn:
+        return [row.version for row in conn.execute(text("SELECT version FROM schema_migrations ORDER BY version"))]
+
+
+def _lock(conn: Connection, db: Database) -> None:
+    # Two servers starting at once on one PostgreSQL schema would both try to migrate;
+    # SQLite's BEGIN IMMEDIATE already excludes the other one.
+    if not db.is_sqlite:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})

@@ -1,0 +1,148 @@
+"""Coordinators, shoppers, pairing codes and devices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, text
+
+from ..database import moment, parse_moment
+from ..records import Coordinator, Device, ShopperAccount
+
+
+def _maybe(value: str | None) -> datetime | None:
+    return parse_moment(value) if value else None
+
+
+# --- coordinators --------------------------------------------------------------------
+
+def coordinator_exists(conn: Connection, username: str) -> bool:
+    row = conn.execute(text("SELECT 1 FROM coordinators WHERE username = :u"), {"u": username}).first()
+    return row is not None
+
+
+def insert_coordinator(conn: Connection, coordinator: Coordinator, password_hash: str) -> None:
+    conn.execute(
+        text("INSERT INTO coordinators (id, username, password_hash, created_at) VALUES (:id, :u, :h, :at)"),
+        {"id": coordinator.id, "u": coordinator.username, "h": password_hash, "at": moment(coordinator.created_at)},
+    )
+
+
+def coordinator_password(conn: Connection, username: str) -> str | None:
+    row = conn.execute(text("SELECT password_hash FROM coordinators WHERE username = :u"), {"u": username}).first()
+    return row.password_hash if row else None
+
+
+# --- shoppers ----------------------------------------------------------------------
+
+def insert_shopper(conn: Connection, shopper: ShopperAccount) -> None:
+    conn.execute(
+        text("INSERT INTO shoppers (id, name, created_at) VALUES (:id, :name, :at)"),
+        {"id": shopper.id, "name": shopper.name, "at": moment(shopper.created_at)},
+    )
+
+
+def get_shopper(conn: Connection, shopper_id: str) -> ShopperAccount | None:
+    row = conn.execute(text("SELECT id, name, created_at FROM shoppers WHERE id = :id"), {"id": shopper_id}).first()
+    return ShopperAccount(row.id, row.name, parse_moment(row.created_at)) if row else None
+
+
+def list_shoppers(conn: Connection) -> list[ShopperAccount]:
+    rows = conn.execute(text("SELECT id, name, created_at FROM shoppers ORDER BY name, id"))
+    return [ShopperAccount(r.id, r.name, parse_moment(r.created_at)) for r in rows]
+
+
+# --- pairing codes -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CodeRow:
+    code_hash: str
+    shopper_id: str
+    expires_at: datetime
+    used_at: datetime | None
+
+
+def insert_code(conn: Connection, code_hash: str, shopper_id: str, created_at: datetime,
+                expires_at: datetime) -> None:
+    conn.execute(
+        text("INSERT INTO pairing_codes (code_hash, shopper_id, created_at, expires_at) "
+             "VALUES (:h, :s, :at, :exp)"),
+        {"h": code_hash, "s": shopper_id, "at": moment(created_at), "exp": moment(expires_at)},
+    )
+
+
+def expire_unused_codes(conn: Connection, shopper_id: str, now: datetime) -> None:
+    conn.execute(
+        text("UPDATE pairing_codes SET expires_at = :now "
+             "WHERE shopper_id = :s AND used_at IS NULL AND expires_at > :now"),
+        {"s": shopper_id, "now": moment(now)},
+    )
+
+
+def find_code(conn: Connection, code_hash: str) -> CodeRow | None:
+    row = conn.execute(
+        text("SELECT code_hash, shopper_id, expires_at, used_at FROM pairing_codes WHERE code_hash = :h"),
+        {"h": code_hash},
+    ).first()
+    if row is None:
+        return None
+    return CodeRow(row.code_hash, row.shopper_id, parse_moment(row.expires_at), _maybe(row.used_at))
+
+
+def use_code(conn: Connection, code_hash: str, device_id: str, now: datetime) -> bool:
+    """Mark the code used; False when another request used it first."""
+    result = conn.execute(
+        text("UPDATE pairing_codes SET used_at = :now, device_id = :d WHERE code_hash = :h AND used_at IS NULL"),
+        {"h": code_hash, "d": device_id, "now": moment(now)},
+    )
+    return result.rowcount == 1
+
+
+# --- devices -------------------------------------------------------------------------
+
+_DEVICE = """
+SELECT d.id, d.shopper_id, s.name AS shopper_name, d.name, d.created_at, d.last_seen_at, d.revoked_at
+FROM devices d JOIN shoppers s ON s.id = d.shopper_id
+"""
+
+
+def _device(row) -> Device:
+    return Device(row.id, row.shopper_id, row.shopper_name, row.name, parse_moment(row.created_at),
+                  _maybe(row.last_seen_at), _maybe(row.revoked_at))
+
+
+def insert_device(conn: Connection, device_id: str, shopper_id: str, name: str, token_hash: str,
+                  now: datetime) -> None:
+    conn.execute(
+        text("INSERT INTO devices (id, shopper_id, name, token_hash, created_at, last_seen_at) "
+             "VALUES (:id, :s, :name, :t, :now, :now)"),
+        {"id": device_id, "s": shopper_id, "name": name, "t": token_hash, "now": moment(now)},
+    )
+
+
+def device_by_token(conn: Connection, token_hash: str) -> Device | None:
+    row = conn.execute(text(_DEVICE + " WHERE d.token_hash = :t"), {"t": token_hash}).first()
+    return _device(row) if row else None
+
+
+def get_device(conn: Connection, device_id: str) -> Device | None:
+    row = conn.execute(text(_DEVICE + " WHERE d.id = :id"), {"id": device_id}).first()
+    return _device(row) if row else None
+
+
+def list_devices(conn: Connection, shopper_id: str | None = None) -> list[Device]:
+    where = " WHERE d.shopper_id = :s" if shopper_id else ""
+    rows = conn.execute(text(_DEVICE + where + " ORDER BY d.created_at"), {"s": shopper_id})
+    return [_device(r) for r in rows]
+
+
+def revoke_device(conn: Connection, device_id: str, now: datetime) -> None:
+    conn.execute(
+        text("UPDATE devices SET revoked_at = :now WHERE id = :id AND revoked_at IS NULL"),
+        {"id": device_id, "now": moment(now)},
+    )
+
+
+def touch_device(conn: Connection, device_id: str, now: datetime) -> None:
+    conn.execute(text("UPDATE devices SET last_seen_at = :now WHERE id = :id"), {"id": device_id, "now": moment(now)})

@@ -1,0 +1,45 @@
+"""Published checklist versions: their canonical JSON and its sha256."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, text
+
+from ..database import moment
+
+
+@dataclass(frozen=True)
+class ChecklistRow:
+    id: str
+    version: int
+    sha256: str
+    body: str
+
+
+def get(conn: Connection, checklist_id: str, version: int) -> ChecklistRow | None:
+    row = conn.execute(
+        text("SELECT id, version, sha256, body FROM checklists WHERE id = :id AND version = :v"),
+        {"id": checklist_id, "v": version},
+    ).first()
+    return ChecklistRow(row.id, row.version, row.sha256, row.body) if row else None
+
+
+def newest_version(conn: Connection, checklist_id: str) -> int | None:
+    return conn.execute(text("SELECT MAX(version) FROM checklists WHERE id = :id"), {"id": checklist_id}).scalar()
+
+
+def all_rows(conn: Connection) -> list[ChecklistRow]:
+    rows = conn.execute(text("SELECT id, version, sha256, body FROM checklists ORDER BY id, version"))
+    return [ChecklistRow(r.id, r.version, r.sha256, r.body) for r in rows]
+
+
+def insert(conn: Connection, row: ChecklistRow, now: datetime) -> bool:
+    """Insert a version unless one is there; True when this call inserted it."""
+    result = conn.execute(
+        text("INSERT INTO checklists (id, version, sha256, body, published_at) VALUES (:id, :v, :sha, :body, :now) "
+             "ON CONFLICT (id, version) DO NOTHING"),
+        {"id": row.id, "v": row.version, "sha": row.sha256, "body": row.body, "now": moment(now)},
+    )
+    return result.rowcount == 1

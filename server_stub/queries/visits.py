@@ -1,0 +1,195 @@
+"""Visits, their immutable revisions, the photos each revision names, reviews and the
+follow-ups still open."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, bindparam, text
+
+from field_app.domain.records import PhotoRef
+
+from ..database import moment, parse_moment
+from ..records import Review, VisitRow
+
+
+def claim_visit(conn: Connection, uuid: str, shopper_id: str, now: datetime) -> VisitRow:
+    """The visit's row, made for this shopper when new, and locked for this transaction:
+    concurrent PUTs of one visit (a retry racing its original) take turns. The update that
+    changes nothing is what takes the row lock (on PostgreSQL; SQLite's writer lock is
+    already the whole database)."""
+    row = conn.execute(
+        text("INSERT INTO visits (uuid, shopper_id, latest_revision, status, created_at, updated_at) "
+             "VALUES (:u, :s, 0, 'received', :now, :now) "
+             "ON CONFLICT (uuid) DO UPDATE SET updated_at = visits.updated_at "
+             "RETURNING uuid, shopper_id, latest_revision, status"),
+        {"u": uuid, "s": shopper_id, "now": moment(now)},
+    ).one()
+    return VisitRow(row.uuid, row.shopper_id, row.latest_revision, row.status)
+
+
+def get_visit(conn: Connection, uuid: str) -> VisitRow | None:
+    row = conn.execute(
+        text("SELECT uuid, shopper_id, latest_revision, status FROM visits WHERE uuid = :u"), {"u": uuid},
+    ).first()
+    return VisitRow(row.uuid, row.shopper_id, row.latest_revision, row.status) if row else None
+
+
+def revision_sha256(conn: Connection, uuid: str, revision: int) -> str | None:
+    return conn.execute(
+        text("SELECT payload_sha256 FROM visit_revisions WHERE visit_uuid = :u AND revision = :r"),
+        {"u": uuid, "r": revision},
+    ).scalar()
+
+
+def revision_payload(conn: Connection, uuid: str, revision: int) -> str | None:
+    return conn.execute(
+        text("SELECT payload FROM visit_revisions WHERE visit_uuid = :u AND revision = :r"),
+        {"u": uuid, "r": revision},
+    ).scalar()
+
+
+@dataclass(frozen=True)
+class NewRevision:
+    uuid: str
+    revision: int
+    payload: str
+    payload_sha256: str
+    assignment_id: str | None
+    checklist_id: str
+    checklist_version: int
+    finalized_at: datetime
+    shopper_id: str
+    device_id: str
+    photos: list[PhotoRef]
+
+
+def insert_revision(conn: Connection, rev: NewRevision, now: datetime) -> None:
+    conn.execute(
+        text(
+            "INSERT INTO visit_revisions (visit_uuid, revision, payload, payload_sha256, assignment_id, "
+            "checklist_id, checklist_version, finalized_at, received_at, device_id) "
+            "VALUES (:u, :r, :payload, :sha, :a, :cid, :cver, :fin, :now, :dev)"
+        ),
+        {
+            "u": rev.uuid, "r": rev.revision, "payload": rev.payload, "sha": rev.payload_sha256,
+            "a": rev.assignment_id, "cid": rev.checklist_id, "cver": rev.checklist_version,
+            "fin": moment(rev.finalized_at), "now": moment(now), "dev": rev.device_id,
+        },
+    )
+    # One photo may be named twice by a question: the table keeps it once.
+    unique = {(p.sha256, p.question_id): p.bytes for p in rev.photos}
+    if unique:
+        conn.execute(
+            text("INSERT INTO revision_photos (visit_uuid, revision, sha256, question_id, bytes) "
+                 "VALUES (:u, :r, :sha, :q, :bytes)"),
+            [{"u": rev.uuid, "r": rev.revision, "sha": sha, "q": q, "bytes": size} for (sha, q), size in unique.items()],
+        )
+        conn.execute(
+            text("INSERT INTO shopper_photos (shopper_id, sha256, bytes) VALUES (:s, :sha, :bytes) "
+                 "ON CONFLICT (shopper_id, sha256) DO NOTHING"),
+            [{"s": rev.shopper_id, "sha": sha, "bytes": size} for (sha, _), size in unique.items()],
+        )
+
+
+def set_latest(conn: Connection, uuid: str, revision: int, assignment_id: str | None, now: datetime) -> None:
+    """A newer revision arrived: it is what the coordinator reviews next."""
+    conn.execute(
+        text("UPDATE visits SET latest_revision = :r, assignment_id = :a, status = 'received', updated_at = :now "
+             "WHERE uuid = :u"),
+        {"u": uuid, "r": revision, "a": assignment_id, "now": moment(now)},
+    )
+
+
+def revisions(conn: Connection, uuid: str) -> list[int]:
+    rows = conn.execute(text("SELECT revision FROM visit_revisions WHERE visit_uuid = :u ORDER BY revision"), {"u": uuid})
+    return [r.revision for r in rows]
+
+
+def first_finalized_at(conn: Connection, uuid: str) -> datetime:
+    value = conn.execute(
+        text("SELECT MIN(finalized_at) FROM visit_revisions WHERE visit_uuid = :u"), {"u": uuid},
+    ).scalar_one()
+    return parse_moment(value)
+
+
+def missing_photos(conn: Connection, uuid: str) -> list[str]:
+    rows = conn.execute(
+        text("SELECT DISTINCT p.sha256 FROM revision_photos p LEFT JOIN blobs b ON b.sha256 = p.sha256 "
+             "WHERE p.visit_uuid = :u AND b.sha256 IS NULL ORDER BY p.sha256"),
+        {"u": uuid},
+    )
+    return [r.sha256 for r in rows]
+
+
+def photo_sizes(conn: Connection, shopper_id: str, shas: Iterable[str]) -> dict[str, set[int]]:
+    """The sizes this shopper's stored revisions, and the stored blobs, give these photos."""
+    shas = sorted(set(shas))
+    if not shas:
+        return {}
+    statement = text(
+        "SELECT sha256, bytes FROM shopper_photos WHERE shopper_id = :s AND sha256 IN :shas "
+        "UNION ALL SELECT sha256, bytes FROM blobs WHERE sha256 IN :shas"
+    ).bindparams(bindparam("shas", expanding=True))
+    sizes: dict[str, set[int]] = {}
+    for row in conn.execute(statement, {"s": shopper_id, "shas": shas}):
+        sizes.setdefault(row.sha256, set()).add(row.bytes)
+    return sizes
+
+
+# --- reviews -------------------------------------------------------------------------
+
+def insert_review(conn: Connection, review: Review) -> None:
+    conn.execute(
+        text("INSERT INTO visit_reviews (id, visit_uuid, revision, action, comment, reviewed_by, reviewed_at) "
+             "VALUES (:id, :u, :r, :action, :comment, :by, :at)"),
+        {"id": review.id, "u": review.visit_uuid, "r": review.revision, "action": review.action,
+         "comment": review.comment, "by": review.reviewed_by, "at": moment(review.reviewed_at)},
+    )
+    conn.execute(
+        text("UPDATE visits SET status = :status, reviewed_revision = :r, review_comment = :comment, "
+             "reviewed_at = :at, updated_at = :at WHERE uuid = :u"),
+        {"u": review.visit_uuid, "r": review.revision, "comment": review.comment,
+         "status": "approved" if review.action == "approve" else "returned", "at": moment(review.reviewed_at)},
+    )
+
+
+@dataclass(frozen=True)
+class ReturnedRow:
+    uuid: str
+    revision: int
+    comment: str
+    returned_at: datetime
+
+
+def returned_visits(conn: Connection, shopper_id: str) -> list[ReturnedRow]:
+    rows = conn.execute(
+        text("SELECT uuid, reviewed_revision, review_comment, reviewed_at FROM visits "
+             "WHERE shopper_id = :s AND status = 'returned' ORDER BY reviewed_at, uuid"),
+        {"s": shopper_id},
+    )
+    return [ReturnedRow(r.uuid, r.reviewed_revision, r.review_comment, parse_moment(r.reviewed_at)) for r in rows]
+
+
+# --- follow-ups ------------------------------------------------------------------------
+
+def replace_follow_ups(conn: Connection, uuid: str, due: list[tuple[str, datetime]], clear: bool = True) -> None:
+    if clear:
+        conn.execute(text("DELETE FROM pending_follow_ups WHERE visit_uuid = :u"), {"u": uuid})
+    if due:
+        conn.execute(
+            text("INSERT INTO pending_follow_ups (visit_uuid, follow_up_id, due_at) VALUES (:u, :f, :due)"),
+            [{"u": uuid, "f": fid, "due": moment(at)} for fid, at in due],
+        )
+
+
+def follow_ups_of(conn: Connection, shopper_id: str) -> list[tuple[str, str, datetime]]:
+    rows = conn.execute(
+        text("SELECT f.visit_uuid, f.follow_up_id, f.due_at FROM pending_follow_ups f "
+             "JOIN visits v ON v.uuid = f.visit_uuid WHERE v.shopper_id = :s ORDER BY f.due_at, f.visit_uuid, "
+             "f.follow_up_id"),
+        {"s": shopper_id},
+    )
+    return [(r.visit_uuid, r.follow_up_id, parse_moment(r.due_at)) for r in rows]

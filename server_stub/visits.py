@@ -1,0 +1,132 @@
+"""Visits as the server receives them: immutable revisions, idempotent per (uuid, revision).
+
+A revision is identified by the sha256 of its canonical JSON: the same revision sent again
+(a retry after a lost answer) is recognised and answered as before, with nothing written;
+the same revision number with other content is a conflict. Every check that needs no
+database runs before the write transaction opens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from field_app.domain.canonical import canonical_json
+from field_app.domain.records import VisitRevision
+from field_app.domain.revision_check import open_follow_ups, revision_problems
+from field_app.domain.sync_messages import VisitReceipt
+
+from . import security
+from .database import MAX_INTEGER, storable
+from .errors import (
+    AssignmentNotFoundError,
+    ChecklistMismatchError,
+    InvalidRequestError,
+    RevisionConflictError,
+    RevisionInvalidError,
+    UnknownVisitError,
+)
+from .queries import routes, visits as q
+from .records import Device, Review, VisitRow
+from .store import ServerStore
+
+
+def put_revision(store: ServerStore, device: Device, uuid: str, revision: VisitRevision) -> VisitReceipt:
+    if revision.revision > MAX_INTEGER:
+        raise RevisionInvalidError([f"revision: {revision.revision} is more than the {MAX_INTEGER} a visit may reach"])
+    entry = store.catalog.get(revision.checklist.id, revision.checklist.version)
+    if entry.sha256 != revision.checklist.sha256:
+        raise ChecklistMismatchError(
+            f"{revision.checklist.id}@{revision.checklist.version} is published with sha256 {entry.sha256}, "
+            f"not {revision.checklist.sha256}."
+        )
+    problems = revision_problems(entry.checklist, revision, max_photo_bytes=store.settings.max_photo_bytes)
+    if problems:
+        raise RevisionInvalidError(problems)
+    try:
+        payload = canonical_json(revision)
+    except UnicodeEncodeError:
+        raise RevisionInvalidError(["the visit has text that is not valid Unicode (a lone surrogate)"]) from None
+    digest = hashlib.sha256(payload).hexdigest()
+    now = store.now()
+
+    with store.db.write() as conn:
+        visit = q.claim_visit(conn, uuid, device.shopper_id, now)
+        if visit.shopper_id != device.shopper_id:
+            raise UnknownVisitError()
+        if revision.assignment_id is not None and not (
+                storable(revision.assignment_id)
+                and routes.assignment_is_shoppers(conn, revision.assignment_id, device.shopper_id)):
+            raise AssignmentNotFoundError(f"There is no assignment {revision.assignment_id!r} of yours.")
+        new_visit = visit.latest_revision == 0
+        known = None if new_visit else q.revision_sha256(conn, uuid, revision.revision)
+        if known is not None and known != digest:
+            raise RevisionConflictError(
+                f"The server already holds revision {revision.revision} of this visit with other content; "
+                "send changes as a new revision."
+            )
+        if known is not None:  # a retry: answer as before, write nothing
+            return _receipt(conn, visit, q.revisions(conn, uuid))
+        _check_photo_sizes(conn, device.shopper_id, revision)
+        q.insert_revision(conn, q.NewRevision(
+            uuid=uuid, revision=revision.revision, payload=payload.decode(), payload_sha256=digest,
+            assignment_id=revision.assignment_id, checklist_id=revision.checklist.id,
+            checklist_version=revision.checklist.version, finalized_at=revision.finalized_at,
+            shopper_id=device.shopper_id, device_id=device.id, photos=revision.photos,
+        ), now)
+        if revision.revision > visit.latest_revision:
+            since = revision.finalized_at if new_visit else q.first_finalized_at(conn, uuid)
+            q.set_latest(conn, uuid, revision.revision, revision.assignment_id, now)
+            q.replace_follow_ups(conn, uuid, open_follow_ups(entry.checklist, revision, since), clear=not new_visit)
+            visit = VisitRow(uuid, visit.shopper_id, revision.revision, "received")
+        numbers = [revision.revision] if new_visit else q.revisions(conn, uuid)
+        return _receipt(conn, visit, numbers, photos=bool(revision.photos) or not new_visit)
+
+
+def receipt(store: ServerStore, device: Device, uuid: str) -> VisitReceipt:
+    with store.db.read() as conn:
+        visit = q.get_visit(conn, uuid)
+        if visit is None or visit.shopper_id != device.shopper_id or visit.latest_revision == 0:
+            raise UnknownVisitError()
+        return _receipt(conn, visit, q.revisions(conn, uuid))
+
+
+def revision_of(store: ServerStore, uuid: str, revision: int) -> VisitRevision:
+    """A stored revision as it was received (for the console and exports)."""
+    with store.db.read() as conn:
+        payload = q.revision_payload(conn, uuid, revision)
+    if payload is None:
+        raise UnknownVisitError(f"There is no revision {revision} of visit {uuid}.")
+    return VisitRevision.model_validate_json(payload)
+
+
+def review_visit(store: ServerStore, uuid: str, action: str, comment: str, by: str) -> Review:
+    """A coordinator approves the visit's latest revision or returns it for correction;
+    a returned visit reaches the shopper's phone with the comment on its next pull."""
+    if action not in ("approve", "return"):
+        raise InvalidRequestError(f"A review approves or returns a visit, not {action!r}.")
+    now = store.now()
+    with store.db.write() as conn:
+        visit = q.get_visit(conn, uuid)
+        if visit is None or visit.latest_revision == 0:
+            raise UnknownVisitError(f"There is no visit {uuid}.")
+        review = Review(security.new_id("rv_"), uuid, visit.latest_revision, action, comment, by, now)
+        q.insert_review(conn, review)
+    return review
+
+
+def _check_photo_sizes(conn, shopper_id: str, revision: VisitRevision) -> None:
+    # One sha256 is one file, of one size: the upload's length is taken from the visit.
+    sizes = q.photo_sizes(conn, shopper_id, (p.sha256 for p in revision.photos))
+    problems = [
+        f"photos[{i}]: photo {p.sha256[:12]} is {sorted(sizes[p.sha256])[0]} bytes elsewhere, not {p.bytes}"
+        for i, p in enumerate(revision.photos) if sizes.get(p.sha256, {p.bytes}) != {p.bytes}
+    ]
+    if problems:
+        raise RevisionInvalidError(problems)
+
+
+def _receipt(conn, visit: VisitRow, revisions: list[int], photos: bool = True) -> VisitReceipt:
+    return VisitReceipt(
+        uuid=visit.uuid, revision=visit.latest_revision, revisions=revisions, status=visit.status,
+        missing_photos=q.missing_photos(conn, visit.uuid) if photos else [],
+    )

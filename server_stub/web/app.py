@@ -1,0 +1,55 @@
+"""The FastAPI application: routers under `/api/v1`, problems for every refusal, request
+bodies limited while they stream."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.types import Scope
+
+from field_app.domain.sync_messages import API_PREFIX
+
+from ..settings import Settings
+from ..store import ServerStore, open_store
+from ..uploads import Uploads
+from . import problems
+from .middleware import BodyLimitMiddleware, LastResortMiddleware
+from .routes import blobs, checklists, devices, sync, visits
+
+_BLOBS = API_PREFIX + "/blobs/"
+
+
+def create_app(settings: Settings, store: ServerStore | None = None) -> FastAPI:
+    """The server for `settings`. Opening it migrates the database and publishes the
+    project's checklists; pass an open `store` to share one (it is then not closed)."""
+    owned = store is None
+    store = store or open_store(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            store.close()
+
+    app = FastAPI(
+        title="fieldaudit sync server",
+        version="1",
+        summary="The sync protocol between the shoppers' phones and the server (DESIGN.md).",
+        lifespan=lifespan,
+    )
+    app.state.store = store
+    app.state.uploads = Uploads(store)
+    problems.install(app)
+    for module in (sync, devices, checklists, visits, blobs):
+        app.include_router(module.router, prefix=API_PREFIX)
+
+    def limit_for(scope: Scope) -> int:
+        if scope.get("method") == "PATCH" and scope.get("path", "").startswith(_BLOBS):
+            return settings.blob_body_limit
+        return settings.json_body_limit
+
+    app.add_middleware(BodyLimitMiddleware, limit_for=limit_for)
+    app.add_middleware(LastResortMiddleware)
+    return app

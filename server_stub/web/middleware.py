@@ -1,0 +1,122 @@
+"""Pure ASGI middleware: request bodies limited while they stream, and a last resort that
+turns an unhandled exception into a logged 500 problem.
+
+The body limit counts bytes as the application receives them, so a chunked body with no
+Content-Length is stopped too; a Content-Length that already says too much is refused
+before any of the body is read. Once it has answered 413 it tells the application the
+client went away and drops whatever the application still tries to send.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from field_app.domain import problems
+from field_app.domain.problems import ProblemCode
+
+log = logging.getLogger("server_stub")
+
+
+async def send_problem(send: Send, problem: ProblemCode, message: str | None = None,
+                       headers: dict[str, str] | None = None) -> None:
+    body = json.dumps({"code": problem.code, "message": message or problem.message}).encode()
+    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    raw += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": problem.status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodyLimitMiddleware:
+    def __init__(self, app: ASGIApp, limit_for: Callable[[Scope], int]):
+        self.app = app
+        self.limit_for = limit_for
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope)
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            await send_problem(send, problems.BODY_TOO_LARGE, _too_large(limit), {"Connection": "close"})
+            return
+
+        received = 0
+        full = False
+        refused = False
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received, full, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            if full:
+                refused = True
+                if not started:
+                    await send_problem(send, problems.BODY_TOO_LARGE, _too_large(limit), {"Connection": "close"})
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                body = message.get("body", b"")
+                if received + len(body) > limit:
+                    # Hand over what fits (an upload keeps it); the next receive refuses.
+                    full = True
+                    message = {"type": "http.request", "body": body[:limit - received], "more_body": True}
+                    body = message["body"]
+                received += len(body)
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if refused and not started:
+                return  # our 413 went out; the application's late answer has no one to go to
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        await self.app(scope, limited_receive, guarded_send)
+
+
+class LastResortMiddleware:
+    """Any exception no handler took: logged once with its traceback, answered as a 500
+    `internal_error` problem when no response has started."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            log.exception("unhandled error in %s %s", scope.get("method"), scope.get("path"))
+            if not started:
+                await send_problem(send, problems.INTERNAL_ERROR)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _too_large(limit: int) -> str:
+    return f"The request body is larger than the {limit} bytes this address accepts."

@@ -1,0 +1,32 @@
+"""`/devices`: pairing a phone with a one-time code, and unpairing it."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from starlette.concurrency import run_in_threadpool
+
+from field_app.domain import problems
+from field_app.domain.sync_messages import PairRequest, PairResponse
+
+from ... import devices
+from ..deps import CurrentDevice, Store
+from ..problems import AUTH, responses
+
+router = APIRouter(tags=["devices"])
+
+
+@router.post(
+    "/devices/pair", response_model=PairResponse,
+    responses=responses(problems.PAIRING_CODE_UNKNOWN, problems.PAIRING_CODE_USED, problems.PAIRING_CODE_EXPIRED,
+                        problems.BODY_TOO_LARGE),
+)
+def pair(request: PairRequest, store: Store) -> PairResponse:
+    """Trade a coordinator's one-time pairing code for this phone's device token."""
+    return devices.pair(store, request.code, request.device_name)
+
+
+@router.delete("/devices/current", status_code=204, response_class=Response, responses=responses(*AUTH))
+async def unpair(device: CurrentDevice, store: Store) -> Response:
+    """Revoke the calling device's token (the app's "unpair")."""
+    await run_in_threadpool(devices.unpair, store, device)
+    return Response(status_code=204)

@@ -1,0 +1,149 @@
+"""Pairing a phone with a one-time code, and the device token on every request."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+
+from server_stub import admin, security
+
+
+def pair(server, code: str, name: str = "Pixel 8"):
+    return server.client().post("/devices/pair", json={"code": code, "device_name": name})
+
+
+def test_a_pairing_code_gives_a_token_for_its_shopper(live_server):
+    code = admin.create_shopper(live_server.store, "Анна Петрова")
+    answer = pair(live_server, code.pairing_code)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["shopper"] == {"id": code.shopper_id, "name": "Анна Петрова"}
+    assert len(body["token"]) >= 40
+    me = live_server.client(body["token"]).get("/sync/pull")
+    assert me.status_code == 200
+    (device,) = admin.list_devices(live_server.store, code.shopper_id)
+    assert device.name == "Pixel 8"
+    assert device.last_seen_at == live_server.store.now()
+
+
+@pytest.mark.parametrize("typed", [str.lower, lambda c: c.replace("-", ""), lambda c: f"  {c.lower()} "])
+def test_a_code_is_accepted_without_its_dash_and_in_any_case(live_server, typed):
+    code = admin.create_shopper(live_server.store, "Анна")
+    assert pair(live_server, typed(code.pairing_code)).status_code == 200
+
+
+def test_should_refuse_a_code_used_once_already(live_server):
+    code = admin.create_shopper(live_server.store, "Анна")
+    assert pair(live_server, code.pairing_code).status_code == 200
+    again = pair(live_server, code.pairing_code, "Another phone")
+    assert again.status_code == 409
+    assert again.json()["code"] == "pairing_code_used"
+    assert len(admin.list_devices(live_server.store, code.shopper_id)) == 1
+
+
+def test_should_refuse_an_expired_code(live_server, clock):
+    code = admin.create_shopper(live_server.store, "Анна")
+    clock.advance(timedelta(days=7).total_seconds() + 1)
+    answer = pair(live_server, code.pairing_code)
+    assert answer.status_code == 410
+    assert answer.json()["code"] == "pairing_code_expired"
+
+
+def test_a_code_works_until_it_expires(live_server, clock):
+    code = admin.create_shopper(live_server.store, "Анна")
+    clock.advance(timedelta(days=7).total_seconds() - 1)
+    assert pair(live_server, code.pairing_code).status_code == 200
+
+
+def test_should_refuse_an_unknown_code(live_server):
+    admin.create_shopper(live_server.store, "Анна")
+    answer = pair(live_server, "ABCD-EFGH")
+    assert answer.status_code == 404
+    assert answer.json()["code"] == "pairing_code_unknown"
+    assert pair(live_server, "xy").status_code == 422
+
+
+def test_a_new_code_replaces_the_unused_old_one(live_server):
+    first = admin.create_shopper(live_server.store, "Анна")
+    second = admin.new_pairing_code(live_server.store, first.shopper_id)
+    assert pair(live_server, first.pairing_code).json()["code"] == "pairing_code_expired"
+    assert pair(live_server, second.pairing_code).status_code == 200
+
+
+def test_codes_are_easy_to_type_and_kept_only_as_hashes(live_server):
+    code = admin.create_shopper(live_server.store, "Анна").pairing_code
+    assert len(code) == 9 and code[4] == "-"
+    assert set(code.replace("-", "")) <= set(security.CODE_ALPHABET)
+    assert not set("01OIL") & set(security.CODE_ALPHABET)
+    with live_server.store.db.read() as conn:
+        stored = conn.execute(text("SELECT code_hash FROM pairing_codes")).scalars().all()
+        tokens = conn.execute(text("SELECT token_hash FROM devices")).scalars().all()
+    assert stored == [security.code_hash(code)]
+    assert tokens == []
+
+
+@pytest.mark.parametrize(("headers", "code"), [
+    ({}, "token_missing"),
+    ({"Authorization": "Basic dXNlcjpwYXNz"}, "token_missing"),
+    ({"Authorization": "Bearer not-a-token"}, "token_invalid"),
+])
+def test_a_request_without_a_known_token_is_refused(live_server, headers, code):
+    answer = live_server.client().get("/sync/pull", headers=headers)
+    assert answer.status_code == 401
+    assert answer.json()["code"] == code
+    assert answer.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_a_revoked_device_is_told_so(live_server):
+    anna = live_server.shopper()
+    admin.revoke_device(live_server.store, anna.device_id)
+    answer = anna.client.get("/sync/pull")
+    assert answer.status_code == 401
+    assert answer.json()["code"] == "token_revoked"
+    assert answer.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_a_phone_can_unpair_itself(live_server):
+    anna = live_server.shopper()
+    other_phone = live_server.shopper()
+    assert anna.client.delete("/devices/current").status_code == 204
+    assert anna.client.get("/sync/pull").json()["code"] == "token_revoked"
+    assert other_phone.client.get("/sync/pull").status_code == 200
+    (device,) = [d for d in admin.list_devices(live_server.store) if d.id == anna.device_id]
+    assert device.revoked
+
+
+def test_last_seen_is_written_at_most_once_a_minute(live_server, clock):
+    anna = live_server.shopper()
+    first = admin.list_devices(live_server.store, anna.id)[0].last_seen_at
+    clock.advance(30)
+    anna.client.get("/sync/pull")
+    assert admin.list_devices(live_server.store, anna.id)[0].last_seen_at == first
+    clock.advance(31)
+    anna.client.get("/sync/pull")
+    assert admin.list_devices(live_server.store, anna.id)[0].last_seen_at == live_server.store.now()
+
+
+def test_health_needs_no_token(live_server):
+    answer = live_server.client().get("/health")
+    assert answer.status_code == 200
+    assert answer.json() == {"ok": True}
+
+
+def pair_ascii(server, code: str, name: str):
+    body = json.dumps({"code": code, "device_name": name}).encode()
+    return server.client().post("/devices/pair", content=body, headers={"Content-Type": "application/json"})
+
+
+def test_codes_and_names_the_database_cannot_hold_are_refused(live_server):
+    code = admin.create_shopper(live_server.store, "Анна")
+    surrogate = pair_ascii(live_server, "ABCD\ud800EFGH", "Pixel").json()["code"]
+    assert surrogate in ("pairing_code_unknown", "invalid_request")
+    assert pair(live_server, "ABCD\x00EFGH").json()["code"] == "pairing_code_unknown"
+    answer = pair(live_server, code.pairing_code, "Pixel\x00")
+    assert (answer.status_code, answer.json()["code"]) == (422, "invalid_request")
+    assert pair_ascii(live_server, code.pairing_code, "Pixel \ud83d").json()["code"] == "invalid_request"
+    assert pair(live_server, code.pairing_code).status_code == 200
