@@ -10,13 +10,17 @@ from .errors import (
     VisitNotFoundError,
 )
 from .outbox import OutboxItem
+from .returns import ReturnNote
 from .route import Stop
 from .store import Store
+from .uploads import QueuedPhoto
 from .visits import VisitSummary
 
 __all__ = [
     "OutboxItem",
     "OutboxItemNotFoundError",
+    "QueuedPhoto",
+    "ReturnNote",
     "RevisionNotFoundError",
     "Stop",
     "Store",

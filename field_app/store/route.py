@@ -84,3 +84,19 @@ def setting(db: Database, key: str) -> str | None:
 
 def put_setting(db: Database, key: str, value: str) -> None:
     db["settings"].upsert({"key": key, "value": value}, pk="key")
+
+
+def drop_unstarted(db: Database, assignment_ids: list[str]) -> list[str]:
+    """Delete the assignments no visit has started; the others stay (the shopper's work)."""
+    dropped = []
+    for assignment_id in assignment_ids:
+        cursor = db.execute(
+            """
+            DELETE FROM assignments
+            WHERE id = ? AND NOT EXISTS (SELECT 1 FROM visits WHERE assignment_id = ?)
+            """,
+            [assignment_id, assignment_id],
+        )
+        if cursor.rowcount:
+            dropped.append(assignment_id)
+    return dropped

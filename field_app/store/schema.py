@@ -169,3 +169,29 @@ def m002_route_and_settings(db: Database) -> None:
     ]
     for statement in statements:
         db.execute(statement)
+
+
+@MIGRATIONS()
+def m003_sync(db: Database) -> None:
+    statements = [
+        # Why a coordinator sent a visit back, for the app to show next to it.
+        """
+        CREATE TABLE return_notes (
+            visit_uuid TEXT PRIMARY KEY REFERENCES visits (uuid),
+            revision INTEGER NOT NULL,
+            comment TEXT NOT NULL DEFAULT '',
+            returned_at TEXT NOT NULL
+        )
+        """,
+        # The server's last known offset of each photo upload: what the app shows as sent.
+        """
+        CREATE TABLE photo_uploads (
+            sha256 TEXT PRIMARY KEY,
+            bytes INTEGER NOT NULL,
+            server_offset INTEGER NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """,
+    ]
+    for statement in statements:
+        db.execute(statement)

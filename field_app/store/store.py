@@ -30,7 +30,7 @@ from field_app.domain.records import Answer, PhotoRef, TimerEvent, VisitRevision
 from field_app.domain.route import Assignment, Dealership
 from field_app.domain.visit import Visit
 
-from . import checklists, outbox, revisions, route, visits
+from . import checklists, outbox, returns, revisions, route, visits
 from .codec import utc, utc_now
 from .errors import (
     OutboxItemNotFoundError,
@@ -41,8 +41,10 @@ from .errors import (
     VisitNotFoundError,
 )
 from .outbox import OutboxItem
+from .returns import ReturnNote
 from .route import Stop
 from .schema import MIGRATIONS
+from .sync_methods import SyncMethods
 from .visits import VisitSummary
 
 R = TypeVar("R")
@@ -51,7 +53,7 @@ R = TypeVar("R")
 BUSY_TIMEOUT_MS = 5000
 
 
-class Store:
+class Store(SyncMethods):
     """Visits, answers, timers, photos, frozen revisions and the outbox of one phone."""
 
     def __init__(self, path: str | Path, *, clock: Callable[[], datetime] = utc_now) -> None:
@@ -264,9 +266,12 @@ class Store:
         """Freeze this revision's payload and queue it, with its new photos, for the server."""
         return self._act(uuid, lambda visit: visit.finalize(at), self._freeze)
 
-    def mark_returned(self, uuid: str) -> None:
-        """A coordinator sent the visit back for correction."""
-        self._act(uuid, lambda visit: visit.mark_returned() or True, lambda visit, _: None)
+    def mark_returned(self, uuid: str, *, comment: str = "", at: datetime | None = None) -> None:
+        """A coordinator sent the visit back for correction, saying why."""
+        def note(visit: Visit, _: object) -> None:
+            returns.put(self.db, ReturnNote(uuid, visit.revision, comment, at or self._clock()))
+
+        self._act(uuid, lambda visit: visit.mark_returned() or True, note)
 
     def reopen(self, uuid: str) -> int:
         """Start correcting a returned visit: it becomes editable again as the next

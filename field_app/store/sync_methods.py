@@ -1,0 +1,57 @@
+"""The store's methods that only the sync client needs, kept apart so `store.py` stays
+one screen-sized module. `Store` inherits them; each is one transaction, as elsewhere."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from . import checklists, returns, route, uploads
+from .returns import ReturnNote
+from .uploads import QueuedPhoto
+
+
+class SyncMethods:
+    db: Database
+    _clock: Callable[[], datetime]
+    _transaction: Callable[..., AbstractContextManager[None]]
+
+    def stored_checklist_sha256(self, checklist_id: str, version: int) -> str | None:
+        """The sha256 of a stored checklist version, or None when it is not stored."""
+        with self._transaction(write=False):
+            return checklists.stored_sha256(self.db, checklist_id, version)
+
+    def drop_assignments(self, assignment_ids: list[str]) -> list[str]:
+        """Withdrawn stops leave the route unless a visit of them has begun; returns the
+        ids dropped."""
+        with self._transaction():
+            return route.drop_unstarted(self.db, assignment_ids)
+
+    def set_settings(self, values: dict[str, str]) -> None:
+        """Several settings at once: pairing writes a token and whose it is together."""
+        with self._transaction():
+            for key, value in values.items():
+                route.put_setting(self.db, key, value)
+
+    def return_note(self, uuid: str) -> ReturnNote | None:
+        """Why the coordinator returned the visit, if they did."""
+        with self._transaction(write=False):
+            return returns.get(self.db, uuid)
+
+    def record_upload_offset(self, sha256: str, offset: int, total: int) -> None:
+        """The server's offset of a photo upload, as last heard."""
+        with self._transaction():
+            uploads.put_offset(self.db, sha256, offset, total, self._clock())
+
+    def queued_photos(self) -> list[QueuedPhoto]:
+        """Photos still to upload, oldest first, with how far each has got."""
+        with self._transaction(write=False):
+            return uploads.queued_photos(self.db)
+
+    def queued_revisions(self) -> tuple[int, int]:
+        """How many finalized revisions wait to be sent, and their size in bytes."""
+        with self._transaction(write=False):
+            return uploads.queued_revisions(self.db)

@@ -1,0 +1,58 @@
+"""Queries for the sync client: what is queued, how big it is, and how far each photo's
+upload has got on the server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from .codec import moment_text
+
+
+@dataclass(frozen=True)
+class QueuedPhoto:
+    """A photo still to upload: its size (0 when no row knows it) and the server's last
+    known offset."""
+
+    sha256: str
+    bytes: int
+    sent: int
+
+
+def put_offset(db: Database, sha256: str, offset: int, total: int, now: datetime) -> None:
+    db.execute(
+        """
+        INSERT INTO photo_uploads (sha256, bytes, server_offset, updated_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT (sha256) DO UPDATE SET
+            bytes = excluded.bytes, server_offset = excluded.server_offset, updated_at = excluded.updated_at
+        """,
+        [sha256, total, offset, moment_text(now)],
+    )
+
+
+def queued_photos(db: Database) -> list[QueuedPhoto]:
+    rows = db.execute(
+        """
+        SELECT o.photo_sha256,
+               coalesce(u.bytes, (SELECT max(p.bytes) FROM photos p WHERE p.sha256 = o.photo_sha256), 0),
+               coalesce(u.server_offset, 0)
+        FROM outbox o LEFT JOIN photo_uploads u ON u.sha256 = o.photo_sha256
+        WHERE o.kind = 'photo' AND o.done_at IS NULL
+        ORDER BY o.id
+        """
+    )
+    return [QueuedPhoto(sha256, size, sent) for sha256, size, sent in rows]
+
+
+def queued_revisions(db: Database) -> tuple[int, int]:
+    """How many revisions wait, and their payloads' total size in bytes."""
+    count, size = db.execute(
+        """
+        SELECT count(*), coalesce(sum(length(r.payload)), 0)
+        FROM outbox o JOIN revisions r ON r.visit_uuid = o.visit_uuid AND r.revision = o.revision
+        WHERE o.kind = 'visit_revision' AND o.done_at IS NULL
+        """
+    ).fetchone()
+    return count, size

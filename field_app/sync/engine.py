@@ -1,0 +1,188 @@
+"""One sync run over the store's outbox: pull the route, push finalized revisions in outbox
+order, then upload the photos the server still lacks.
+
+Every item ends a run in one of three ways: done (the server has it), refused (marked
+failed with the server's reason; the run goes on with the next item), or still queued
+because the network gave out (the run stops there: the next items would fail the same
+way). A 401 stops the run and forgets the token: the device must be paired again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from field_app.store import OutboxItem, Store
+
+from . import state
+from .api import ApiClient
+from .errors import NetworkError, PairingRevokedError, PhotoFileError, ServerRefusedError, SyncError
+from .pull import pull
+from .report import ProgressCallback, ProgressMeter, RefusedItem, SyncReport, failure_text
+from .retry import Backoff
+from .state import SyncProblem
+from .uploads import PhotoUpload, check_file
+
+
+@dataclass
+class _Tally:
+    sent_revisions: int = 0
+    sent_photos: int = 0
+    bytes_sent: int = 0
+    refused: list[RefusedItem] = field(default_factory=list)
+    pulled: bool = False
+    # From the receipts: photos the server lacks, and photos of sent revisions it has.
+    missing: set[str] = field(default_factory=set)
+    present: set[str] = field(default_factory=set)
+    refused_revisions: set[tuple[str, int]] = field(default_factory=set)
+
+
+class SyncEngine:
+    """Runs one sync against a server; `run()` never raises for a network failure or a
+    refusal, it reports them."""
+
+    def __init__(self, store: Store, api: ApiClient, photos_dir: Path, *, backoff: Backoff,
+                 now: Callable[[], datetime], on_progress: ProgressCallback | None = None) -> None:
+        self.store = store
+        self.api = api
+        self.photos_dir = Path(photos_dir)
+        self.backoff = backoff
+        self.now = now
+        self.on_progress = on_progress
+
+    def photo_path(self, sha256: str) -> Path:
+        return self.photos_dir / f"{sha256}.jpg"
+
+    def run(self) -> SyncReport:
+        # What is queued now is this run's work; what the shopper finalizes meanwhile
+        # waits for the next run.
+        items = self.store.pending_outbox()
+        revisions = [(item, self.store.revision_payload(item.visit_uuid, item.revision))
+                     for item in items if item.kind == "visit_revision"]
+        photos = [(item, self._size(item.photo_sha256 or "")) for item in items if item.kind == "photo"]
+        meter = ProgressMeter(sum(len(p) for _, p in revisions) + sum(s for _, s in photos), self.on_progress)
+        tally = _Tally()
+        network: NetworkError | None = None
+        revoked: PairingRevokedError | None = None
+        try:
+            meter.phase("pull")
+            self._pull(tally)
+            meter.phase("visits")
+            for item, payload in revisions:
+                self._push(item, payload, tally)
+                meter.finished(len(payload))
+            meter.phase("photos")
+            for item, size in photos:
+                self._photo(item, size, tally, meter)
+                meter.finished(size)
+        except PairingRevokedError as error:
+            revoked = error
+            # Also a refusal, so a caller that only reads `refused` still shows why.
+            tally.refused.append(RefusedItem("device", error.code, error.message))
+        except NetworkError as error:
+            network = error
+        meter.phase("done")
+        report = SyncReport(
+            sent_revisions=tally.sent_revisions, sent_photos=tally.sent_photos, bytes_sent=tally.bytes_sent,
+            refused=tuple(tally.refused), network_failed=network is not None,
+            network_error=str(network) if network else None, unpaired=revoked is not None,
+            pulled=tally.pulled, left_to_send=len(self.store.pending_outbox()),
+        )
+        self._record(report, network, revoked)
+        return report
+
+    # --- the three phases ------------------------------------------------------------
+
+    def _pull(self, tally: _Tally) -> None:
+        try:
+            pull(self.store, self.api, self.backoff, self.now())
+        except PairingRevokedError:
+            raise
+        except ServerRefusedError as error:
+            # A bad route must not keep finished visits from going out.
+            tally.refused.append(RefusedItem("pull", error.code, error.message))
+            return
+        tally.pulled = True
+
+    def _push(self, item: OutboxItem, payload: bytes, tally: _Tally) -> None:
+        subject = f"visit {item.visit_uuid} r{item.revision}"
+        try:
+            receipt = self.backoff.call(lambda: self.api.put_visit(item.visit_uuid, payload))
+        except SyncError as error:
+            tally.refused_revisions.add((item.visit_uuid, item.revision))
+            self._fail(item, subject, error, tally)
+            return
+        self.store.mark_outbox_done(item.id)
+        tally.sent_revisions += 1
+        tally.bytes_sent += len(payload)
+        missing = set(receipt.missing_photos)
+        tally.missing |= missing
+        tally.present |= {photo["sha256"] for photo in json.loads(payload).get("photos", [])} - missing
+
+    def _photo(self, item: OutboxItem, size: int, tally: _Tally, meter: ProgressMeter) -> None:
+        sha256 = item.photo_sha256 or ""
+        if sha256 in tally.present and sha256 not in tally.missing:
+            self.store.mark_outbox_done(item.id)
+            return
+        if (item.visit_uuid, item.revision) in tally.refused_revisions and sha256 not in tally.missing:
+            return  # the server knows the photo only from its revision: it waits for it
+        meter.photo(sha256, size)
+        upload: PhotoUpload | None = None
+        try:
+            upload = self._upload(sha256, meter)
+            upload.run()
+        except SyncError as error:
+            self._fail(item, f"photo {sha256}", error, tally)
+            return
+        finally:
+            tally.bytes_sent += upload.bytes_sent if upload else 0
+        self.store.mark_outbox_done(item.id)
+        tally.sent_photos += int(upload.uploaded)
+
+    def _upload(self, sha256: str, meter: ProgressMeter) -> PhotoUpload:
+        path = self.photo_path(sha256)
+        total = check_file(path, sha256)
+
+        def heard(offset: int) -> None:
+            # Kept for the app's "sent so far"; a resumed photo's bar starts there.
+            self.store.record_upload_offset(sha256, offset, total)
+            meter.photo_at(offset)
+
+        return PhotoUpload(self.api, self.backoff, sha256, path, total, on_offset=heard, on_bytes=meter.photo_at)
+
+    # --- outcomes ---------------------------------------------------------------------
+
+    def _fail(self, item: OutboxItem, subject: str, error: SyncError, tally: _Tally) -> None:
+        """A refusal is noted and the run goes on; a network failure or a revoked token is
+        noted and stops the run."""
+        if isinstance(error, PairingRevokedError):
+            raise error
+        kind = "network" if isinstance(error, NetworkError) else "refused"
+        self.store.mark_outbox_failed(item.id, failure_text(kind, error.code, error.message))
+        if isinstance(error, (ServerRefusedError, PhotoFileError)):
+            tally.refused.append(RefusedItem(subject, error.code, error.message, item.id))
+            return
+        raise error
+
+    def _record(self, report: SyncReport, network: NetworkError | None,
+                revoked: PairingRevokedError | None) -> None:
+        at = self.now()
+        if revoked is not None:
+            state.forget_token(self.store, SyncProblem("unpaired", revoked.code, revoked.message, at))
+            return
+        problem = None
+        if network is not None:
+            problem = SyncProblem("network", network.code, network.message, at)
+        elif report.refused:
+            first = report.refused[0]
+            problem = SyncProblem("refused", first.code, first.message, at, first.subject)
+        state.record_outcome(self.store, problem, at)
+
+    def _size(self, sha256: str) -> int:
+        try:
+            return self.photo_path(sha256).stat().st_size
+        except OSError:
+            return 0

@@ -1,0 +1,96 @@
+"""The pull half of a run: the route and what it needs, from the server into the store.
+
+Everything is fetched and checked before anything is saved, so a checklist that fails its
+sha256 leaves the store as it was. The cursor is saved last: a run cut in the middle of
+saving pulls the same changes again next time, and each save is harmless to repeat.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from field_app.domain.canonical import checklist_sha256
+from field_app.domain.checklist import Checklist
+from field_app.domain.records import VisitStatus
+from field_app.domain.sync_messages import ChecklistStamp, PullResponse, ReturnedVisit
+from field_app.store import Store
+
+from . import state
+from .api import ApiClient
+from .errors import UnexpectedResponseError
+from .retry import Backoff
+
+
+@dataclass
+class PullResult:
+    """What a pull changed on the phone."""
+
+    assignments: int = 0
+    dropped: list[str] = field(default_factory=list)
+    checklists: list[str] = field(default_factory=list)
+    returned: list[str] = field(default_factory=list)
+
+
+def pull(store: Store, api: ApiClient, backoff: Backoff, now: datetime) -> PullResult:
+    response = backoff.call(lambda: api.pull(state.cursor(store)))
+    fetched = [_fetch(store, api, backoff, stamp) for stamp in response.checklists]
+    result = PullResult(assignments=len(response.assignments))
+    for checklist in fetched:
+        if checklist is not None:
+            store.save_checklist(checklist)
+            result.checklists.append(f"{checklist.id}@{checklist.version}")
+    try:
+        store.save_route(response.dealerships, response.assignments)
+    except sqlite3.IntegrityError as exc:  # one transaction: nothing of the route was kept
+        raise UnexpectedResponseError(
+            "unexpected_response", f"the route names a dealership neither sent nor on this phone ({exc})", None,
+        ) from exc
+    result.dropped = store.drop_assignments(response.removed_assignments)
+    result.returned = _mark_returned(store, response)
+    state.save_cursor(store, response.cursor, now)
+    return result
+
+
+def _fetch(store: Store, api: ApiClient, backoff: Backoff, stamp: ChecklistStamp) -> Checklist | None:
+    """The checklist a stamp names, or None when the store already holds exactly it."""
+    name = f"{stamp.id}@{stamp.version}"
+    stored = store.stored_checklist_sha256(stamp.id, stamp.version)
+    if stored == stamp.sha256:
+        return None
+    if stored is not None:
+        raise UnexpectedResponseError(
+            "checklist_mismatch",
+            f"the server's {name} (sha256 {stamp.sha256[:12]}) differs from the one on this phone "
+            f"(sha256 {stored[:12]}); a published version never changes",
+            None,
+        )
+    checklist = backoff.call(lambda: api.checklist(stamp.id, stamp.version))
+    got = checklist_sha256(checklist)
+    if (checklist.id, checklist.version) != (stamp.id, stamp.version) or got != stamp.sha256:
+        raise UnexpectedResponseError(
+            "checklist_mismatch",
+            f"the checklist served as {name} is {checklist.id}@{checklist.version} with sha256 "
+            f"{got[:12]}, not the sha256 {stamp.sha256[:12]} the route names",
+            None,
+        )
+    return checklist
+
+
+def _mark_returned(store: Store, response: PullResponse) -> list[str]:
+    visits = {summary.uuid: summary for summary in store.visits()}
+    marked = []
+    for returned in response.returned:
+        summary = visits.get(returned.visit_uuid)
+        # A return of an older revision than the phone's (already corrected) is stale.
+        if summary is None or summary.revision != returned.revision:
+            continue
+        if summary.status in (VisitStatus.FINALIZED, VisitStatus.SYNCED):
+            _mark(store, returned)
+            marked.append(returned.visit_uuid)
+    return marked
+
+
+def _mark(store: Store, returned: ReturnedVisit) -> None:
+    store.mark_returned(returned.visit_uuid, comment=returned.comment, at=returned.returned_at)

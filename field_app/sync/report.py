@@ -1,0 +1,125 @@
+"""What a sync run tells its caller: progress while it runs, a report when it ends.
+
+Also how an outbox item's failure is written into its `last_error` column, so the app can
+later tell a refusal (show it) from a network failure (it will go by itself).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+log = logging.getLogger(__name__)
+
+Phase = Literal["pull", "visits", "photos", "done"]
+FailureKind = Literal["refused", "network"]
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    """Where a run is: its phase, the photo being sent, and bytes done of the run's total."""
+
+    phase: Phase
+    photo_sha256: str | None
+    photo_bytes_done: int
+    photo_bytes_total: int
+    bytes_done: int
+    bytes_total: int
+
+
+@dataclass(frozen=True)
+class RefusedItem:
+    """Something the server refused (or that failed a check), with why."""
+
+    subject: str  # "visit <uuid> r<n>", "photo <sha256>", "pull"
+    code: str
+    message: str
+    outbox_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """How a run went. `left_to_send` counts what is still queued after it."""
+
+    sent_revisions: int = 0
+    sent_photos: int = 0
+    bytes_sent: int = 0
+    refused: tuple[RefusedItem, ...] = ()
+    network_failed: bool = False
+    network_error: str | None = None
+    unpaired: bool = False
+    pulled: bool = False
+    left_to_send: int = 0
+
+    @property
+    def complete(self) -> bool:
+        """Everything went through and nothing is left: what `fieldaudit sync` exits 0 on."""
+        return not (self.refused or self.network_failed or self.unpaired or self.left_to_send)
+
+
+def failure_text(kind: FailureKind, code: str, message: str) -> str:
+    return f"{kind} {code}: {message}"
+
+
+def parse_failure(text: str | None) -> tuple[FailureKind, str, str] | None:
+    """(kind, code, message) from an outbox item's `last_error`, or None for another shape."""
+    if not text:
+        return None
+    kind, _, rest = text.partition(" ")
+    code, sep, message = rest.partition(": ")
+    if kind not in ("refused", "network") or not sep:
+        return None
+    return kind, code, message  # type: ignore[return-value]
+
+
+ProgressCallback = Callable[[SyncProgress], None]
+
+
+class ProgressMeter:
+    """Turns what the engine does into `SyncProgress` records whose bytes never go back.
+
+    After a cut the server may hold fewer bytes than were handed to the network; the shown
+    count then waits until the resent bytes catch up, instead of jumping backwards.
+    """
+
+    def __init__(self, bytes_total: int, callback: ProgressCallback | None) -> None:
+        self.bytes_total = bytes_total
+        self._callback = callback
+        self._phase: Phase = "pull"
+        self._base = 0
+        self._photo: str | None = None
+        self._photo_total = 0
+        self._photo_done = 0
+        self._shown = 0
+
+    def phase(self, phase: Phase) -> None:
+        self._phase = phase
+        self._emit()
+
+    def finished(self, size: int) -> None:
+        """An item (a revision or a whole photo) is dealt with, sent or not."""
+        self._base += size
+        self._photo, self._photo_total, self._photo_done = None, 0, 0
+        self._emit()
+
+    def photo(self, sha256: str, total: int) -> None:
+        self._photo, self._photo_total, self._photo_done = sha256, total, 0
+        self._emit()
+
+    def photo_at(self, done: int) -> None:
+        if done > self._photo_done:
+            self._photo_done = min(done, self._photo_total)
+            self._emit()
+
+    def _emit(self) -> None:
+        self._shown = min(max(self._shown, self._base + self._photo_done), max(self.bytes_total, self._shown))
+        if self._callback is None:
+            return
+        record = SyncProgress(self._phase, self._photo, self._photo_done, self._photo_total,
+                              self._shown, self.bytes_total)
+        try:
+            self._callback(record)
+        except Exception:  # a closed screen must not stop the upload it was watching
+            log.exception("sync progress callback failed")

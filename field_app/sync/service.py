@@ -1,0 +1,221 @@
+"""What the screens may ask of sync: pair, unpair, sync now, and how things stand.
+
+Screens call these methods and never touch HTTP. `sync_now` blocks (run it off the UI
+path); its progress callback is called on the syncing thread.
+"""
+
+from __future__ import annotations
+
+import random as random_module
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+from field_app.clock import Clock
+from field_app.store import Store
+
+from . import state
+from .api import HEALTH_TIMEOUT, ApiClient
+from .auto import auto_sync
+from .engine import SyncEngine
+from .errors import NotPairedError, SyncError
+from .report import ProgressCallback, SyncProgress, SyncReport, parse_failure
+from .retry import RetryPolicy
+from .state import SyncProblem
+
+# Without anything to send, a paired phone still asks for route changes this often.
+PULL_EVERY = timedelta(minutes=15)
+
+__all__ = ["SyncProblem", "SyncProgress", "SyncReport", "SyncService", "SyncStatus", "WaitingPhoto", "auto_sync"]
+
+
+@dataclass(frozen=True)
+class WaitingPhoto:
+    """A photo still to upload; `sent` is the server's last known offset (0 when none)."""
+
+    sha256: str
+    bytes: int
+    sent: int
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """How sync stands, for the settings screen and the Today screen's badge."""
+
+    paired: bool
+    server_url: str | None
+    shopper_name: str | None
+    device_name: str | None
+    waiting_revisions: int
+    waiting_photos: list[WaitingPhoto]
+    waiting_bytes: int
+    last_success_at: datetime | None
+    last_problem: SyncProblem | None
+    running: bool
+    refused: list[SyncProblem] = field(default_factory=list)  # items the server refused, with why
+
+
+class _Run:
+    """A run in progress, which a second caller of `sync_now` waits for."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.report: SyncReport | None = None
+        self.error: BaseException | None = None
+
+
+class SyncService:
+    def __init__(
+        self,
+        store: Store,
+        photos_dir: Path,
+        *,
+        clock: Clock,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        random: Callable[[], float] = random_module.random,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        self.store = store
+        self.photos_dir = Path(photos_dir)
+        self.clock = clock
+        self.policy = policy or RetryPolicy()
+        self._transport = transport
+        self._sleep = sleep
+        self._random = random
+        self._guard = threading.Lock()
+        self._running: _Run | None = None
+
+    # --- how things stand ----------------------------------------------------------------
+
+    def status(self) -> SyncStatus:
+        pairing = state.pairing(self.store)
+        revisions, revision_bytes = self.store.queued_revisions()
+        photos = [WaitingPhoto(p.sha256, p.bytes or self._file_size(p.sha256), p.sent)
+                  for p in self.store.queued_photos()]
+        return SyncStatus(
+            paired=pairing.paired,
+            server_url=pairing.server_url,
+            shopper_name=pairing.shopper_name,
+            device_name=pairing.device_name,
+            waiting_revisions=revisions,
+            waiting_photos=photos,
+            waiting_bytes=revision_bytes + sum(max(p.bytes - p.sent, 0) for p in photos),
+            last_success_at=state.last_success_at(self.store),
+            last_problem=state.last_problem(self.store),
+            running=self._running is not None,
+            refused=self._refused(),
+        )
+
+    def returned_comment(self, uuid: str) -> str | None:
+        """What the coordinator wrote when returning the visit, if it was returned."""
+        note = self.store.return_note(uuid)
+        return note.comment if note is not None else None
+
+    def sync_due(self) -> bool:
+        """Paired, and something waits to be sent or the route has not been pulled lately."""
+        if not state.pairing(self.store).paired:
+            return False
+        if self.store.pending_outbox():
+            return True
+        last = state.last_pull_at(self.store)
+        return last is None or self.clock.now() - last >= PULL_EVERY
+
+    def server_reachable(self) -> bool:
+        """Whether the paired server answers `/health` now (a quick probe; never raises)."""
+        url = state.pairing(self.store).server_url
+        if not url:
+            return False
+        try:
+            with ApiClient(url, transport=self._transport, timeout=HEALTH_TIMEOUT) as api:
+                return api.health()
+        except SyncError:
+            return False
+
+    # --- pairing ------------------------------------------------------------------------
+
+    def pair(self, server_url: str, code: str, device_name: str) -> str:
+        """Pair this phone with a server using a coordinator's one-time code; returns the
+        shopper's name. Raises `NetworkError`, `ServerRefusedError` (a bad code) or
+        `InvalidServerUrlError`."""
+        url = server_url.strip().rstrip("/")
+        with ApiClient(url, transport=self._transport) as api:  # a mistyped address fails here
+            answer = api.pair(code.strip(), device_name.strip())
+        state.save_pairing(self.store, url, answer.token, answer.shopper.id, answer.shopper.name,
+                           device_name.strip())
+        return answer.shopper.name
+
+    def unpair(self) -> None:
+        """Forget the token (telling the server when it can be reached); the visits and
+        the outbox stay on the phone."""
+        pairing = state.pairing(self.store)
+        if pairing.paired:
+            try:
+                with ApiClient(pairing.server_url or "", pairing.token, transport=self._transport) as api:
+                    api.unpair()
+            except SyncError:
+                pass  # offline, or already revoked: forgetting it here is what matters
+        state.forget_token(self.store)
+
+    # --- syncing ------------------------------------------------------------------------
+
+    def sync_now(self, on_progress: ProgressCallback | None = None) -> SyncReport:
+        """Run one sync and report how it went. One run at a time: a second caller waits
+        for the running one and gets its report. Raises `NotPairedError`."""
+        with self._guard:
+            run = self._running
+            owner = run is None
+            if run is None:
+                run = self._running = _Run()
+        if not owner:
+            run.done.wait()
+            if run.error is not None:
+                raise run.error
+            assert run.report is not None
+            return run.report
+        try:
+            run.report = self._run(on_progress)
+            return run.report
+        except BaseException as error:
+            run.error = error
+            raise
+        finally:
+            with self._guard:
+                self._running = None
+            run.done.set()
+
+    def _run(self, on_progress: ProgressCallback | None) -> SyncReport:
+        pairing = state.pairing(self.store)
+        if not pairing.paired:
+            raise NotPairedError("this phone is not paired with a server")
+        backoff = self.policy.start(sleep=self._sleep, random=self._random)
+        with ApiClient(pairing.server_url or "", pairing.token, transport=self._transport) as api:
+            engine = SyncEngine(self.store, api, self.photos_dir, backoff=backoff, now=self.clock.now,
+                                on_progress=on_progress)
+            return engine.run()
+
+    # --- inside -------------------------------------------------------------------------
+
+    def _refused(self) -> list[SyncProblem]:
+        refused = []
+        for item in self.store.pending_outbox():
+            failure = parse_failure(item.last_error)
+            if failure is None or failure[0] != "refused":
+                continue
+            subject = (f"photo {item.photo_sha256}" if item.kind == "photo"
+                       else f"visit {item.visit_uuid} r{item.revision}")
+            refused.append(SyncProblem("refused", failure[1], failure[2],
+                                       item.last_attempt_at or self.clock.now(), subject))
+        return refused
+
+    def _file_size(self, sha256: str) -> int:
+        try:
+            return (self.photos_dir / f"{sha256}.jpg").stat().st_size
+        except OSError:
+            return 0
+

@@ -1,0 +1,122 @@
+"""What the phone remembers about its server, kept in the store's settings: the pairing
+(server, token, shopper, device name), the pull cursor, and how the last runs went.
+
+An empty value means "none": the settings table has no delete, and unpairing must be one
+transaction like every other write.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from field_app.store import Store
+
+SERVER_URL = "sync.server_url"
+TOKEN = "sync.token"
+SHOPPER_ID = "sync.shopper_id"
+SHOPPER_NAME = "sync.shopper_name"
+DEVICE_NAME = "sync.device_name"
+CURSOR = "sync.cursor"
+LAST_PULL_AT = "sync.last_pull_at"
+LAST_SUCCESS_AT = "sync.last_success_at"
+LAST_PROBLEM = "sync.last_problem"
+
+ProblemKind = Literal["network", "refused", "unpaired"]
+
+
+@dataclass(frozen=True)
+class SyncProblem:
+    """Why a run (or an item) did not get through, for the app to show."""
+
+    kind: ProblemKind
+    code: str
+    message: str
+    at: datetime
+    subject: str | None = None  # which item: "visit <uuid> r<n>", "photo <sha256>", "pull"
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """The server this phone talks to, and as whom; `token` is None once unpaired."""
+
+    server_url: str | None
+    token: str | None
+    shopper_id: str | None
+    shopper_name: str | None
+    device_name: str | None
+
+    @property
+    def paired(self) -> bool:
+        return bool(self.server_url and self.token)
+
+
+def pairing(store: Store) -> Pairing:
+    return Pairing(*(_get(store, key) for key in (SERVER_URL, TOKEN, SHOPPER_ID, SHOPPER_NAME, DEVICE_NAME)))
+
+
+def save_pairing(store: Store, server_url: str, token: str, shopper_id: str, shopper_name: str,
+                 device_name: str) -> None:
+    """A new pairing starts from a full pull: the cursor belonged to the old one."""
+    store.set_settings({
+        SERVER_URL: server_url, TOKEN: token, SHOPPER_ID: shopper_id, SHOPPER_NAME: shopper_name,
+        DEVICE_NAME: device_name, CURSOR: "", LAST_PULL_AT: "", LAST_PROBLEM: "",
+    })
+
+
+def forget_token(store: Store, problem: SyncProblem | None = None) -> None:
+    """Unpaired: the token and cursor go; the server and device name stay to pair again."""
+    store.set_settings({
+        TOKEN: "", SHOPPER_ID: "", SHOPPER_NAME: "", CURSOR: "", LAST_PULL_AT: "",
+        LAST_PROBLEM: _problem_text(problem),
+    })
+
+
+def cursor(store: Store) -> str | None:
+    return _get(store, CURSOR)
+
+
+def save_cursor(store: Store, value: str, at: datetime) -> None:
+    store.set_settings({CURSOR: value, LAST_PULL_AT: at.isoformat()})
+
+
+def last_pull_at(store: Store) -> datetime | None:
+    return _moment(_get(store, LAST_PULL_AT))
+
+
+def last_success_at(store: Store) -> datetime | None:
+    return _moment(_get(store, LAST_SUCCESS_AT))
+
+
+def record_outcome(store: Store, problem: SyncProblem | None, at: datetime) -> None:
+    """After a run: a clean run sets the last success; any run replaces the last problem."""
+    values = {LAST_PROBLEM: _problem_text(problem)}
+    if problem is None:
+        values[LAST_SUCCESS_AT] = at.isoformat()
+    store.set_settings(values)
+
+
+def last_problem(store: Store) -> SyncProblem | None:
+    text = _get(store, LAST_PROBLEM)
+    if not text:
+        return None
+    data = json.loads(text)
+    return SyncProblem(data["kind"], data["code"], data["message"], datetime.fromisoformat(data["at"]),
+                       data.get("subject"))
+
+
+def _problem_text(problem: SyncProblem | None) -> str:
+    if problem is None:
+        return ""
+    return json.dumps({"kind": problem.kind, "code": problem.code, "message": problem.message,
+                       "at": problem.at.isoformat(), "subject": problem.subject}, ensure_ascii=False)
+
+
+def _get(store: Store, key: str) -> str | None:
+    return store.setting(key) or None
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
