@@ -6,7 +6,9 @@ Routes carry ids only; every screen reads what it shows from the services when b
     /visit/<uuid>/<section_id>      one section of the visit
     /review/<uuid>                  what is missing, scores, finalize
     /follow-ups/<uuid>              follow-up questions that are due
-    /settings                       language
+    /settings                       language, and the way to sync
+    /sync                           pairing state, what waits to be sent, "Sync now", unpair
+    /pair                           pair this phone with a server using a coordinator's code
 """
 
 from __future__ import annotations
@@ -26,12 +28,17 @@ from .paths import ASSETS, checklists_dir
 from .screens.camera import CameraScreen
 from .screens.context import AppContext
 from .screens.follow_ups import FollowUpsScreen
+from .screens.pair import PairScreen
 from .screens.review import ReviewScreen
 from .screens.settings import SettingsScreen
+from .screens.sync import SyncScreen
+from .screens.sync_runner import AUTO_SYNC_INTERVAL_S, AutoSync, SyncClient, SyncRunner
 from .screens.today import TodayScreen
 from .screens.visit import VisitScreen
 from .services import FieldService
 from .store import Store
+from .sync.auto import auto_sync as background_sync
+from .sync.service import SyncService
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +55,11 @@ def data_dir(given: str | Path | None = None) -> Path:
 def open_service(folder: Path, clock: Clock | None = None) -> FieldService:
     folder.mkdir(parents=True, exist_ok=True)
     return FieldService(Store(folder / "field.db"), clock or SystemClock(), folder / "photos")
+
+
+def open_sync(service: FieldService) -> SyncService:
+    """The sync client over the same store, photos folder and clock as the app's services."""
+    return SyncService(service.store, service.photos_dir, clock=service.clock)
 
 
 @dataclass
@@ -77,6 +89,10 @@ class Router:
                 return [today, FollowUpsScreen(ctx, uuid).view()]
             case ["settings"]:
                 return [today, SettingsScreen(ctx).view()]
+            case ["sync"]:
+                return [today, SyncScreen(ctx).view()]
+            case ["pair"]:
+                return [today, ft.View(route="/sync"), PairScreen(ctx).view()]
         log.warning("unknown route %s", route)
         return [today]
 
@@ -94,15 +110,36 @@ class Router:
         page.update()
 
 
-def build_app(service: FieldService):
-    """The `main` that Flet runs for each session (the web client or the phone)."""
+def build_app(
+    service: FieldService,
+    sync: SyncClient | None = None,
+    *,
+    auto_sync: AutoSync | None = background_sync,
+    sync_interval_s: float = AUTO_SYNC_INTERVAL_S,
+):
+    """The `main` that Flet runs for each session (the web client or the phone).
+
+    `sync` is the sync client (tests give a fake); by default the real one, over the same
+    store, photos and clock as `service`. `auto_sync` is the loop each session runs in the
+    background while it lasts (None: no background sync).
+    """
+    if sync is None:
+        sync = open_sync(service)
 
     async def main(page: ft.Page) -> None:
         language = service.language() or DEFAULT_LANGUAGE
         ctx = AppContext(page, service, Translator(language if language in LANGUAGES else DEFAULT_LANGUAGE),
-                         rerender=lambda: None)
+                         rerender=lambda: None, sync=sync)
         router = Router(ctx)
         ctx.rerender = lambda: router.show(page.route)
+
+        def today_changed() -> None:
+            # A sync brought a new route or a returned visit, or sent one: redraw Today if
+            # it is what the shopper looks at (any other screen reads afresh when opened).
+            if page.route in ("", "/"):
+                router.show("/")
+
+        runner = ctx.sync_runner = SyncRunner(sync, service, on_change=today_changed)
         page.title = ctx.t("common.app_title")
         page.theme = ft.Theme(color_scheme_seed=ft.Colors.INDIGO, use_material3=True)
         page.theme_mode = ft.ThemeMode.LIGHT
@@ -116,6 +153,9 @@ def build_app(service: FieldService):
 
         page.on_route_change = on_route_change
         page.on_view_pop = on_view_pop
+
+        runner.start(page.run_task, auto_sync, sync_interval_s)
+        page.on_close = lambda: runner.stop()  # the session has ended
 
         unfinished = service.open_visit()
         if unfinished is not None and page.route in ("/", ""):
@@ -135,8 +175,12 @@ def run_app(data: str | Path | None, *, host: str = "127.0.0.1", port: int = 855
     if demo and fill_demo(service, Registry.from_directory(checklists_dir())):
         print(f"demo route for {service.today()} written to {folder}", flush=True)
     print(f"open http://{host}:{port}/ (data in {folder})", flush=True)
+    serve_app(service, host=host, port=port)
+
+
+def serve_app(service: FieldService, *, host: str, port: int, sync: SyncService | None = None) -> None:
     ft.run(
-        build_app(service), view=ft.AppView.WEB_BROWSER, host=host, port=port,
+        build_app(service, sync), view=ft.AppView.WEB_BROWSER, host=host, port=port,
         assets_dir=str(ASSETS), no_cdn=True,
     )
 

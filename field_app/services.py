@@ -91,6 +91,12 @@ class FieldService:
             return None
         return uuid, summary.current_section
 
+    def route_state(self) -> tuple[object, ...]:
+        """What Today shows, in short, to compare before and after a sync: it differs when a
+        pull brought a new route or returned a visit, or a visit was sent."""
+        today = self.today()
+        return tuple(self.store.stops(today, today + timedelta(days=LATER_DAYS))), tuple(self.store.visits())
+
     def due_follow_ups(self) -> list[DueFollowUpItem]:
         now = self.now()
         items = []
@@ -171,6 +177,13 @@ class FieldService:
     def finalize(self, uuid: str) -> VisitRevision:
         revision = self.store.finalize(uuid, self.now())
         self.store.set_setting("open_visit", "")
+        return revision
+
+    def reopen(self, uuid: str) -> int:
+        """Start correcting a returned visit (its next revision, whose number is returned);
+        the app comes back to it on the next start, as to any unfinished visit."""
+        revision = self.store.reopen(uuid)
+        self.store.set_setting("open_visit", uuid)
         return revision
 
     def answer_follow_ups(self, uuid: str, values: dict[str, AnswerValue]) -> VisitRevision:

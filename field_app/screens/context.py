@@ -11,6 +11,8 @@ import flet as ft
 from field_app.i18n import MissingTranslationError, Translator
 from field_app.services import FieldService
 
+from .sync_runner import SyncClient, SyncRunner
+
 log = logging.getLogger(__name__)
 
 # Material guidance: 48 dp is the smallest comfortable touch target; in a hurry, bigger.
@@ -23,6 +25,10 @@ class AppContext:
     service: FieldService
     t: Translator
     rerender: Callable[[], None]
+    # The sync client and this session's runner of it (the app always gives them; a screen
+    # built on its own, as in the UI benchmark, may go without).
+    sync: SyncClient | None = None
+    sync_runner: SyncRunner | None = None
 
     def set_language(self, language: str) -> None:
         """Switch the interface language now and for the next start."""

@@ -2,7 +2,9 @@
 by section and in total, and the big "finalize" button.
 
 A finalized (or sent, or returned) visit is shown read-only: its scores, when it was
-finalized, and a way to the follow-up questions when some are due.
+finalized, and a way to the follow-up questions when some are due. A returned one says
+so, with the coordinator's comment when the sync client kept it, and "Correct it", which
+reopens it as its next revision.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from field_app.domain.scoring import Score
 from field_app.domain.visit import EDITABLE, Missing, Visit
 
 from .context import TOUCH, AppContext
+from .sync_runner import returned_comment
 
 FOLLOW_UPS_SCORE = "follow_ups"  # the key `Visit.score` gives the follow-ups' score
 
@@ -127,6 +130,8 @@ class ReviewScreen:
             bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST, border_radius=12, padding=12,
             content=ft.Row(controls=[ft.Icon(icon, color=colour), ft.Text(message, expand=True)]),
         )]
+        if visit.status == VisitStatus.RETURNED:
+            controls.extend(self._returned())
         due = [d for d in visit.follow_ups_due(self.ctx.service.now()) if not d.answered]
         if due:
             controls.append(ft.FilledTonalButton(
@@ -136,6 +141,28 @@ class ReviewScreen:
                 height=TOUCH,
                 on_click=lambda: self.ctx.go(f"/follow-ups/{self.uuid}"),
             ))
+        return controls
+
+    def _returned(self) -> list[ft.Control]:
+        t = self.ctx.t
+        controls: list[ft.Control] = []
+        comment = returned_comment(self.ctx.sync, self.uuid)
+        if comment:
+            controls.append(ft.Container(
+                key="returned-comment",
+                bgcolor=ft.Colors.RED_50, border_radius=12, padding=12,
+                content=ft.Column(spacing=4, controls=[
+                    ft.Text(t("review.returned_comment"), weight=ft.FontWeight.BOLD, size=13),
+                    ft.Text(comment, selectable=True),
+                ]),
+            ))
+        controls.append(ft.FilledButton(
+            key="reopen",
+            content=t("review.reopen"),
+            icon=ft.Icons.EDIT,
+            height=TOUCH,
+            on_click=self._reopen,
+        ))
         return controls
 
     def _scores(self, visit: Visit, sections: dict[str, Score], total: Score) -> list[ft.Control]:
@@ -194,6 +221,14 @@ class ReviewScreen:
         self.ctx.confirm(
             t("review.confirm_title"), t("review.confirm_message"), t("review.confirm_finalize"), self._finalize,
         )
+
+    def _reopen(self) -> None:
+        try:
+            self.ctx.service.reopen(self.uuid)
+        except Exception as error:
+            self.ctx.show_error(error)
+            return
+        self.ctx.go(f"/visit/{self.uuid}")
 
     def _finalize(self) -> None:
         try:

@@ -51,13 +51,33 @@ class TodayScreen:
             route=self.route,
             appbar=ft.AppBar(
                 title=ft.Text(t("today.title")),
-                actions=[ft.IconButton(
+                actions=[*self._sync_action(), ft.IconButton(
                     icon=ft.Icons.SETTINGS, tooltip=t("today.settings"),
                     on_click=lambda: self.ctx.go("/settings"),
                 )],
             ),
             controls=[ft.ListView(controls=controls, spacing=8, padding=12, expand=True)],
         )
+
+    def _sync_action(self) -> list[ft.Control]:
+        """The way to the sync screen, with a count of what waits to be sent."""
+        if self.ctx.sync is None:
+            return []
+        t = self.ctx.t
+        status = self.ctx.sync.status()
+        visits, photos = status.waiting_revisions, len(status.waiting_photos)
+        if not status.paired:
+            icon, label = ft.Icons.CLOUD_OFF, t("today.sync_unpaired", visits=visits, photos=photos)
+        elif visits or photos:
+            icon, label = ft.Icons.CLOUD_UPLOAD, t("today.sync_waiting", visits=visits, photos=photos)
+        else:
+            icon, label = ft.Icons.CLOUD_DONE, t("today.sync_done")
+        button = ft.IconButton(
+            key="open-sync", icon=icon, tooltip=label, badge=str(visits + photos) if visits + photos else None,
+            on_click=lambda: self.ctx.go("/sync"),
+        )
+        # The web client does not make a tooltip an IconButton's accessible name.
+        return [ft.Semantics(content=button, identifier="open-sync", label=label, button=True)]
 
     def _day_title(self, day: date) -> str:
         t = self.ctx.t
@@ -105,10 +125,11 @@ class TodayScreen:
                     content=t("today.map"), icon=ft.Icons.MAP, url=self._map_url(stop), height=TOUCH,
                     key=f"map-{assignment.id}",
                 ))
+            returned = stop.visit_status == VisitStatus.RETURNED
             actions.append(ft.FilledButton(
                 content=t(self._action_key(stop)),
-                icon=ft.Icons.PLAY_ARROW, height=TOUCH, key=f"start-{assignment.id}",
-                on_click=lambda _, a=assignment.id: self._open(a),
+                icon=ft.Icons.EDIT if returned else ft.Icons.PLAY_ARROW, height=TOUCH, key=f"start-{assignment.id}",
+                on_click=lambda _, s=stop: self._open(s),
             ))
             lines.append(ft.Row(controls=actions, wrap=True, spacing=8, run_spacing=8))
         return ft.Card(key=f"stop-{assignment.id}",
@@ -118,6 +139,8 @@ class TodayScreen:
     def _action_key(stop: Stop) -> str:
         if stop.visit_uuid is None:
             return "today.start"
+        if stop.visit_status == VisitStatus.RETURNED:
+            return "today.correct"
         if stop.visit_status in (VisitStatus.FINALIZED, VisitStatus.SYNCED):
             return "today.open"
         return "today.continue"
@@ -139,9 +162,12 @@ class TodayScreen:
             on_click=lambda _, u=item.visit_uuid: self.ctx.go(f"/follow-ups/{u}"),
         ))
 
-    def _open(self, assignment_id: str) -> None:
+    def _open(self, stop: Stop) -> None:
+        if stop.visit_uuid is not None and stop.visit_status == VisitStatus.RETURNED:
+            self.ctx.go(f"/review/{stop.visit_uuid}")  # the coordinator's comment, and "correct it"
+            return
         try:
-            uuid = self.ctx.service.open_stop(assignment_id)
+            uuid = self.ctx.service.open_stop(stop.assignment.id)
         except Exception as error:
             self.ctx.show_error(error)
             return
