@@ -18,7 +18,10 @@ from .checklist import AnswerValue
 def _aware_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("a moment must carry its time zone")
-    return moment.astimezone(timezone.utc)
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:  # e.g. 0001-01-01T00:00+05:00 is before year 1 in UTC
+        raise ValueError("the moment is out of range") from None
 
 
 # Every stored moment is UTC: wall-clock arithmetic across a time-zone change stays right.
