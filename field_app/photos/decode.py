@@ -100,8 +100,13 @@ def check_jpeg(data_or_path: Path | bytes, *, max_pixels: int) -> tuple[int, int
     """
     data = read_source(data_or_path)
     with open_image(data, ("JPEG",), max_pixels) as image:
+        size = image.size
+        # libjpeg decodes every bit of the entropy-coded data either way, and so finds a
+        # truncated or broken file just as a full decode does; only the inverse DCT then
+        # runs at an eighth of the size, about a third of the time of a full decode.
+        image.draft("RGB", (max(size[0] // 8, 1), max(size[1] // 8, 1)))
         decode_pixels(image)
-        return image.size
+        return size
 
 
 def _decode_error(exc: Exception) -> CorruptImageError:
