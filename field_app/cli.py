@@ -15,6 +15,7 @@ from .domain.loader import load_checklist
 from .domain.registry import Registry, layout_problem, parse_reference
 from .domain.outline import outline
 from .paths import checklists_dir
+from .sync.cli import pair, sync
 
 @click.group()
 @click.version_option(package_name="fieldaudit")
@@ -33,6 +34,24 @@ def app(data: Path | None, port: int, host: str, demo: bool) -> None:
     from .app import run_app
 
     run_app(data, host=host, port=port, demo=demo)
+
+
+@cli.command()
+@click.option("--data", "data", type=click.Path(file_okay=False, path_type=Path), default=Path("data/demo"),
+              show_default=True, help="Folder for the demo's server and app data (delete it to start again).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve both on.")
+@click.option("--port", type=int, default=8550, show_default=True, help="Port of the shopper's app (web client).")
+@click.option("--server-port", type=int, default=8000, show_default=True, help="Port of the sync server.")
+def demo(data: Path, host: str, port: int, server_port: int) -> None:
+    """Start the sync server with demo data and the shopper's app paired to it.
+
+    The server gets a coordinator login, a shopper, three dealerships and a route around
+    today; the app is paired as that shopper and pulls the route. Prints the addresses
+    and logins.
+    """
+    from .full_demo import run_demo
+
+    run_demo(data, host=host, app_port=port, server_port=server_port)
 
 
 @cli.group()
@@ -99,6 +118,17 @@ def show(reference: str, as_json: bool) -> None:
 def schema() -> None:
     """Print the JSON Schema of the checklist format (for editors)."""
     click.echo(json.dumps(Checklist.model_json_schema(by_alias=True), ensure_ascii=False, indent=2))
+
+
+cli.add_command(sync)
+cli.add_command(pair)
+
+
+# Only click is imported here: the server loads when one of its commands runs.
+from server_stub.cli import admin as _server_admin, server as _server  # noqa: E402
+
+cli.add_command(_server)
+cli.add_command(_server_admin)
 
 
 if __name__ == "__main__":

@@ -46,11 +46,11 @@ def fill_demo(service: FieldService, registry: Registry) -> bool:
         stop(f"demo-{today}-4", today + timedelta(days=1), 1, "DEMO-N", "roadside_assistance_call", ("21:00", "23:00")),
         stop(f"demo-{earlier}-1", earlier, 1, "DEMO-S", "service_visit", ("10:00", "12:00")),
     ])
-    _finished_service_visit(service, f"demo-{earlier}-1", earlier)
+    finished_service_visit(service, f"demo-{earlier}-1", earlier)
     return True
 
 
-def _finished_service_visit(service: FieldService, assignment_id: str, day: date) -> None:
+def finished_service_visit(service: FieldService, assignment_id: str, day: date) -> None:
     """A service visit done three days ago with every answer 'yes', so its follow-ups are due."""
     store = service.store
     started = datetime.combine(day, datetime.min.time().replace(hour=10)).astimezone()

@@ -1,0 +1,75 @@
+"""`fieldaudit demo`: the sync server with demo data and the shopper's app paired to it,
+in one process, so a newcomer sees the whole loop: the route comes down from the server,
+visits and photos go up, and a finished visit waits there for review."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from server_stub import admin
+from server_stub.demo import COORDINATOR, COORDINATOR_PASSWORD, SHOPPER, seed_demo
+from server_stub.serve import serve_in_background
+from server_stub.settings import Settings
+from server_stub.store import open_store
+
+from .app import open_service, open_sync, serve_app
+from .demo import finished_service_visit
+from .services import FieldService
+from .sync.service import SyncService
+
+DEVICE_NAME = "Демо-телефон"
+
+
+@dataclass(frozen=True)
+class DemoAddresses:
+    app: str
+    server: str
+
+
+def run_demo(folder: Path, *, host: str = "127.0.0.1", app_port: int = 8550, server_port: int = 8000) -> None:
+    """Start the server and the app; block until the app stops."""
+    settings = Settings(data_dir=folder / "server")
+    server_url = f"http://{host}:{server_port}"
+    with open_store(settings) as store:
+        seeded = seed_demo(store, date.today())
+    server = serve_in_background(settings, host, server_port)
+    service = open_service(folder / "app")
+    sync = open_sync(service)
+    try:
+        connect_phone(service, sync, settings, server_url, seeded.shopper_id)
+        addresses = DemoAddresses(f"http://{host}:{app_port}/", f"{server_url}/api/v1")
+        print(banner(addresses, folder), flush=True)
+        serve_app(service, host=host, port=app_port, sync=sync)
+    finally:
+        server.should_exit = True
+
+
+def connect_phone(service: FieldService, sync: SyncService, settings: Settings, server_url: str,
+                  shopper_id: str) -> None:
+    """Pair the app with the demo shopper (again, if the server forgot the phone), pull
+    the route, and on the first start finish the visit of three days ago and send it."""
+    first = not sync.status().paired
+    if not first and sync.sync_now().unpaired:
+        first = True
+    if not first:
+        return
+    with open_store(settings) as store:
+        code = admin.new_pairing_code(store, shopper_id).pairing_code
+    sync.pair(server_url, code, DEVICE_NAME)
+    sync.sync_now()
+    earlier = service.today() - timedelta(days=3)
+    for stop in service.store.stops(earlier, earlier):
+        if stop.visit_uuid is None:
+            finished_service_visit(service, stop.assignment.id, earlier)
+    sync.sync_now()
+
+
+def banner(addresses: DemoAddresses, folder: Path) -> str:
+    return "\n".join([
+        f"shopper's app:     {addresses.app}  (paired as {SHOPPER})",
+        f"sync server API:   {addresses.server}",
+        f"coordinator login: {COORDINATOR} / {COORDINATOR_PASSWORD}",
+        f"data:              {folder}  (delete it to start again)",
+    ])

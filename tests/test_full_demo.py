@@ -1,0 +1,36 @@
+"""`fieldaudit demo`: the server's demo data and the app paired to it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from field_app.app import open_service, open_sync
+from field_app.full_demo import connect_phone
+from server_stub import admin
+from server_stub.demo import SHOPPER, seed_demo
+from server_stub.queries import visits as server_visits
+
+from server_support import LiveServer
+
+
+def test_the_demo_phone_pulls_its_route_and_sends_the_finished_visit_once(server_settings, folder, clock):
+    with LiveServer.start(server_settings) as server:
+        today = clock.now().astimezone().date()
+        seeded = seed_demo(server.store, today)
+        assert seed_demo(server.store, today).shopper_id == seeded.shopper_id  # a second start adds nothing
+        assert [s.name for s in admin.list_shoppers(server.store)] == [SHOPPER]
+
+        service = open_service(folder, clock)
+        sync = open_sync(service)
+        connect_phone(service, sync, server_settings, server.url, seeded.shopper_id)
+        connect_phone(service, sync, server_settings, server.url, seeded.shopper_id)
+
+        assert [s.dealership.code for s in service.overview().today] == ["DEMO-N", "DEMO-W", "DEMO-S"]
+        earlier = service.store.stops(today - timedelta(days=3), today - timedelta(days=3))
+        assert len(earlier) == 1 and earlier[0].visit_uuid is not None
+        assert not service.store.pending_outbox()
+        with server.store.db.read() as conn:
+            assert server_visits.revisions(conn, earlier[0].visit_uuid) == [1]
+            assert server_visits.missing_photos(conn, earlier[0].visit_uuid) == []
+        assert len(admin.list_devices(server.store, seeded.shopper_id)) == 1
+        service.store.close()
