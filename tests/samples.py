@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 from datetime import datetime, timedelta, timezone
 
@@ -68,6 +69,16 @@ SHOWROOM = {
 
 def checklist(data: dict = SHOWROOM) -> Checklist:
     return Checklist.model_validate(data)
+
+
+def evidence_checklist() -> Checklist:
+    """The mini showroom visit with room for 20 photos (the real checklists take at most 8)."""
+    data = copy.deepcopy(SHOWROOM)
+    data["id"] = "mini_evidence"
+    questions = data["sections"][0]["questions"]
+    questions[0]["photos"] = {"min": 1, "max": 10}
+    questions.append({"id": "stand_photo", "text": "Фото стенда", "type": "photo", "photos": {"min": 1, "max": 10}})
+    return checklist(data)
 
 
 def new_visit(data: dict = SHOWROOM) -> Visit:
