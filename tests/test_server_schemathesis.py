@@ -24,7 +24,24 @@ from server_stub.web.app import create_app
 from server_support import new_uuid, photo, revision
 
 MAX_EXAMPLES = 30
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+# uvicorn's HTTP parser answers a request that is not valid HTTP (schemathesis's negative
+# mode sends header names such as "y;" and a Content-Length of "sM") with a plain-text 400
+# before the application sees it; the document describes the application's answers.
+PARSER_REFUSAL = "Invalid HTTP request received."
+
+
+def _for_the_app(check):
+    def checked(ctx, response, case):
+        if response.status_code == 400 and response.text == PARSER_REFUSAL:
+            return None
+        return check(ctx, response, case)
+
+    checked.__name__ = check.__name__
+    return checked
+
+
+CHECKS = [not_a_server_error, *map(_for_the_app, [status_code_conformance, content_type_conformance,
+                                                  response_schema_conformance])]
 
 
 def _openapi_document() -> dict:
