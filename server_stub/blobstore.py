@@ -5,7 +5,8 @@
 
 Chunks are written straight to the kernel (no user-space buffer), so a process killed
 mid-upload keeps every byte it received; only completion pays for an fsync. A file at
-the final path got there by an atomic rename after its checks, so it is always good.
+the final path got there by an atomic rename after its checks, so it is always good: the
+file being there is what "stored" means (the database keeps no second record of it).
 """
 
 from __future__ import annotations
@@ -39,13 +40,23 @@ class BlobStore:
             return 0
 
     def is_in_place(self, sha256: str) -> bool:
+        """Whether the photo is stored: only a checked file is ever moved to its path."""
         return self.blob_path(sha256).is_file()
+
+    def stored_size(self, sha256: str) -> int | None:
+        try:
+            return self.blob_path(sha256).stat().st_size
+        except FileNotFoundError:
+            return None
 
     def open_part(self, sha256: str, offset: int) -> int:
         """A descriptor that appends at `offset` (the part file is cut there if longer)."""
         fd = os.open(self.part_path(sha256), os.O_WRONLY | os.O_CREAT, 0o644)
         try:
-            os.ftruncate(fd, offset)
+            # Truncate only when needed: ext4 flushes a truncated-then-written file on
+            # close (auto_da_alloc), which would cost every upload a synchronous write.
+            if os.fstat(fd).st_size != offset:
+                os.ftruncate(fd, offset)
             os.lseek(fd, offset, os.SEEK_SET)
         except OSError:
             os.close(fd)
@@ -73,8 +84,9 @@ class BlobStore:
             os.fsync(file.fileno())
         final.parent.mkdir(exist_ok=True)
         os.replace(part, final)
+        # Only the new name must survive a power cut; if the old one came back, the part
+        # file would merely be ignored (the photo is in place).
         _fsync_dir(final.parent)
-        _fsync_dir(part.parent)
         return final
 
     def discard_part(self, sha256: str) -> None:

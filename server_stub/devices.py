@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import Connection
+
 from field_app.domain.sync_messages import PairResponse, Shopper
 
 from . import security
@@ -49,20 +51,30 @@ def pair(store: ServerStore, code: str, device_name: str) -> PairResponse:
 
 def authenticate(store: ServerStore, token: str | None) -> Device:
     """The device a bearer token belongs to; a refusal names why (missing, unknown, revoked)."""
+    with store.db.read() as conn:
+        device = recognise(conn, token)
+    note_seen(store, device)
+    return device
+
+
+def recognise(conn: Connection, token: str | None) -> Device:
+    """`authenticate` inside a transaction of the caller's (which then calls `note_seen`)."""
     if not token:
         raise TokenMissingError()
-    with store.db.read() as conn:
-        device = accounts.device_by_token(conn, security.token_hash(token))
+    device = accounts.device_by_token(conn, security.token_hash(token))
     if device is None:
         raise TokenInvalidError()
     if device.revoked:
         raise TokenRevokedError()
+    return device
+
+
+def note_seen(store: ServerStore, device: Device) -> None:
     now = store.now()
     # Writing last_seen_at on every request would make every read a write.
     if device.last_seen_at is None or now - device.last_seen_at >= store.settings.last_seen_interval:
         with store.db.write() as conn:
             accounts.touch_device(conn, device.id, now)
-    return device
 
 
 def unpair(store: ServerStore, device: Device) -> None:

@@ -207,7 +207,12 @@ M001_INITIAL = Migration(1, "initial", (
     """,
 ))
 
-MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL,)
+# A photo is stored when its checked file is in place (an atomic rename): a row per blob
+# said the same thing a second time, and writing it cost every upload a turn at SQLite's
+# single writer lock.
+M002_BLOBS_ARE_FILES = Migration(2, "blobs_are_files", ("DROP TABLE blobs",))
+
+MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_BLOBS_ARE_FILES)
 
 _CREATE_TABLE = """
 CREATE TABLE IF NOT EXISTS schema_migrations (

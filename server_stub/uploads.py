@@ -3,21 +3,26 @@ appends from exactly there.
 
 Who may touch a blob is decided by the visits: a shopper may upload (or ask about) a
 sha256 only if one of their stored revisions names it, and its length is the size that
-revision gives. When the last byte arrives the file is checked (sha256, then a full JPEG
-decode under a pixel limit) and only then moved into place; a file that fails is deleted.
+revision gives. When the last byte arrives the file is checked (sha256, then a JPEG
+decode under a pixel limit) and only then moved into place, which is what makes it
+stored; a file that fails is deleted.
 
 The sha256 is computed as the bytes stream in. The running hash lives in memory, next to
 the length it covers; after a restart (or for an upload this process has forgotten) it is
 rebuilt from the part file once, so nothing beyond the part file needs to be persisted.
 
-PATCHes of one blob take turns on a per-sha lock (one worker process serves uploads). The
-database and the decoder run on worker threads; the event loop only appends chunks.
+PATCHes of one blob take turns on a per-sha lock (one worker process serves uploads).
+What may wait runs on worker threads: the database, opening and renaming files (a
+directory lock held by another upload's rename), syncing and decoding. Appending a chunk
+to an open file only copies it into the page cache and stays on the event loop: under
+load every hop to a thread costs milliseconds of waiting for the GIL.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import os
 import weakref
 from collections import OrderedDict
@@ -27,13 +32,13 @@ from dataclasses import dataclass
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
+from field_app.domain.sync_messages import TUS_VERSION, UPLOAD_CONTENT_TYPE
 from field_app.photos.decode import check_jpeg
 from field_app.photos.errors import CorruptImageError, FileTooLargeError, ImageTooLargeError, NotAnImageError
 
-from . import errors
+from . import devices, errors
 from .blobstore import write_all
 from .queries import blobs as q
-from .records import Device
 from .store import ServerStore
 
 _MAX_REMEMBERED_HASHES = 1024
@@ -53,6 +58,23 @@ class UploadState:
     length: int
 
 
+@dataclass(frozen=True)
+class PatchHeaders:
+    """The tus headers of a PATCH as they came (`Uploads.append` checks them)."""
+
+    tus_resumable: str | None
+    content_type: str | None
+    offset: str | None
+    length: str | None
+
+
+@dataclass(frozen=True)
+class _Start:
+    held: int
+    declared: int
+    fd: int | None  # None: nothing to append (the photo is stored already)
+
+
 class Uploads:
     def __init__(self, store: ServerStore):
         self.store = store
@@ -61,131 +83,138 @@ class Uploads:
 
     # --- HEAD ------------------------------------------------------------------------
 
-    def state(self, device: Device, sha256: str) -> UploadState:
-        """Blocking (database): call from a worker thread."""
-        access = self._access(device, sha256)
-        assert access.declared_bytes is not None
-        if access.stored_bytes is not None:
-            return UploadState(access.stored_bytes, access.declared_bytes)
-        held = min(self.store.files.received(sha256), access.declared_bytes)
-        return UploadState(held, access.declared_bytes)
+    def state(self, token: str | None, sha256: str) -> UploadState:
+        """Blocking (database, file system): call from a worker thread."""
+        declared = self._authorize(token, sha256)
+        if self.store.files.is_in_place(sha256):
+            return UploadState(declared, declared)
+        return UploadState(min(self.store.files.received(sha256), declared), declared)
 
     # --- PATCH -----------------------------------------------------------------------
 
-    async def append(self, device: Device, sha256: str, offset: int, length: int | None,
+    async def append(self, token: str | None, sha256: str, headers: PatchHeaders,
                      chunks: AsyncIterator[bytes]) -> int:
-        """Append a PATCH body at `offset`; return the bytes held afterwards."""
-        access = await run_in_threadpool(self._access, device, sha256)
-        declared = access.declared_bytes
-        assert declared is not None
-        if length is not None and length != declared:
-            raise errors.UploadLengthMismatchError(
-                f"Upload-Length is {length}, but the visit gives this photo {declared} bytes."
-            )
+        """Append a PATCH body at its offset; return the bytes held afterwards. The checks
+        before the body (token, right to the photo, headers, offset) and opening the part
+        file make one hop to a thread; completion another."""
         async with self._lock(sha256):
-            # Stored while this request waited for the lock? Completion moves the file into
-            # place before it releases the lock, so a stat tells.
-            if access.stored_bytes is not None or self.store.files.is_in_place(sha256):
-                if offset != declared:
-                    raise errors.OffsetMismatchError(declared, offset)
-                return declared
-            held = self.store.files.received(sha256)
-            if held > declared:  # left by a client that lied about the length; start over
-                self._forget(sha256)
-                held = 0
-            if offset != held:
-                raise errors.OffsetMismatchError(held, offset)
-            hashing = await self._hashing(sha256, held)
-            held = await self._receive(sha256, held, declared, hashing, chunks)
-            if held == declared:
+            start = await run_in_threadpool(self._start, token, sha256, headers)
+            if start.fd is None:
+                return start.held
+            try:
+                hashing = await self._hashing(sha256, start.held)
+                held = await self._receive(start.fd, start.held, start.declared, hashing, chunks)
+            finally:
+                os.close(start.fd)
+            if held == start.declared:
                 try:
-                    await run_in_threadpool(self._complete, sha256, declared, hashing)
+                    await run_in_threadpool(self._complete, sha256, hashing)
                 finally:
                     self._hashes.pop(sha256, None)
             return held
 
-    async def _receive(self, sha256: str, held: int, declared: int, hashing: _Hashing,
+    def _authorize(self, token: str | None, sha256: str) -> int:
+        """The photo's size if the token's shopper may touch it: one of their visits names
+        it. A refusal is a token error, or not_found (another shopper's photo stays
+        invisible)."""
+        with self.store.db.read() as conn:
+            device = devices.recognise(conn, token)
+            declared = q.declared_size(conn, device.shopper_id, sha256)
+        devices.note_seen(self.store, device)
+        if declared is None:
+            raise errors.NotFoundError("None of your visits names this photo.")
+        return declared
+
+    def _start(self, token: str | None, sha256: str, headers: PatchHeaders) -> _Start:
+        """Every check before the body, in the order a client should fix them, then the
+        part file opened where the client said it continues. Blocking."""
+        declared = self._authorize(token, sha256)
+        if headers.tus_resumable != TUS_VERSION:
+            raise errors.TusVersionError()
+        if (headers.content_type or "").split(";")[0].strip().lower() != UPLOAD_CONTENT_TYPE:
+            raise errors.UploadContentTypeError()
+        offset = _whole_number("Upload-Offset", headers.offset)
+        if offset is None:
+            raise errors.InvalidRequestError("An upload needs an Upload-Offset header.")
+        length = _whole_number("Upload-Length", headers.length)
+        if length is not None and length != declared:
+            raise errors.UploadLengthMismatchError(
+                f"Upload-Length is {length}, but the visit gives this photo {declared} bytes."
+            )
+        files = self.store.files
+        if files.is_in_place(sha256):  # stored, perhaps while this request waited for the lock
+            if offset != declared:
+                raise errors.OffsetMismatchError(declared, offset)
+            return _Start(declared, declared, None)
+        held = files.received(sha256)
+        if held > declared:  # left by a client that lied about the length; start over
+            files.discard_part(sha256)
+            held = 0
+        if offset != held:
+            raise errors.OffsetMismatchError(held, offset)
+        return _Start(held, declared, files.open_part(sha256, held))
+
+    async def _receive(self, fd: int, held: int, declared: int, hashing: _Hashing,
                        chunks: AsyncIterator[bytes]) -> int:
-        fd = self.store.files.open_part(sha256, held)
         idle = self.store.settings.upload_idle_timeout
         loop = asyncio.get_running_loop()
         iterator = chunks.__aiter__()
-        try:
-            while True:
-                try:
-                    # One timer moved forward per chunk: cheaper than a task per chunk.
-                    async with asyncio.timeout(None) as deadline:
-                        deadline.reschedule(loop.time() + idle)
-                        chunk = await iterator.__anext__()
-                except (StopAsyncIteration, ClientDisconnect, TimeoutError):
-                    # A cut or stalled connection keeps what arrived; HEAD will tell.
-                    break
-                if not chunk:
-                    continue
-                if held + len(chunk) > declared:
-                    raise errors.UploadTooLongError(
-                        f"This photo has {declared} bytes; the upload went past them after {held}."
-                    )
-                write_all(fd, chunk)
-                hashing.hasher.update(chunk)  # type: ignore[attr-defined]
-                held += len(chunk)
-                hashing.offset = held
-        finally:
-            os.close(fd)
-        return held
+        while True:
+            try:
+                # One timer moved forward per chunk: cheaper than a task per chunk.
+                async with asyncio.timeout(None) as deadline:
+                    deadline.reschedule(loop.time() + idle)
+                    chunk = await iterator.__anext__()
+            except (StopAsyncIteration, ClientDisconnect, TimeoutError):
+                # A cut or stalled connection keeps what arrived; HEAD will tell.
+                return held
+            if not chunk:
+                continue
+            if held + len(chunk) > declared:
+                raise errors.UploadTooLongError(
+                    f"This photo has {declared} bytes; the upload went past them after {held}."
+                )
+            # On the loop: appending to an open file only copies into the page cache (no
+            # directory lock, no sync), cheaper than a hop to a thread. Should a write
+            # fail halfway, the file outgrows `hashing.offset` and the next PATCH rebuilds
+            # the hash from the file.
+            write_all(fd, chunk)
+            hashing.hasher.update(chunk)  # type: ignore[attr-defined]
+            held += len(chunk)
+            hashing.offset = held
 
     # --- completion ------------------------------------------------------------------
 
-    def _complete(self, sha256: str, size: int, hashing: _Hashing) -> None:
-        """Blocking (decode, fsync, database): runs on a worker thread."""
+    def _complete(self, sha256: str, hashing: _Hashing) -> None:
+        """Blocking (decode, fsync): runs on a worker thread."""
         files = self.store.files
         try:
             digest = hashing.hasher.hexdigest()  # type: ignore[attr-defined]
             if digest != sha256:
                 raise errors.HashMismatchError(f"The uploaded bytes have sha256 {digest}, not {sha256}.")
-            width, height = _check_photo(files.part_path(sha256), self.store.settings.max_pixels)
+            _check_photo(files.part_path(sha256), self.store.settings.max_pixels)
         except errors.PhotoRefusedError:
             files.discard_part(sha256)
             raise
         files.move_into_place(sha256)
-        with self.store.db.write() as conn:
-            q.record_blob(conn, sha256, size, width, height, self.store.now())
-
-    def _record_in_place(self, sha256: str) -> int:
-        """A blob moved into place by a process that died before recording it: only a
-        checked file is ever moved there, so recording it now is safe."""
-        path = self.store.files.blob_path(sha256)
-        width, height = _check_photo(path, self.store.settings.max_pixels)
-        size = path.stat().st_size
-        with self.store.db.write() as conn:
-            q.record_blob(conn, sha256, size, width, height, self.store.now())
-        return size
 
     # --- helpers ---------------------------------------------------------------------
 
-    def _access(self, device: Device, sha256: str) -> q.BlobAccess:
-        with self.store.db.read() as conn:
-            access = q.access(conn, device.shopper_id, sha256)
-        if access.declared_bytes is None:
-            raise errors.NotFoundError("None of your visits names this photo.")
-        if access.stored_bytes is None and self.store.files.is_in_place(sha256):
-            return q.BlobAccess(access.declared_bytes, self._record_in_place(sha256))
-        return access
-
     async def _hashing(self, sha256: str, held: int) -> _Hashing:
+        """The running sha256 of the part file's `held` bytes: remembered from the last
+        PATCH, or (after a restart, or once forgotten) read back from the file."""
         known = self._hashes.get(sha256)
         if known is None or known.offset != held:
-            hasher = await run_in_threadpool(self.store.files.hash_part, sha256, held)
+            if held == 0:
+                hasher = hashlib.sha256()
+            else:
+                hasher = await run_in_threadpool(self.store.files.hash_part, sha256, held)
             known = _Hashing(held, hasher)
             self._hashes[sha256] = known
         self._hashes.move_to_end(sha256)
         while len(self._hashes) > _MAX_REMEMBERED_HASHES:
             self._hashes.popitem(last=False)
         return known
-
-    def _forget(self, sha256: str) -> None:
-        self._hashes.pop(sha256, None)
-        self.store.files.discard_part(sha256)
 
     @contextlib.asynccontextmanager
     async def _lock(self, sha256: str):
@@ -200,6 +229,15 @@ class Uploads:
             yield
         finally:
             lock.release()
+
+
+def _whole_number(name: str, value: str | None) -> int | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if not (value.isascii() and value.isdigit()) or len(value) > 15:
+        raise errors.InvalidRequestError(f"{name} must be a whole number of bytes, not {value!r}.")
+    return int(value)
 
 
 def _check_photo(path, max_pixels: int) -> tuple[int, int]:

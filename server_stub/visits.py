@@ -47,6 +47,7 @@ def put_revision(store: ServerStore, device: Device, uuid: str, revision: VisitR
     except UnicodeEncodeError:
         raise RevisionInvalidError(["the visit has text that is not valid Unicode (a lone surrogate)"]) from None
     digest = hashlib.sha256(payload).hexdigest()
+    _check_stored_sizes(store, revision)
     now = store.now()
 
     with store.db.write() as conn:
@@ -65,21 +66,27 @@ def put_revision(store: ServerStore, device: Device, uuid: str, revision: VisitR
                 "send changes as a new revision."
             )
         if known is not None:  # a retry: answer as before, write nothing
-            return _receipt(conn, visit, q.revisions(conn, uuid))
-        _check_photo_sizes(conn, device.shopper_id, revision)
-        q.insert_revision(conn, q.NewRevision(
-            uuid=uuid, revision=revision.revision, payload=payload.decode(), payload_sha256=digest,
-            assignment_id=revision.assignment_id, checklist_id=revision.checklist.id,
-            checklist_version=revision.checklist.version, finalized_at=revision.finalized_at,
-            shopper_id=device.shopper_id, device_id=device.id, photos=revision.photos,
-        ), now)
-        if revision.revision > visit.latest_revision:
-            since = revision.finalized_at if new_visit else q.first_finalized_at(conn, uuid)
-            q.set_latest(conn, uuid, revision.revision, revision.assignment_id, now)
-            q.replace_follow_ups(conn, uuid, open_follow_ups(entry.checklist, revision, since), clear=not new_visit)
-            visit = VisitRow(uuid, visit.shopper_id, revision.revision, "received")
-        numbers = [revision.revision] if new_visit else q.revisions(conn, uuid)
-        return _receipt(conn, visit, numbers, photos=bool(revision.photos) or not new_visit)
+            held = (visit, q.revisions(conn, uuid), q.photos_of_visit(conn, uuid))
+        else:
+            _check_photo_sizes(conn, device.shopper_id, revision)
+            q.insert_revision(conn, q.NewRevision(
+                uuid=uuid, revision=revision.revision, payload=payload.decode(), payload_sha256=digest,
+                assignment_id=revision.assignment_id, checklist_id=revision.checklist.id,
+                checklist_version=revision.checklist.version, finalized_at=revision.finalized_at,
+                shopper_id=device.shopper_id, device_id=device.id, photos=revision.photos,
+            ), now)
+            if revision.revision > visit.latest_revision:
+                since = revision.finalized_at if new_visit else q.first_finalized_at(conn, uuid)
+                q.set_latest(conn, uuid, revision.revision, revision.assignment_id, now)
+                q.replace_follow_ups(conn, uuid, open_follow_ups(entry.checklist, revision, since),
+                                     clear=not new_visit)
+                visit = VisitRow(uuid, visit.shopper_id, revision.revision, "received")
+            if new_visit:
+                held = (visit, [revision.revision], sorted({p.sha256 for p in revision.photos}))
+            else:
+                held = (visit, q.revisions(conn, uuid), q.photos_of_visit(conn, uuid))
+    # Which photos are in place is asked of the disk, after the write lock is let go.
+    return _receipt(store, *held)
 
 
 def receipt(store: ServerStore, device: Device, uuid: str) -> VisitReceipt:
@@ -87,7 +94,15 @@ def receipt(store: ServerStore, device: Device, uuid: str) -> VisitReceipt:
         visit = q.get_visit(conn, uuid)
         if visit is None or visit.shopper_id != device.shopper_id or visit.latest_revision == 0:
             raise UnknownVisitError()
-        return _receipt(conn, visit, q.revisions(conn, uuid))
+        numbers, photos = q.revisions(conn, uuid), q.photos_of_visit(conn, uuid)
+    return _receipt(store, visit, numbers, photos)
+
+
+def missing_photos(store: ServerStore, uuid: str) -> list[str]:
+    """The photos the visit's stored revisions name that are not stored (yet)."""
+    with store.db.read() as conn:
+        photos = q.photos_of_visit(conn, uuid)
+    return [sha for sha in photos if not store.files.is_in_place(sha)]
 
 
 def revision_of(store: ServerStore, uuid: str, revision: int) -> VisitRevision:
@@ -114,19 +129,30 @@ def review_visit(store: ServerStore, uuid: str, action: str, comment: str, by: s
     return review
 
 
+def _check_stored_sizes(store: ServerStore, revision: VisitRevision) -> None:
+    # A photo already stored has its size for good: the upload's length comes from the visit.
+    problems = []
+    for i, photo in enumerate(revision.photos):
+        size = store.files.stored_size(photo.sha256)
+        if size is not None and size != photo.bytes:
+            problems.append(f"photos[{i}]: photo {photo.sha256[:12]} is stored with {size} bytes, not {photo.bytes}")
+    if problems:
+        raise RevisionInvalidError(problems)
+
+
 def _check_photo_sizes(conn, shopper_id: str, revision: VisitRevision) -> None:
-    # One sha256 is one file, of one size: the upload's length is taken from the visit.
+    # One sha256 is one file, of one size, whichever of the shopper's visits names it.
     sizes = q.photo_sizes(conn, shopper_id, (p.sha256 for p in revision.photos))
     problems = [
-        f"photos[{i}]: photo {p.sha256[:12]} is {sorted(sizes[p.sha256])[0]} bytes elsewhere, not {p.bytes}"
-        for i, p in enumerate(revision.photos) if sizes.get(p.sha256, {p.bytes}) != {p.bytes}
+        f"photos[{i}]: photo {p.sha256[:12]} is {sizes[p.sha256]} bytes elsewhere, not {p.bytes}"
+        for i, p in enumerate(revision.photos) if sizes.get(p.sha256, p.bytes) != p.bytes
     ]
     if problems:
         raise RevisionInvalidError(problems)
 
 
-def _receipt(conn, visit: VisitRow, revisions: list[int], photos: bool = True) -> VisitReceipt:
+def _receipt(store: ServerStore, visit: VisitRow, revisions: list[int], photos: list[str]) -> VisitReceipt:
     return VisitReceipt(
         uuid=visit.uuid, revision=visit.latest_revision, revisions=revisions, status=visit.status,
-        missing_photos=q.missing_photos(conn, visit.uuid) if photos else [],
+        missing_photos=[sha for sha in photos if not store.files.is_in_place(sha)],
     )

@@ -9,6 +9,7 @@ from field_app.full_demo import connect_phone
 from server_stub import admin
 from server_stub.demo import SHOPPER, seed_demo
 from server_stub.queries import visits as server_visits
+from server_stub.visits import missing_photos
 
 from server_support import LiveServer
 
@@ -31,6 +32,6 @@ def test_the_demo_phone_pulls_its_route_and_sends_the_finished_visit_once(server
         assert not service.store.pending_outbox()
         with server.store.db.read() as conn:
             assert server_visits.revisions(conn, earlier[0].visit_uuid) == [1]
-            assert server_visits.missing_photos(conn, earlier[0].visit_uuid) == []
+        assert missing_photos(server.store, earlier[0].visit_uuid) == []
         assert len(admin.list_devices(server.store, seeded.shopper_id)) == 1
         service.store.close()

@@ -39,6 +39,14 @@ def test_a_new_migration_is_applied_on_the_next_start(database):
         assert conn.execute(text("SELECT name FROM schema_migrations WHERE version = 999")).scalar_one() == "test_extra"
 
 
+def test_a_database_made_by_an_older_server_is_brought_up_to_date(database):
+    assert migrate(database, migrations=MIGRATIONS[:1]) == [1]
+    assert migrate(database) == [m.version for m in MIGRATIONS[1:]]
+    with database.read() as conn:
+        with pytest.raises(SQLAlchemyError):
+            conn.execute(text("SELECT * FROM blobs"))  # migration 2: stored photos are files
+
+
 def test_a_failing_migration_leaves_nothing_behind(database):
     migrate(database)
     broken = MIGRATIONS + (Migration(998, "broken", ("CREATE TABLE half (id TEXT)", "THIS IS NOT SQL")),)

@@ -201,6 +201,18 @@ def test_an_unnamed_photo_is_not_found(live_server):
     assert anna.client.head("/blobs/not-a-hash").status_code == 422
 
 
+def test_a_stored_photo_keeps_its_size(live_server):
+    anna, boris = live_server.shopper("Анна"), live_server.shopper("Борис")
+    data = photo(1)
+    send_visit(anna, data)
+    assert upload(anna.client, data).status_code == 204
+    body = revision(photos=[data])
+    body["photos"][0]["bytes"] += 1
+    answer = boris.client.put(f"/visits/{new_uuid()}", json=body)
+    assert (answer.status_code, answer.json()["code"]) == (422, "revision_invalid")
+    assert "is stored with" in answer.json()["message"]
+
+
 def test_a_photo_already_stored_serves_every_visit_that_names_it(live_server):
     anna, boris = live_server.shopper("Анна"), live_server.shopper("Борис")
     data = photo(1)
@@ -247,6 +259,17 @@ def test_a_cut_connection_keeps_what_arrived(live_server):
     wait_for(lambda: held(anna, data) == 30_000, what="the server to see the cut")
     assert upload(anna.client, data, 30_000).status_code == 204
     assert stored(live_server, data)
+
+
+def test_bytes_sent_just_before_a_cut_are_kept(live_server):
+    anna = live_server.shopper()
+    data = noisy_photo()
+    send_visit(anna, data)
+    for sent in (1, 50_000, 120_000):
+        offset = held(anna, data)
+        start_raw_patch(live_server.port, anna.token, data, offset, data[offset:sent]).close()
+        wait_for(lambda: held(anna, data) == sent, what=f"all {sent} bytes sent before the cut")
+    assert upload(anna.client, data, 120_000).status_code == 204
 
 
 @pytest.fixture
@@ -357,11 +380,11 @@ def test_uploads_of_different_photos_run_side_by_side(live_server):
     assert all(stored(live_server, p) for p in photos)
 
 
-def test_a_photo_moved_into_place_but_not_recorded_is_recorded_on_next_sight(live_server):
+def test_a_photo_in_place_is_stored_whatever_the_database_says(live_server):
     anna = live_server.shopper()
     data = photo(1)
     uuid = send_visit(anna, data)
-    # As if the process died between the rename and the database row.
+    # Only a checked file is ever renamed into place: being there is being stored.
     path = live_server.settings.data_dir / "blobs" / sha(data)[:2] / f"{sha(data)}.jpg"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)

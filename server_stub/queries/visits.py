@@ -115,28 +115,23 @@ def first_finalized_at(conn: Connection, uuid: str) -> datetime:
     return parse_moment(value)
 
 
-def missing_photos(conn: Connection, uuid: str) -> list[str]:
+def photos_of_visit(conn: Connection, uuid: str) -> list[str]:
+    """The sha256 of every photo any stored revision of the visit names."""
     rows = conn.execute(
-        text("SELECT DISTINCT p.sha256 FROM revision_photos p LEFT JOIN blobs b ON b.sha256 = p.sha256 "
-             "WHERE p.visit_uuid = :u AND b.sha256 IS NULL ORDER BY p.sha256"),
-        {"u": uuid},
+        text("SELECT DISTINCT sha256 FROM revision_photos WHERE visit_uuid = :u ORDER BY sha256"), {"u": uuid},
     )
     return [r.sha256 for r in rows]
 
 
-def photo_sizes(conn: Connection, shopper_id: str, shas: Iterable[str]) -> dict[str, set[int]]:
-    """The sizes this shopper's stored revisions, and the stored blobs, give these photos."""
+def photo_sizes(conn: Connection, shopper_id: str, shas: Iterable[str]) -> dict[str, int]:
+    """The sizes this shopper's stored revisions already give these photos."""
     shas = sorted(set(shas))
     if not shas:
         return {}
     statement = text(
-        "SELECT sha256, bytes FROM shopper_photos WHERE shopper_id = :s AND sha256 IN :shas "
-        "UNION ALL SELECT sha256, bytes FROM blobs WHERE sha256 IN :shas"
+        "SELECT sha256, bytes FROM shopper_photos WHERE shopper_id = :s AND sha256 IN :shas"
     ).bindparams(bindparam("shas", expanding=True))
-    sizes: dict[str, set[int]] = {}
-    for row in conn.execute(statement, {"s": shopper_id, "shas": shas}):
-        sizes.setdefault(row.sha256, set()).add(row.bytes)
-    return sizes
+    return {row.sha256: row.bytes for row in conn.execute(statement, {"s": shopper_id, "shas": shas})}
 
 
 # --- reviews -------------------------------------------------------------------------

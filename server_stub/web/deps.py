@@ -15,11 +15,13 @@ from ..uploads import Uploads
 bearer = HTTPBearer(auto_error=False, description="The device token that `POST /devices/pair` returned.")
 
 
-def get_store(request: Request) -> ServerStore:
+# Dependencies that do no I/O are async: FastAPI runs a plain `def` dependency on a worker
+# thread, and under load each such hop waits milliseconds for the GIL.
+async def get_store(request: Request) -> ServerStore:
     return request.app.state.store
 
 
-def get_uploads(request: Request) -> Uploads:
+async def get_uploads(request: Request) -> Uploads:
     return request.app.state.uploads
 
 
@@ -33,3 +35,11 @@ def current_device(store: Store,
 
 
 CurrentDevice = Annotated[Device, Depends(current_device)]
+
+
+async def bearer_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str | None:
+    """The raw token, for routes that check it together with other things in one read."""
+    return credentials.credentials if credentials else None
+
+
+BearerToken = Annotated[str | None, Depends(bearer_token)]

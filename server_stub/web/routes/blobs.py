@@ -10,8 +10,8 @@ from starlette.concurrency import run_in_threadpool
 from field_app.domain import problems
 from field_app.domain.sync_messages import TUS_VERSION, UPLOAD_CONTENT_TYPE
 
-from ...errors import InvalidRequestError, TusVersionError, UploadContentTypeError
-from ..deps import CurrentDevice, UploadManager
+from ...uploads import PatchHeaders
+from ..deps import BearerToken, UploadManager
 from ..problems import AUTH, responses
 
 router = APIRouter(tags=["blobs"])
@@ -36,10 +36,10 @@ _UPLOAD_HEADERS = {
         **responses(*AUTH, problems.NOT_FOUND),
     },
 )
-async def upload_state(sha256: Sha256, device: CurrentDevice, uploads: UploadManager) -> Response:
+async def upload_state(sha256: Sha256, token: BearerToken, uploads: UploadManager) -> Response:
     """How many bytes of the photo the server holds (`Upload-Offset`) of how many
     (`Upload-Length`); 404 unless one of the caller's stored visits names the photo."""
-    state = await run_in_threadpool(uploads.state, device, sha256)
+    state = await run_in_threadpool(uploads.state, token, sha256)
     return Response(status_code=200, headers={
         "Tus-Resumable": TUS_VERSION, "Upload-Offset": str(state.offset),
         "Upload-Length": str(state.length), "Cache-Control": "no-store",
@@ -66,7 +66,7 @@ async def upload_state(sha256: Sha256, device: CurrentDevice, uploads: UploadMan
 async def upload(
     sha256: Sha256,
     request: Request,
-    device: CurrentDevice,
+    token: BearerToken,
     uploads: UploadManager,
     tus_resumable: TusResumable = None,
     upload_offset: Annotated[str | None, Header(alias="Upload-Offset", description="Where these bytes go.")] = None,
@@ -74,26 +74,10 @@ async def upload(
                                                 description="The photo's whole size.")] = None,
 ) -> Response:
     """Append the body at `Upload-Offset`. When the last byte arrives the photo is checked
-    (sha256, JPEG, pixel limit) and stored, or refused and thrown away."""
-    if tus_resumable != TUS_VERSION:
-        raise TusVersionError()
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != UPLOAD_CONTENT_TYPE:
-        raise UploadContentTypeError()
-    offset = _whole_number("Upload-Offset", upload_offset)
-    if offset is None:
-        raise InvalidRequestError("An upload needs an Upload-Offset header.")
-    length = _whole_number("Upload-Length", upload_length)
-    held = await uploads.append(device, sha256, offset, length, request.stream())
+    (sha256, JPEG, pixel limit) and stored, or refused and thrown away. The token is
+    checked first, then the right to the photo, then the tus headers."""
+    headers = PatchHeaders(tus_resumable, request.headers.get("content-type"), upload_offset, upload_length)
+    held = await uploads.append(token, sha256, headers, request.stream())
     return Response(status_code=204, headers={
         "Tus-Resumable": TUS_VERSION, "Upload-Offset": str(held), "Cache-Control": "no-store",
     })
-
-
-def _whole_number(name: str, value: str | None) -> int | None:
-    if value is None:
-        return None
-    value = value.strip()
-    if not (value.isascii() and value.isdigit()) or len(value) > 15:
-        raise InvalidRequestError(f"{name} must be a whole number of bytes, not {value!r}.")
-    return int(value)
