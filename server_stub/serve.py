@@ -7,8 +7,10 @@ SQLite's writers queue on an in-process lock before BEGIN IMMEDIATE.
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
+from typing import Any
 
 import uvicorn
 
@@ -16,27 +18,31 @@ from .http_protocol import KeepingHttpProtocol
 from .settings import Settings
 
 
-def config(settings: Settings, host: str, port: int, log_level: str = "info") -> uvicorn.Config:
-    from .web.app import create_app
-
-    return uvicorn.Config(create_app(settings), host=host, port=port, workers=1, log_level=log_level,
+def uvicorn_config(app: Any, host: str = "127.0.0.1", port: int = 8000, log_level: str = "info") -> uvicorn.Config:
+    """How the server is always run, by `fieldaudit server`, the demo and the tests alike."""
+    return uvicorn.Config(app, host=host, port=port, workers=1, log_level=log_level,
                           timeout_keep_alive=30, http=KeepingHttpProtocol)
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
+    from .web.app import create_app
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    uvicorn.Server(config(settings, host, port)).run()
+    uvicorn.Server(uvicorn_config(create_app(settings), host, port)).run()
 
 
-def serve_in_background(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> uvicorn.Server:
-    """Start the server on a thread of this process (the demo runs the app beside it);
-    returns once it listens. Set `should_exit` on the result to stop it."""
-    server = uvicorn.Server(config(settings, host, port, log_level="warning"))
-    thread = threading.Thread(target=server.run, name="fieldaudit-server", daemon=True)
+def serve_in_background(app: Any, *, host: str = "127.0.0.1", port: int = 8000,
+                        sockets: list[socket.socket] | None = None) -> tuple[uvicorn.Server, threading.Thread]:
+    """Serve `app` on a thread of this process (the demo runs the phone app beside it; the
+    tests, on a socket they bound); returns once it listens. Set `should_exit` on the
+    server to stop it."""
+    server = uvicorn.Server(uvicorn_config(app, host, port, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": sockets}, name="fieldaudit-server",
+                              daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError(f"the server did not start on {host}:{port} (is the port taken?)")
-        time.sleep(0.02)
-    return server
+        time.sleep(0.01)
+    return server, thread

@@ -32,8 +32,8 @@ import uvicorn
 from field_app.domain.canonical import checklist_sha256
 from field_app.domain.route import Dealership
 from field_app.domain.sync_messages import API_PREFIX
-from server_stub.http_protocol import KeepingHttpProtocol
 from server_stub import admin
+from server_stub.serve import serve_in_background
 from server_stub.settings import Settings
 from server_stub.store import ServerStore
 from server_stub.web.app import create_app
@@ -126,16 +126,7 @@ class LiveServer:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
-        config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_keep_alive=30,
-                                http=KeepingHttpProtocol)
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started:
-            if time.monotonic() > deadline or not thread.is_alive():
-                raise RuntimeError("the test server did not start")
-            time.sleep(0.01)
+        server, thread = serve_in_background(app, sockets=[sock])
         live = cls(settings, app, server, thread, sock.getsockname()[1])
         try:
             yield live
