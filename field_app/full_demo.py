@@ -9,10 +9,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from server_stub import admin
-from server_stub.demo import COORDINATOR, COORDINATOR_PASSWORD, SHOPPER, seed_demo
+from server_stub.demo import COORDINATOR, COORDINATOR_PASSWORD, SHOPPER, DemoServer, seed_demo
 from server_stub.serve import serve_in_background
 from server_stub.settings import Settings
 from server_stub.store import open_store
+from server_stub.web.app import create_app
 
 from .app import open_service, open_sync, serve_app
 from .demo import finished_service_visit
@@ -34,11 +35,11 @@ def run_demo(folder: Path, *, host: str = "127.0.0.1", app_port: int = 8550, ser
     server_url = f"http://{host}:{server_port}"
     with open_store(settings) as store:
         seeded = seed_demo(store, date.today())
-    server = serve_in_background(settings, host, server_port)
+    server, _ = serve_in_background(create_app(settings), host=host, port=server_port)
     service = open_service(folder / "app")
     sync = open_sync(service)
     try:
-        connect_phone(service, sync, settings, server_url, seeded.shopper_id)
+        connect_phone(service, sync, settings, server_url, seeded)
         addresses = DemoAddresses(f"http://{host}:{app_port}/", f"{server_url}/api/v1")
         print(banner(addresses, folder), flush=True)
         serve_app(service, host=host, port=app_port, sync=sync)
@@ -47,16 +48,15 @@ def run_demo(folder: Path, *, host: str = "127.0.0.1", app_port: int = 8550, ser
 
 
 def connect_phone(service: FieldService, sync: SyncService, settings: Settings, server_url: str,
-                  shopper_id: str) -> None:
+                  seeded: DemoServer) -> None:
     """Pair the app with the demo shopper (again, if the server forgot the phone), pull
     the route, and on the first start finish the visit of three days ago and send it."""
-    first = not sync.status().paired
-    if not first and sync.sync_now().unpaired:
-        first = True
-    if not first:
+    if sync.status().paired and not sync.sync_now().unpaired:
         return
-    with open_store(settings) as store:
-        code = admin.new_pairing_code(store, shopper_id).pairing_code
+    code = seeded.pairing_code
+    if code is None:  # the shopper was made on an earlier start: that code may be used
+        with open_store(settings) as store:
+            code = admin.new_pairing_code(store, seeded.shopper_id).pairing_code
     sync.pair(server_url, code, DEVICE_NAME)
     sync.sync_now()
     earlier = service.today() - timedelta(days=3)

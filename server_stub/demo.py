@@ -29,20 +29,16 @@ ROUTE = [
 class DemoServer:
     shopper_id: str
     pairing_code: str | None  # None when the demo shopper was made on an earlier start
-    earlier_assignment_id: str | None
 
 
 def seed_demo(store: ServerStore, today: date) -> DemoServer:
     """Fill an empty server; a server that already has shoppers is left alone."""
     existing = [s for s in admin.list_shoppers(store) if s.name == SHOPPER]
     if existing:
-        return DemoServer(existing[0].id, None, None)
+        return DemoServer(existing[0].id, None)
     admin.create_coordinator(store, COORDINATOR, COORDINATOR_PASSWORD)
     admin.save_dealers(store, DEALERSHIPS)
     code = admin.create_shopper(store, SHOPPER)
-    earlier = None
     for days, dealer, checklist, window in ROUTE:
-        plan = admin.assign(store, code.shopper_id, today + timedelta(days=days), dealer, checklist, window=window)
-        if days < 0:
-            earlier = plan.assignment_id
-    return DemoServer(code.shopper_id, code.pairing_code, earlier)
+        admin.assign(store, code.shopper_id, today + timedelta(days=days), dealer, checklist, window=window)
+    return DemoServer(code.shopper_id, code.pairing_code)

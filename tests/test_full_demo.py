@@ -23,8 +23,8 @@ def test_the_demo_phone_pulls_its_route_and_sends_the_finished_visit_once(server
 
         service = open_service(folder, clock)
         sync = open_sync(service)
-        connect_phone(service, sync, server_settings, server.url, seeded.shopper_id)
-        connect_phone(service, sync, server_settings, server.url, seeded.shopper_id)
+        connect_phone(service, sync, server_settings, server.url, seeded)
+        connect_phone(service, sync, server_settings, server.url, seeded)
 
         assert [s.dealership.code for s in service.overview().today] == ["DEMO-N", "DEMO-W", "DEMO-S"]
         earlier = service.store.stops(today - timedelta(days=3), today - timedelta(days=3))
