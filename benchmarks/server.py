@@ -18,6 +18,7 @@ Prints one JSON object: `visit_puts_per_s`, `visit_put_p50_ms`, `visit_put_p95_m
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import json
 import os
@@ -183,8 +184,6 @@ def photo_ref(data: bytes, question_id: str) -> dict:
 
 
 def sha256(data: bytes) -> str:
-    import hashlib
-
     return hashlib.sha256(data).hexdigest()
 
 
