@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterator
 
 import flet as ft
 import msgpack
+import pytest
 from flet.controls.base_control import BaseControl
 from flet.controls.context import _context_page, context
 from flet.messaging.connection import Connection
@@ -235,3 +237,11 @@ def _label_of(control: BaseControl) -> str | None:
 
 def _clickable(control: BaseControl) -> bool:
     return getattr(control, "on_click", None) is not None or getattr(control, "url", None) is not None
+
+
+@pytest.fixture(autouse=True)
+def no_failing_handlers(caplog):
+    """Flet only logs an exception in a handler; this fails the test instead. Importing it
+    into a test module applies it to every test there."""
+    yield
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("flet") and r.levelno >= logging.ERROR] == []

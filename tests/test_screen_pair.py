@@ -4,7 +4,6 @@ went wrong in plain words under the form. The sync client is `fake_sync.FakeSync
 
 from __future__ import annotations
 
-import logging
 import asyncio
 import threading
 
@@ -17,15 +16,8 @@ from field_app.services import FieldService
 from field_app.sync.errors import InvalidServerUrlError, NetworkError, ServerRefusedError
 
 from fake_sync import SHOPPER, FakeSync, until
-from flet_harness import FletHarness
+from flet_harness import FletHarness, no_failing_handlers  # noqa: F401 (autouse fixture)
 from shown_text import data_strings, shown_strings, untranslated
-
-
-@pytest.fixture(autouse=True)
-def no_failing_handlers(caplog):
-    """Flet only logs an exception in a handler; here it fails the test."""
-    yield
-    assert [r.getMessage() for r in caplog.records if r.name.startswith("flet") and r.levelno >= logging.ERROR] == []
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ Settings, the background loop, and correcting a returned visit. The sync client 
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 import flet as ft
@@ -20,19 +19,12 @@ from field_app.screens.sync_text import reason, size_text, when_text
 from field_app.services import FieldService
 
 from fake_sync import DEVICE, SERVER, SHOPPER, FakeSync, problem, until
-from flet_harness import FletHarness
+from flet_harness import FletHarness, no_failing_handlers  # noqa: F401 (autouse fixture)
 from samples import answer_all
 from shown_text import data_strings, shown_strings, untranslated
 from test_screen_semantics import hidden_semantics_content
 
 A, B = "a" * 64, "b" * 64  # two photos' sha256
-
-
-@pytest.fixture(autouse=True)
-def no_failing_handlers(caplog):
-    """Flet only logs an exception in a handler; here it fails the test."""
-    yield
-    assert [r.getMessage() for r in caplog.records if r.name.startswith("flet") and r.levelno >= logging.ERROR] == []
 
 
 @pytest.fixture
