@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
+from pathlib import Path
 
 from .paths import TRANSLATIONS
 LANGUAGES = ("ru", "en")
@@ -20,20 +21,21 @@ class MissingTranslationError(KeyError):
 
 
 @lru_cache(maxsize=None)
-def catalogue(language: str) -> dict[str, str]:
+def catalogue(language: str, directory: Path = TRANSLATIONS) -> dict[str, str]:
     strings: dict[str, str] = {}
-    for path in sorted((TRANSLATIONS / language).glob("*.json")):
+    for path in sorted((directory / language).glob("*.json")):
         for key, text in json.loads(path.read_text(encoding="utf-8")).items():
             strings[f"{path.stem}.{key}"] = text
     return strings
 
 
 class Translator:
-    def __init__(self, language: str = DEFAULT_LANGUAGE) -> None:
+    def __init__(self, language: str = DEFAULT_LANGUAGE, directory: Path = TRANSLATIONS) -> None:
+        """`directory` holds a folder per language (the console keeps its own)."""
         if language not in LANGUAGES:
             raise ValueError(f"unknown language {language!r}; known: {', '.join(LANGUAGES)}")
         self.language = language
-        self._strings = catalogue(language)
+        self._strings = catalogue(language, directory)
 
     def __call__(self, key: str, **values: object) -> str:
         try:

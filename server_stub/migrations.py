@@ -28,6 +28,9 @@ class Migration:
     version: int
     name: str
     statements: tuple[str, ...]
+    # Python run after the statements, in the same transaction: fills new columns from
+    # what the rows already hold (work SQL cannot do, such as scoring a stored revision).
+    backfill: Callable[[Connection], None] | None = None
 
 
 M001_INITIAL = Migration(1, "initial", (
@@ -212,7 +215,55 @@ M001_INITIAL = Migration(1, "initial", (
 # single writer lock.
 M002_BLOBS_ARE_FILES = Migration(2, "blobs_are_files", ("DROP TABLE blobs",))
 
-MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_BLOBS_ARE_FILES)
+
+def _summarize_stored_visits(conn: Connection) -> None:
+    from .summaries import resummarize_all  # the summaries need the schema this migration makes
+
+    resummarize_all(conn)
+
+
+# The coordinator console: sessions, and what it lists and counts of each visit worked
+# out once, when a revision arrives (its dealership, checklist, moments and scores), so
+# that a page over 100,000 visits reads columns and counters instead of scoring payloads.
+M003_CONSOLE = Migration(3, "console", (
+    """
+    CREATE TABLE console_sessions (
+        token_hash TEXT PRIMARY KEY,
+        coordinator_id TEXT NOT NULL REFERENCES coordinators (id),
+        csrf_token TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    )
+    """,
+    "ALTER TABLE visits ADD COLUMN dealer_code TEXT",
+    "ALTER TABLE visits ADD COLUMN checklist_id TEXT",
+    "ALTER TABLE visits ADD COLUMN checklist_version INTEGER",
+    "ALTER TABLE visits ADD COLUMN started_at TEXT",
+    "ALTER TABLE visits ADD COLUMN finalized_at TEXT",
+    "ALTER TABLE visits ADD COLUMN score_got DOUBLE PRECISION",
+    "ALTER TABLE visits ADD COLUMN score_out_of DOUBLE PRECISION",
+    # {section id: [got, out of]} of the latest revision, for the list and the exports.
+    "ALTER TABLE visits ADD COLUMN section_scores TEXT",
+    "CREATE INDEX visits_by_started ON visits (started_at, uuid)",
+    "CREATE INDEX visits_by_dealer ON visits (dealer_code, started_at, uuid)",
+    "CREATE INDEX visits_by_status ON visits (status, started_at, uuid)",
+    "CREATE INDEX visits_by_shopper_started ON visits (shopper_id, started_at, uuid)",
+    "CREATE INDEX visits_by_checklist ON visits (checklist_id, started_at, uuid)",
+    # Per dealership and item: how many counted visits met the standard, of how many it
+    # applied to. Counted: the latest revision of each visit that is not returned.
+    """
+    CREATE TABLE standard_tally (
+        dealer_code TEXT NOT NULL,
+        checklist_id TEXT NOT NULL,
+        item_id TEXT NOT NULL,
+        met BIGINT NOT NULL,
+        counted BIGINT NOT NULL,
+        PRIMARY KEY (dealer_code, checklist_id, item_id)
+    )
+    """,
+), backfill=_summarize_stored_visits)
+
+MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_BLOBS_ARE_FILES, M003_CONSOLE)
 
 _CREATE_TABLE = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -239,6 +290,8 @@ def migrate(db: Database, now: Callable[[], datetime] | None = None,
                 continue
             for statement in migration.statements:
                 conn.execute(text(statement))
+            if migration.backfill is not None:
+                migration.backfill(conn)
             conn.execute(
                 text("INSERT INTO schema_migrations (version, name, applied_at) VALUES (:v, :n, :at)"),
                 {"v": migration.version, "n": migration.name, "at": moment(clock())},

@@ -24,6 +24,8 @@ class Settings:
     checklists_dir: Path | None = field(default_factory=checklists_dir)
     json_body_limit: int = 2 * MIB
     blob_body_limit: int = 20 * MIB
+    # Console forms: a dealership CSV or a checklist YAML.
+    console_body_limit: int = 10 * MIB
     # check_jpeg refuses files past MAX_FILE_BYTES anyway: a visit may not promise more.
     max_photo_bytes: int = MAX_FILE_BYTES
     max_pixels: int = MAX_PIXELS

@@ -8,6 +8,7 @@ database runs before the write transaction opens.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
 from field_app.domain.canonical import canonical_json
@@ -15,7 +16,7 @@ from field_app.domain.records import VisitRevision
 from field_app.domain.revision_check import open_follow_ups, revision_problems
 from field_app.domain.sync_messages import VisitReceipt
 
-from . import security
+from . import security, summaries
 from .database import MAX_INTEGER, storable
 from .errors import (
     AssignmentNotFoundError,
@@ -25,7 +26,7 @@ from .errors import (
     RevisionInvalidError,
     UnknownVisitError,
 )
-from .queries import routes, visits as q
+from .queries import routes, summaries as summary_q, visits as q
 from .records import Device, Review, VisitRow
 from .store import ServerStore
 
@@ -48,6 +49,7 @@ def put_revision(store: ServerStore, device: Device, uuid: str, revision: VisitR
         raise RevisionInvalidError(["the visit has text that is not valid Unicode (a lone surrogate)"]) from None
     digest = hashlib.sha256(payload).hexdigest()
     _check_stored_sizes(store, revision)
+    summary = summaries.summarize(entry.checklist, revision, dealer_code=None)
     now = store.now()
 
     with store.db.write() as conn:
@@ -77,7 +79,14 @@ def put_revision(store: ServerStore, device: Device, uuid: str, revision: VisitR
             ), now)
             if revision.revision > visit.latest_revision:
                 since = revision.finalized_at if new_visit else q.first_finalized_at(conn, uuid)
+                if not new_visit:
+                    _uncount_latest(store, conn, visit)
                 q.set_latest(conn, uuid, revision.revision, revision.assignment_id, now)
+                summary = dataclasses.replace(
+                    summary, dealer_code=summary_q.dealer_of_assignment(conn, revision.assignment_id))
+                summary_q.save_summary(conn, uuid, summary)
+                if summaries.counts("received", summary):
+                    summaries.tally(conn, summary, 1)
                 q.replace_follow_ups(conn, uuid, open_follow_ups(entry.checklist, revision, since),
                                      clear=not new_visit)
                 visit = VisitRow(uuid, visit.shopper_id, revision.revision, "received")
@@ -125,8 +134,27 @@ def review_visit(store: ServerStore, uuid: str, action: str, comment: str, by: s
         if visit is None or visit.latest_revision == 0:
             raise UnknownVisitError(f"There is no visit {uuid}.")
         review = Review(security.new_id("rv_"), uuid, visit.latest_revision, action, comment, by, now)
+        if action == "return":
+            _uncount_latest(store, conn, visit)
+        elif visit.status == "returned":
+            _count_latest(store, conn, visit, 1)
         q.insert_review(conn, review)
     return review
+
+
+def _uncount_latest(store: ServerStore, conn, visit: VisitRow) -> None:
+    """Take the visit's latest revision out of the tally, if it is in it."""
+    if visit.status != "returned":
+        _count_latest(store, conn, visit, -1)
+
+
+def _count_latest(store: ServerStore, conn, visit: VisitRow, sign: int) -> None:
+    # Scored again from the stored payload: this happens on a review or a correction, rarely.
+    revision = VisitRevision.model_validate_json(q.revision_payload(conn, visit.uuid, visit.latest_revision))
+    checklist = store.catalog.get(revision.checklist.id, revision.checklist.version).checklist
+    summary = summaries.summarize(checklist, revision, summary_q.dealer_of_assignment(conn, revision.assignment_id))
+    if summary.dealer_code is not None:
+        summaries.tally(conn, summary, sign)
 
 
 def _check_stored_sizes(store: ServerStore, revision: VisitRevision) -> None:

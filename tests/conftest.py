@@ -108,3 +108,21 @@ def live_server(server_settings):
     with server_support.LiveServer.start(server_settings) as server:
         server_support.publish_mini(server.store)
         yield server
+
+
+@pytest.fixture
+def server_store(server_settings):
+    """An open server store (migrated, the repository's checklists published)."""
+    from server_stub.store import open_store
+
+    with open_store(server_settings) as store:
+        yield store
+
+
+@pytest.fixture
+def console(server_store):
+    """The coordinator console in-process, logged in (see console_support.py)."""
+    import console_support
+
+    with console_support.console_client(server_store) as client:
+        yield client

@@ -14,6 +14,7 @@ from .checklist import AnswerValue, Checklist, FollowUp, Question
 from .conditions import holds
 from .errors import InvalidAnswerError
 from .records import VisitRevision
+from .scoring import VisitScore
 from .visit import Visit, check_value
 
 
@@ -107,6 +108,16 @@ def _value_problem(where: str, item: Question | FollowUp, value: AnswerValue) ->
     except InvalidAnswerError as exc:
         return [f"{where}: {exc}"]
     return []
+
+
+def score_revision(checklist: Checklist, revision: VisitRevision) -> VisitScore:
+    """The revision's points as the phone showed them when it was finalized."""
+    return _as_visit(checklist, revision).score(revision.finalized_at)
+
+
+def standards_met(score: VisitScore) -> dict[str, bool]:
+    """For each item that counted, whether it met the standard: its best answer, full points."""
+    return {item_id: p.got >= p.out_of for item_id, p in score.questions.items()}
 
 
 def _as_visit(checklist: Checklist, revision: VisitRevision) -> Visit:

@@ -11,6 +11,7 @@ from starlette.types import Scope
 
 from field_app.domain.sync_messages import API_PREFIX
 
+from ..console.app import create_console
 from ..settings import Settings
 from ..store import ServerStore, open_store
 from ..uploads import Uploads
@@ -45,9 +46,14 @@ def create_app(settings: Settings, store: ServerStore | None = None) -> FastAPI:
     for module in (sync, devices, checklists, visits, blobs):
         app.include_router(module.router, prefix=API_PREFIX)
 
+    app.mount("/console", create_console(store))
+
     def limit_for(scope: Scope) -> int:
-        if scope.get("method") == "PATCH" and scope.get("path", "").startswith(_BLOBS):
+        path = scope.get("path", "")
+        if scope.get("method") == "PATCH" and path.startswith(_BLOBS):
             return settings.blob_body_limit
+        if path.startswith("/console/"):
+            return settings.console_body_limit
         return settings.json_body_limit
 
     app.add_middleware(BodyLimitMiddleware, limit_for=limit_for)

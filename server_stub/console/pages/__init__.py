@@ -1,0 +1,7 @@
+"""One module per console page (or group of pages); each has a `router`."""
+
+from __future__ import annotations
+
+from . import auth, visits
+
+MODULES = (auth, visits)
