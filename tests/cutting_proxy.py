@@ -5,6 +5,8 @@ and after a random number of client bytes (drawn from `cut_every`) it cuts the c
 that is carrying them, as a dropped signal would: the client's side is reset at once, the
 server receives the bytes up to the cut and then the end of the connection. The count of bytes
 runs across connections, so "a cut every 200-400 KB" holds however the client reconnects.
+With `set_delay`, each read from a client waits that long before it goes on: a slow link,
+so that a test can act while an upload is halfway, whatever the speed of the machine.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class CuttingProxy:
         self.upstream = (upstream_host, upstream_port)
         self.counts = ProxyCounts()
         self._cut_every = cut_every
+        self._delay = 0.0
         self._random = random.Random(seed)
         self._budget = self._draw()
         self._lock = threading.Lock()
@@ -53,6 +56,10 @@ class CuttingProxy:
         with self._lock:
             self._cut_every = cut_every
             self._budget = self._draw()
+
+    def set_delay(self, delay: float) -> None:
+        """Change the wait before each read from a client is forwarded (0: full speed)."""
+        self._delay = delay
 
     def start(self) -> CuttingProxy:
         self._thread.start()
@@ -111,6 +118,8 @@ class CuttingProxy:
 
         async def up() -> None:
             while data := await client_reader.read(READ_BYTES):
+                if self._delay:
+                    await asyncio.sleep(self._delay)
                 keep = self._take(len(data))
                 if keep is not None:
                     # The bytes before the cut reach the server; nothing after them does,

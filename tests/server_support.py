@@ -7,6 +7,7 @@
 
 The lead's integration tests can use the same: `LiveServer.start(settings)` serves
 `create_app(settings)` in a thread; `server.store` is the open store for the admin library.
+`start_server` runs `fieldaudit server` as a process of its own instead, for tests that kill it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import hashlib
 import os
 import secrets
 import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.parse
@@ -151,6 +154,39 @@ class LiveServer:
         token = answer.json()["token"]
         devices = admin.list_devices(self.store, code.shopper_id)
         return Shopper(code.shopper_id, token, self.client(token), devices[-1].id)
+
+
+# --- a server process --------------------------------------------------------------------
+
+def start_server(data: Path, db_url: str | None, port: int, log: Path) -> subprocess.Popen:
+    """`fieldaudit server` on `port`, once it answers `/health`; its output goes to `log`."""
+    command = [sys.executable, "-m", "field_app.cli", "server", "--data", str(data), "--port", str(port)]
+    if db_url:
+        command += ["--db", db_url]
+    process = subprocess.Popen(command, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+
+    def healthy() -> bool:
+        assert process.poll() is None, f"the server stopped:\n{log.read_text()}"
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    wait_for(healthy, timeout=30, what="the server process to answer")
+    return process
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    """Stop it as an operator would (SIGTERM); kill it only if it does not stop. A process
+    that already ended is left as it is."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
 
 
 def publish_mini(store: ServerStore) -> None:

@@ -4,9 +4,6 @@ bytes that reached it are still there, HEAD says so, and the upload finishes."""
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
-from pathlib import Path
 
 import httpx
 
@@ -22,26 +19,11 @@ from server_support import (
     revision,
     sha,
     start_raw_patch,
+    start_server,
+    stop_server,
     upload,
     wait_for,
 )
-
-
-def start_server(data: Path, db_url: str | None, port: int, log: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "field_app.cli", "server", "--data", str(data), "--port", str(port)]
-    if db_url:
-        command += ["--db", db_url]
-    process = subprocess.Popen(command, stdout=log.open("ab"), stderr=subprocess.STDOUT)
-
-    def healthy() -> bool:
-        assert process.poll() is None, f"the server stopped:\n{log.read_text()}"
-        try:
-            return httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    wait_for(healthy, timeout=30, what="the server process to answer")
-    return process
 
 
 def test_an_upload_cut_by_a_killed_server_resumes_after_a_restart(tmp_path, server_db):
@@ -67,8 +49,7 @@ def test_an_upload_cut_by_a_killed_server_resumes_after_a_restart(tmp_path, serv
         sock.close()
         client.close()
     finally:
-        if server.poll() is None:
-            server.kill()
+        stop_server(server)
 
     port = free_port()
     server = start_server(data_dir, server_db, port, log)
@@ -84,8 +65,4 @@ def test_an_upload_cut_by_a_killed_server_resumes_after_a_restart(tmp_path, serv
         assert (data_dir / "blobs" / sha(photo)[:2] / f"{sha(photo)}.jpg").read_bytes() == photo
         client.close()
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
