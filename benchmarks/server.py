@@ -10,9 +10,16 @@ it from this process with 16 concurrent asyncio clients:
 2. photo uploads: each client uploads the photos its visits name, one PATCH per photo
    (phone-sized JPEGs of about 240 KB), which the server hashes and decodes.
 
+The clients speak plain HTTP/1.1 over one kept-alive connection each (`Connection`
+below), as a load generator such as wrk would: on this two-core machine the server and
+the clients share the CPU, and httpx's own work per request (1.6-2.5 CPU-s of the photo
+phase against the server's 2.5-4.5) was measured as if the server were slower. Real
+phones bring their own CPUs.
+
 Prints one JSON object: `visit_puts_per_s`, `visit_put_p50_ms`, `visit_put_p95_ms`,
 `photo_mb_per_s`, `photos`, `photo_bytes` (targets: >= 200 PUT/s, p95 <= 150 ms,
->= 50 MB/s).
+>= 50 MB/s), the CPU seconds the server and the clients spent in the photo phase, and
+`jpeg_check_ms`, the server's check of one photo timed alone (a measure of the machine).
 """
 
 from __future__ import annotations
@@ -50,6 +57,7 @@ from field_app.domain.records import VisitRevision  # noqa: E402
 from field_app.domain.registry import Registry  # noqa: E402
 from field_app.paths import checklists_dir  # noqa: E402
 from field_app.photos import process_photo  # noqa: E402
+from field_app.photos.decode import MAX_PIXELS, check_jpeg  # noqa: E402
 from server_stub import admin  # noqa: E402
 from server_stub.settings import Settings  # noqa: E402
 from server_stub.store import open_store  # noqa: E402
@@ -76,29 +84,35 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(10)
+        result["jpeg_check_ms"] = jpeg_check_ms(photos[0], work)
     print(json.dumps(result))
 
 
 async def drive(url: str, codes: list[str], body: dict, photos: list[bytes], server_pid: int) -> dict:
-    limits = httpx.Limits(max_connections=CLIENTS)
-    async with httpx.AsyncClient(base_url=url + API, timeout=60, limits=limits) as client:
-        tokens = [(await client.post("/devices/pair", json={"code": c, "device_name": "bench"})).json()["token"]
+    with httpx.Client(base_url=url + API) as setup:
+        tokens = [setup.post("/devices/pair", json={"code": c, "device_name": "bench"}).json()["token"]
                   for c in codes]
+    port = int(url.rsplit(":", 1)[1])
+    clients = [await Connection.open(port, token) for token in tokens]
+    try:
         shares = [photos[i::CLIENTS] for i in range(CLIENTS)]
         # A warm-up round, not counted: connections, the checklist cache, SQLite's pages.
-        await asyncio.gather(*(put_visits(client, t, body, [], 5) for t in tokens))
+        await asyncio.gather(*(put_visits(c, body, [], 5) for c in clients))
 
         started = time.perf_counter()
-        latencies = await asyncio.gather(*(put_visits(client, t, body, [], PUTS_PER_CLIENT) for t in tokens))
+        latencies = await asyncio.gather(*(put_visits(c, body, [], PUTS_PER_CLIENT) for c in clients))
         put_seconds = time.perf_counter() - started
 
-        await asyncio.gather(*(put_visits(client, t, body, share[i:i + len(PHOTO_QUESTIONS)], 1)
-                               for t, share in zip(tokens, shares)
-                               for i in range(0, len(share), len(PHOTO_QUESTIONS))))
+        for start in range(0, len(shares[0]), len(PHOTO_QUESTIONS)):
+            await asyncio.gather(*(put_visits(c, body, share[start:start + len(PHOTO_QUESTIONS)], 1)
+                                   for c, share in zip(clients, shares)))
         started, server_cpu, own_cpu = time.perf_counter(), cpu_seconds(server_pid), time.process_time()
-        await asyncio.gather(*(upload(client, t, share) for t, share in zip(tokens, shares)))
+        await asyncio.gather(*(upload(c, share) for c, share in zip(clients, shares)))
         photo_seconds = time.perf_counter() - started
         server_cpu, own_cpu = cpu_seconds(server_pid) - server_cpu, time.process_time() - own_cpu
+    finally:
+        for client in clients:
+            client.close()
 
     times = sorted(ms for client_times in latencies for ms in client_times)
     photo_bytes = sum(len(p) for p in photos)
@@ -118,34 +132,73 @@ async def drive(url: str, codes: list[str], body: dict, photos: list[bytes], ser
     }
 
 
+class Connection:
+    """One shopper's kept-alive HTTP/1.1 connection: a request written whole, the answer
+    read by its Content-Length (the server always sends one)."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, token: str):
+        self.reader, self.writer, self.token = reader, writer, token
+
+    @classmethod
+    async def open(cls, port: int, token: str) -> "Connection":
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        return cls(reader, writer, token)
+
+    async def request(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
+        head = [f"{method} {API}{path} HTTP/1.1", "Host: 127.0.0.1", f"Authorization: Bearer {self.token}",
+                f"Content-Length: {len(body)}", *(f"{k}: {v}" for k, v in headers.items())]
+        self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode())
+        self.writer.write(body)
+        await self.writer.drain()
+        status_line, *lines = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        length = next((int(line.split(":", 1)[1]) for line in lines
+                       if line.lower().startswith("content-length:")), 0)
+        return int(status_line.split()[1]), await self.reader.readexactly(length)
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def jpeg_check_ms(data: bytes, folder: Path) -> float:
+    """The server's check of one photo (a decode), timed alone: how fast this machine is
+    today. This 2-core VM's speed drifts from day to day by 2-3x, and the photo figure
+    with it; compare runs by this too."""
+    path = folder / "calibration.jpg"
+    path.write_bytes(data)
+    times = []
+    for _ in range(30):
+        started = time.perf_counter()
+        check_jpeg(path, max_pixels=MAX_PIXELS)
+        times.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(times), 2)
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process, from /proc (Linux)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def put_visits(client: httpx.AsyncClient, token: str, body: dict, photos: list[bytes], count: int) -> list[float]:
-    headers = {"Authorization": f"Bearer {token}"}
+async def put_visits(client: Connection, body: dict, photos: list[bytes], count: int) -> list[float]:
     refs = [photo_ref(p, PHOTO_QUESTIONS[i]) for i, p in enumerate(photos)]
     content = json.dumps(body | {"photos": refs or body["photos"]}).encode()
     times = []
     for _ in range(count):
         started = time.perf_counter()
-        answer = await client.put(f"/visits/{uuid_module.uuid4()}", content=content,
-                                  headers=headers | {"Content-Type": "application/json"})
+        status, answer = await client.request("PUT", f"/visits/{uuid_module.uuid4()}",
+                                              {"Content-Type": "application/json"}, content)
         times.append((time.perf_counter() - started) * 1000)
-        assert answer.status_code == 200, answer.text
+        assert status == 200, answer
     return times
 
 
-async def upload(client: httpx.AsyncClient, token: str, photos: list[bytes]) -> None:
+async def upload(client: Connection, photos: list[bytes]) -> None:
     for data in photos:
-        answer = await client.patch(f"/blobs/{sha256(data)}", content=data, headers={
-            "Authorization": f"Bearer {token}", "Tus-Resumable": "1.0.0",
-            "Content-Type": "application/offset+octet-stream",
+        status, answer = await client.request("PATCH", f"/blobs/{sha256(data)}", {
+            "Tus-Resumable": "1.0.0", "Content-Type": "application/offset+octet-stream",
             "Upload-Offset": "0", "Upload-Length": str(len(data)),
-        })
-        assert answer.status_code == 204, answer.text
+        }, data)
+        assert status == 204, answer
 
 
 def visit_body(folder: Path) -> dict:
