@@ -7,7 +7,7 @@ error from `errors.py`.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from field_app.domain.loader import load_checklist
@@ -26,6 +26,7 @@ from .errors import (
     UnknownShopperError,
 )
 from .queries import accounts, routes
+from .queries.accounts import ShopperOverview
 from .records import (
     Coordinator,
     DealerImport,
@@ -42,9 +43,10 @@ MIN_PASSWORD = 8
 WINDOW = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 
 __all__ = [
-    "assign", "check_coordinator_password", "create_coordinator", "create_shopper", "import_dealers",
-    "list_devices", "list_shoppers", "new_pairing_code", "parse_day", "publish_checklist", "review_visit",
-    "revoke_device", "save_dealers", "withdraw_assignment",
+    "add_dealer", "assign", "check_coordinator_password", "create_coordinator", "create_shopper", "edit_dealer",
+    "get_dealer", "get_device", "import_dealers", "import_dealers_csv", "list_dealers", "list_devices",
+    "list_shoppers", "new_pairing_code", "parse_day", "publish_checklist", "review_visit", "revoke_device",
+    "save_dealers", "shopper_overview", "shopper_overviews", "withdraw_assignment",
 ]
 
 
@@ -72,6 +74,19 @@ def check_coordinator_password(store: ServerStore, username: str, password: str)
 def list_shoppers(store: ServerStore) -> list[ShopperAccount]:
     with store.db.read() as conn:
         return accounts.list_shoppers(conn)
+
+
+def shopper_overviews(store: ServerStore) -> list[ShopperOverview]:
+    with store.db.read() as conn:
+        return accounts.shopper_overviews(conn, store.now().date())
+
+
+def shopper_overview(store: ServerStore, shopper_id: str) -> ShopperOverview:
+    with store.db.read() as conn:
+        found = accounts.shopper_overviews(conn, store.now().date(), shopper_id)
+    if not found:
+        raise UnknownShopperError(f"There is no shopper {shopper_id!r}.")
+    return found[0]
 
 
 def create_shopper(store: ServerStore, name: str, lifetime: timedelta | None = None) -> PairingCode:
@@ -111,6 +126,14 @@ def list_devices(store: ServerStore, shopper_id: str | None = None) -> list[Devi
         return accounts.list_devices(conn, shopper_id)
 
 
+def get_device(store: ServerStore, device_id: str) -> Device:
+    with store.db.read() as conn:
+        device = accounts.get_device(conn, device_id)
+    if device is None:
+        raise UnknownDeviceError(f"There is no device {device_id!r}.")
+    return device
+
+
 def revoke_device(store: ServerStore, device_id: str) -> Device:
     """Unpair a phone: its token stops working at once. Revoking twice is harmless."""
     with store.db.write() as conn:
@@ -123,22 +146,59 @@ def revoke_device(store: ServerStore, device_id: str) -> Device:
 
 
 def import_dealers(store: ServerStore, path: Path | str) -> DealerImport:
-    """Add or update dealerships from a CSV; a file with any bad row changes nothing."""
-    dealers = parse_dealers(Path(path).read_bytes())
-    return save_dealers(store, dealers)
+    """Add or update dealerships from a CSV file; a file with any bad row changes nothing."""
+    return import_dealers_csv(store, Path(path).read_bytes())
+
+
+def import_dealers_csv(store: ServerStore, data: bytes) -> DealerImport:
+    """The same from the file's bytes (an upload)."""
+    return save_dealers(store, parse_dealers(data))
 
 
 def save_dealers(store: ServerStore, dealers: list[Dealership]) -> DealerImport:
-    now = store.now()
     with store.db.write() as conn:
-        known = {d.code: d for d in routes.dealerships(conn, (d.code for d in dealers))}
-        changed = [d for d in dealers if d.code in known and known[d.code] != d]
-        new = [d for d in dealers if d.code not in known]
-        for dealer in new + changed:
-            routes.upsert_dealership(conn, dealer, now)
-        if changed:
-            # Phones hold these dealers' details through their assignments: send them again.
-            routes.touch_assignments_of_dealers(conn, [d.code for d in changed], routes.next_change(conn))
+        return _save_dealers(conn, dealers, store.now())
+
+
+def list_dealers(store: ServerStore) -> list[Dealership]:
+    with store.db.read() as conn:
+        return routes.dealerships(conn)
+
+
+def get_dealer(store: ServerStore, code: str) -> Dealership:
+    with store.db.read() as conn:
+        found = routes.dealerships(conn, [code])
+    if not found:
+        raise UnknownDealerError(f"There is no dealership {code!r}.")
+    return found[0]
+
+
+def add_dealer(store: ServerStore, dealer: Dealership) -> bool:
+    """A new dealership; False, changing nothing, when its code is taken already."""
+    with store.db.write() as conn:
+        if routes.dealer_exists(conn, dealer.code):
+            return False
+        _save_dealers(conn, [dealer], store.now())
+    return True
+
+
+def edit_dealer(store: ServerStore, dealer: Dealership) -> DealerImport:
+    """New details for a known dealership (its code stays)."""
+    with store.db.write() as conn:
+        if not routes.dealer_exists(conn, dealer.code):
+            raise UnknownDealerError(f"There is no dealership {dealer.code!r}.")
+        return _save_dealers(conn, [dealer], store.now())
+
+
+def _save_dealers(conn, dealers: list[Dealership], now: datetime) -> DealerImport:
+    known = {d.code: d for d in routes.dealerships(conn, (d.code for d in dealers))}
+    changed = [d for d in dealers if d.code in known and known[d.code] != d]
+    new = [d for d in dealers if d.code not in known]
+    for dealer in new + changed:
+        routes.upsert_dealership(conn, dealer, now)
+    if changed:
+        # Phones hold these dealers' details through their assignments: send them again.
+        routes.touch_assignments_of_dealers(conn, [d.code for d in changed], routes.next_change(conn))
     return DealerImport(inserted=len(new), updated=len(changed), unchanged=len(dealers) - len(new) - len(changed))
 
 

@@ -1,8 +1,11 @@
-"""Reading a CSV of dealerships: every bad row found before anything is written.
+"""Reading dealerships from a CSV or a form: every bad row found before anything is written.
 
 Columns (header row required, any order): code, name, brand, city, address, phone, lat,
 lon; only code and name are required. Comma or semicolon separated (spreadsheets in
 Russian locales write semicolons), UTF-8 with or without a BOM.
+
+What is wrong is said as `Flaw`s: a key and its values, which the CLI words in English
+(`RowProblem.message`) and the console in the coordinator's language.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import csv
 import io
 import math
 import re
+from dataclasses import dataclass, field
 
 from field_app.domain.route import Dealership
 
@@ -20,6 +24,45 @@ COLUMNS = ("code", "name", "brand", "city", "address", "phone", "lat", "lon")
 REQUIRED = ("code", "name")
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 
+ENGLISH = {
+    "not_utf8": "the file is not UTF-8 text ({reason})",
+    "empty_file": "the file is empty; its first row must name the columns",
+    "missing_columns": "the header row must name the columns {required} (missing: {missing})",
+    "unknown_columns": "unknown column(s) {unknown}; the columns are {columns}",
+    "columns_twice": "column(s) named twice: {twice}",
+    "field_count": "has {count} fields, the header has {expected}",
+    "code_empty": "code is empty",
+    "code_bad": "code '{value}' may only have letters, digits, '_', '.', '-' (at most 64)",
+    "code_twice": "code '{value}' is also on line {line}",
+    "name_empty": "name is empty",
+    "not_a_number": "{column} '{value}' is not a number",
+    "out_of_range": "{column} '{value}' is not between -{limit} and {limit}",
+    "lat_lon_pair": "lat and lon go together: give both or neither",
+}
+
+
+@dataclass(frozen=True)
+class Flaw:
+    """One thing wrong with a file, a row or a form field (`column`, when one is at fault)."""
+
+    key: str
+    column: str = ""
+    values: dict[str, str] = field(default_factory=dict)
+
+    def english(self) -> str:
+        return ENGLISH[self.key].format(column=self.column, **self.values)
+
+
+@dataclass(frozen=True)
+class RowFlaws(RowProblem):
+    """A bad line of the file, with its flaws for a reader in another language."""
+
+    flaws: tuple[Flaw, ...] = ()
+
+
+def row_problem(line: int, flaws: list[Flaw]) -> RowFlaws:
+    return RowFlaws(line, "; ".join(f.english() for f in flaws), tuple(flaws))
+
 
 def parse_dealers(data: bytes | str) -> list[Dealership]:
     """Every row as a Dealership, or DealerImportError listing every bad row by line."""
@@ -27,15 +70,17 @@ def parse_dealers(data: bytes | str) -> list[Dealership]:
         try:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise DealerImportError([RowProblem(1, f"the file is not UTF-8 text ({exc.reason})")]) from None
+            raise DealerImportError([row_problem(1, [Flaw("not_utf8", values={"reason": exc.reason})])]) from None
     first_line = data.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(data, newline=""), delimiter=delimiter)
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
-        raise DealerImportError([RowProblem(1, "the file is empty; its first row must name the columns")]) from None
-    _check_header(header)
+        raise DealerImportError([row_problem(1, [Flaw("empty_file")])]) from None
+    header_flaws = _header_flaws(header)
+    if header_flaws:
+        raise DealerImportError([row_problem(1, header_flaws)])
 
     dealers: list[Dealership] = []
     problems: list[RowProblem] = []
@@ -46,14 +91,14 @@ def parse_dealers(data: bytes | str) -> list[Dealership]:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            problems.append(RowProblem(start, f"has {len(row)} fields, the header has {len(header)}"))
+            counts = {"count": str(len(row)), "expected": str(len(header))}
+            problems.append(row_problem(start, [Flaw("field_count", values=counts)]))
             continue
-        values = {name: cell.strip() for name, cell in zip(header, row)}
-        row_problems, dealer = _dealer(values)
+        flaws, dealer = read_dealer({name: cell for name, cell in zip(header, row)})
         if dealer is not None and dealer.code in seen:
-            row_problems.append(f"code {dealer.code!r} is also on line {seen[dealer.code]}")
-        if row_problems:
-            problems.append(RowProblem(start, "; ".join(row_problems)))
+            flaws.append(Flaw("code_twice", "code", {"value": dealer.code, "line": str(seen[dealer.code])}))
+        if flaws:
+            problems.append(row_problem(start, flaws))
         elif dealer is not None:
             seen[dealer.code] = start
             dealers.append(dealer)
@@ -62,51 +107,52 @@ def parse_dealers(data: bytes | str) -> list[Dealership]:
     return dealers
 
 
-def _check_header(header: list[str]) -> None:
+def _header_flaws(header: list[str]) -> list[Flaw]:
     unknown = [h for h in header if h not in COLUMNS]
     missing = [c for c in REQUIRED if c not in header]
     twice = sorted({h for h in header if header.count(h) > 1})
-    messages = []
+    flaws = []
     if missing:
-        messages.append(f"the header row must name the columns {', '.join(REQUIRED)} (missing: {', '.join(missing)})")
+        flaws.append(Flaw("missing_columns", values={"required": ", ".join(REQUIRED), "missing": ", ".join(missing)}))
     if unknown:
-        messages.append(f"unknown column(s) {', '.join(unknown)}; the columns are {', '.join(COLUMNS)}")
+        flaws.append(Flaw("unknown_columns", values={"unknown": ", ".join(unknown), "columns": ", ".join(COLUMNS)}))
     if twice:
-        messages.append(f"column(s) named twice: {', '.join(twice)}")
-    if messages:
-        raise DealerImportError([RowProblem(1, "; ".join(messages))])
+        flaws.append(Flaw("columns_twice", values={"twice": ", ".join(twice)}))
+    return flaws
 
 
-def _dealer(values: dict[str, str]) -> tuple[list[str], Dealership | None]:
-    problems = []
+def read_dealer(values: dict[str, str]) -> tuple[list[Flaw], Dealership | None]:
+    """A dealership from a row or a form's fields (by column name), or what is wrong with it."""
+    values = {name: text.strip() for name, text in values.items()}
+    flaws = []
     code, name = values.get("code", ""), values.get("name", "")
     if not code:
-        problems.append("code is empty")
+        flaws.append(Flaw("code_empty", "code"))
     elif not CODE.match(code):
-        problems.append(f"code {code!r} may only have letters, digits, '_', '.', '-' (at most 64)")
+        flaws.append(Flaw("code_bad", "code", {"value": code}))
     if not name:
-        problems.append("name is empty")
-    lat = _coordinate(values.get("lat", ""), 90, "lat", problems)
-    lon = _coordinate(values.get("lon", ""), 180, "lon", problems)
-    if (lat is None) != (lon is None) and not problems:
-        problems.append("lat and lon go together: give both or neither")
-    if problems:
-        return problems, None
+        flaws.append(Flaw("name_empty", "name"))
+    lat = _coordinate(values.get("lat", ""), 90, "lat", flaws)
+    lon = _coordinate(values.get("lon", ""), 180, "lon", flaws)
+    if (lat is None) != (lon is None) and not flaws:
+        flaws.append(Flaw("lat_lon_pair", "lon" if lon is None else "lat"))
+    if flaws:
+        return flaws, None
     return [], Dealership(
         code=code, name=name, brand=values.get("brand", ""), city=values.get("city", ""),
         address=values.get("address", ""), phone=values.get("phone", ""), lat=lat, lon=lon,
     )
 
 
-def _coordinate(text: str, limit: float, field: str, problems: list[str]) -> float | None:
+def _coordinate(text: str, limit: int, column: str, flaws: list[Flaw]) -> float | None:
     if not text:
         return None
     try:
         value = float(text.replace(",", "."))
     except ValueError:
-        problems.append(f"{field} {text!r} is not a number")
+        flaws.append(Flaw("not_a_number", column, {"value": text}))
         return None
     if not math.isfinite(value) or abs(value) > limit:
-        problems.append(f"{field} {text!r} is not between -{limit:g} and {limit:g}")
+        flaws.append(Flaw("out_of_range", column, {"value": text, "limit": str(limit)}))
         return None
     return value

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Connection, text
 
@@ -51,6 +51,50 @@ def get_shopper(conn: Connection, shopper_id: str) -> ShopperAccount | None:
 def list_shoppers(conn: Connection) -> list[ShopperAccount]:
     rows = conn.execute(text("SELECT id, name, created_at FROM shoppers ORDER BY name, id"))
     return [ShopperAccount(r.id, r.name, parse_moment(r.created_at)) for r in rows]
+
+
+@dataclass(frozen=True)
+class ShopperOverview:
+    """A shopper as the console lists them: when a phone of theirs last synced, and the
+    work still open (stops from today on with no visit yet, visits returned for correction)."""
+
+    id: str
+    name: str
+    created_at: datetime
+    last_seen_at: datetime | None
+    active_devices: int
+    planned: int
+    returned: int
+
+
+# visits.assignment_id has no index: the ids of visited assignments are gathered in one
+# uncorrelated subquery (a hash set on PostgreSQL, an ephemeral index on SQLite) instead
+# of a search of the shopper's visits for each of their assignments.
+_OVERVIEW = """
+SELECT s.id, s.name, s.created_at,
+       (SELECT MAX(d.last_seen_at) FROM devices d WHERE d.shopper_id = s.id) AS last_seen_at,
+       (SELECT COUNT(*) FROM devices d WHERE d.shopper_id = s.id AND d.revoked_at IS NULL) AS active_devices,
+       COALESCE(upcoming.planned, 0) AS planned,
+       (SELECT COUNT(*) FROM visits v WHERE v.shopper_id = s.id AND v.status = 'returned') AS returned
+FROM shoppers s
+LEFT JOIN (
+    SELECT a.shopper_id, COUNT(*) AS planned FROM assignments a
+    WHERE a.removed_at IS NULL AND a.day >= :today
+      AND a.id NOT IN (SELECT v.assignment_id FROM visits v WHERE v.assignment_id IS NOT NULL)
+    GROUP BY a.shopper_id
+) upcoming ON upcoming.shopper_id = s.id
+"""
+
+
+def shopper_overviews(conn: Connection, today: date, shopper_id: str | None = None) -> list[ShopperOverview]:
+    where = " WHERE s.id = :id" if shopper_id else ""
+    rows = conn.execute(text(_OVERVIEW + where + " ORDER BY s.name, s.id"),
+                        {"today": today.isoformat(), "id": shopper_id})
+    return [
+        ShopperOverview(r.id, r.name, parse_moment(r.created_at), _maybe(r.last_seen_at), r.active_devices,
+                        r.planned, r.returned)
+        for r in rows
+    ]
 
 
 # --- pairing codes -------------------------------------------------------------------

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from . import auth, visits
+from . import auth, dealers, shoppers, visits
 
-MODULES = (auth, visits)
+MODULES = (auth, visits, shoppers, dealers)

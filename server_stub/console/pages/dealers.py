@@ -1,0 +1,94 @@
+"""Dealerships: the list, adding one, editing one (its code is its key and stays), and
+importing a CSV in the admin command's columns, all rows or none."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+
+from ... import admin
+from ...dealers_csv import COLUMNS, Flaw, read_dealer
+from ...errors import DealerImportError, RowProblem
+from ...records import DealerImport
+from ..web import Form, Session, Store, redirect, render
+
+router = APIRouter()
+
+
+@router.get("/dealers", response_class=HTMLResponse)
+def dealer_list(request: Request, store: Store, _session: Session, added: str = "", saved: str = "",
+                unchanged: str = "") -> HTMLResponse:
+    said = (("added", added), ("saved", saved), ("nothing_changed", unchanged))
+    return _list(request, store, notice=next(((key, code) for key, code in said if code), None))
+
+
+@router.post("/dealers/import", response_class=HTMLResponse)
+async def import_csv(request: Request, store: Store, form: Form) -> HTMLResponse:
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return await run_in_threadpool(_list, request, store, 422, no_file=True)
+    data = await upload.read()
+    try:
+        report = await run_in_threadpool(admin.import_dealers_csv, store, data)
+    except DealerImportError as exc:
+        return await run_in_threadpool(_list, request, store, 422, problems=exc.rows, filename=upload.filename)
+    return await run_in_threadpool(_list, request, store, report=report, filename=upload.filename)
+
+
+@router.get("/dealers/new", response_class=HTMLResponse)
+def new_dealer(request: Request, _session: Session) -> HTMLResponse:
+    return _form(request, None, {column: "" for column in COLUMNS})
+
+
+@router.post("/dealers/new", response_class=HTMLResponse)
+def add_dealer(request: Request, store: Store, form: Form) -> Response:
+    values = _typed(form, COLUMNS)
+    flaws, dealer = read_dealer(values)
+    if dealer is None:
+        return _form(request, None, values, flaws)
+    if not admin.add_dealer(store, dealer):
+        return _form(request, None, values, [Flaw("code_taken", "code", {"value": dealer.code})])
+    return redirect("/dealers", added=dealer.code)
+
+
+@router.get("/dealers/{code}/edit", response_class=HTMLResponse)
+def edit_page(request: Request, store: Store, _session: Session, code: str) -> HTMLResponse:
+    dealer = admin.get_dealer(store, code)
+    values = {column: "" if value is None else str(value) for column, value in dealer.model_dump().items()}
+    return _form(request, code, values)
+
+
+@router.post("/dealers/{code}/edit", response_class=HTMLResponse)
+def edit_dealer(request: Request, store: Store, form: Form, code: str) -> Response:
+    admin.get_dealer(store, code)  # an unknown code is a 404 before any form is checked
+    values = _typed(form, [c for c in COLUMNS if c != "code"]) | {"code": code}
+    flaws, dealer = read_dealer(values)
+    if dealer is None:
+        return _form(request, code, values, flaws)
+    report = admin.edit_dealer(store, dealer)
+    return redirect("/dealers", **{"saved" if report.updated else "unchanged": code})
+
+
+def _typed(form: FormData, columns: Iterable[str]) -> dict[str, str]:
+    return {column: str(form.get(column) or "") for column in columns}
+
+
+def _form(request: Request, code: str | None, values: dict[str, str], flaws: Sequence[Flaw] = ()) -> HTMLResponse:
+    """The add form (`code` None) or the edit form of `code`; with flaws, what was typed
+    comes back with what is wrong said beside its field."""
+    by_column: dict[str, list[Flaw]] = {}
+    for flaw in flaws:
+        by_column.setdefault(flaw.column, []).append(flaw)
+    return render(request, "dealers_form.html", 422 if flaws else 200, code=code, values=values,
+                  flaws=by_column, columns=COLUMNS)
+
+
+def _list(request: Request, store: Store, status_code: int = 200, *, notice: tuple[str, str] | None = None,
+          report: DealerImport | None = None, problems: Sequence[RowProblem] = (), filename: str = "",
+          no_file: bool = False) -> HTMLResponse:
+    return render(request, "dealers.html", status_code, dealers=admin.list_dealers(store), notice=notice,
+                  report=report, problems=problems, filename=filename, no_file=no_file)
