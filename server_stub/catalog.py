@@ -1,6 +1,12 @@
 """Published checklist versions, kept in memory once read: `(id, version)` never changes
 content, so a cached copy never goes stale. A version published by another process (the
-admin CLI while the server runs) is read from the database on first use."""
+admin CLI while the server runs) is read from the database on first use.
+
+A file uploaded in the console is checked for more than a file of the repository: it may
+be too large, not text, or small but built to blow up when read (YAML aliases that expand
+a hundredfold at each level, or nesting deeper than Python's recursion), and it may hold
+what the database cannot store.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +14,45 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
+import yaml
+
 from field_app.domain.canonical import checklist_json, checklist_sha256
 from field_app.domain.checklist import Checklist
+from field_app.domain.checklist_diff import ChecklistDiff, diff_checklists
+from field_app.domain.errors import ChecklistError, Problem
+from field_app.domain.loader import parse_checklist
 
 from .database import MAX_INTEGER, Database, storable
-from .errors import ChecklistConflictError, ChecklistNotFoundError
+from .errors import ChecklistConflictError, ChecklistNotFoundError, InvalidInputError
 from .queries import checklists as q
+
+# The largest checklist of the repository is 13 KB; reading YAML takes about 6 s a MB.
+MAX_UPLOAD = 256 * 1024
+# Values and nesting a file may expand to; the repository's files have under 1,000 and 8.
+MAX_VALUES = 50_000
+MAX_DEPTH = 40
+
+
+class UnreadableUploadError(InvalidInputError):
+    """An uploaded checklist file is empty, too large or not UTF-8 text (`reason`)."""
+
+    def __init__(self, reason: str, message: str):
+        self.reason = reason
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Version:
+    """A published version as the console lists it."""
+
+    id: str
+    version: int
+    title: str
+    sha256: str
+    published_at: datetime
+    questions: int
+    follow_ups: int
+    visits: int
 
 
 @dataclass(frozen=True)
@@ -65,14 +104,113 @@ class Catalog:
             )
         return self._remember(known.body, known.sha256), created
 
+    def publish_upload(self, data: bytes, name: str, now: datetime) -> tuple[Entry, bool]:
+        """Publish an uploaded file: `UnreadableUploadError`, `ChecklistError` with every
+        problem, or `ChecklistConflictError` when it is refused."""
+        return self.publish(read_upload(data, name), now)
+
+    def versions(self) -> list[Version]:
+        with self._db.read() as conn:
+            rows = q.versions(conn)
+        return [self._listed(row) for row in rows]
+
+    def version(self, checklist_id: str, number: int) -> Version:
+        self.get(checklist_id, number)  # refuses what is not published
+        with self._db.read() as conn:
+            row = q.version(conn, checklist_id, number)
+        assert row is not None
+        return self._listed(row)
+
+    def version_numbers(self, checklist_id: str) -> list[int]:
+        with self._db.read() as conn:
+            return q.version_numbers(conn, checklist_id)
+
+    def diff(self, checklist_id: str, old: int, new: int) -> ChecklistDiff:
+        return diff_checklists(self.get(checklist_id, old).checklist, self.get(checklist_id, new).checklist)
+
     def load_all(self) -> None:
         with self._db.read() as conn:
             rows = q.all_rows(conn)
         for row in rows:
             self._remember(row.body, row.sha256)
 
+    def _listed(self, row: q.VersionRow) -> Version:
+        checklist = self.get(row.id, row.version).checklist
+        return Version(row.id, row.version, checklist.title, row.sha256, row.published_at,
+                       len(checklist.questions()), len(checklist.follow_ups), row.visits)
+
     def _remember(self, body: str, sha256: str) -> Entry:
         checklist = Checklist.model_validate_json(body)
         entry = Entry(checklist, body.encode(), sha256)
         with self._lock:
             return self._entries.setdefault((checklist.id, checklist.version), entry)
+
+
+def read_upload(data: bytes, name: str) -> Checklist:
+    """An uploaded checklist file, checked as the loader checks a file and for the dangers
+    of the module's docstring."""
+    if len(data) > MAX_UPLOAD:
+        raise UnreadableUploadError("too_large", f"the file is larger than {MAX_UPLOAD // 1024} KB")
+    if not data.strip():
+        raise UnreadableUploadError("empty", "the file is empty")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnreadableUploadError("not_utf8", f"the file is not UTF-8 text (byte {exc.start + 1})") from None
+    problem = _expansion_problem(text)
+    if problem:
+        raise ChecklistError(name, [Problem(name, None, None, problem)])
+    checklist = parse_checklist(text, name)
+    if checklist.version > MAX_INTEGER:
+        raise ChecklistError(name, [Problem(name, None, "version", f"must be at most {MAX_INTEGER}")])
+    try:
+        checklist_json(checklist)
+    except UnicodeEncodeError:
+        # A YAML escape can spell half of a UTF-16 pair, which no UTF-8 text can hold.
+        raise ChecklistError(name, [Problem(name, None, None, "a \\u escape names a lone surrogate, not a character")])
+    return checklist
+
+
+def _expansion_problem(text: str) -> str | None:
+    """Count the values and the depth the file expands to, aliases followed, from the
+    parser's events (a fast C parser where there is one) before anything is built."""
+    anchors: dict[str, tuple[int, int]] = {}  # anchor -> (values, depth) of its node
+    open_nodes: list[list] = []  # per open collection: [anchor, values before it, deepest level in it]
+    values = 0
+    try:
+        for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            level = len(open_nodes)
+            if isinstance(event, yaml.CollectionStartEvent):
+                open_nodes.append([event.anchor, values, level + 1])
+                reached = level + 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                anchor, before, deepest = open_nodes.pop()
+                values += 1
+                if anchor:
+                    anchors[anchor] = (values - before, deepest - level + 1)
+                reached = deepest
+            elif isinstance(event, yaml.AliasEvent):
+                count, depth = anchors.get(event.anchor, (1, 0))
+                values += count
+                reached = level + depth
+            elif isinstance(event, yaml.ScalarEvent):
+                values += 1
+                if event.anchor:
+                    anchors[event.anchor] = (1, 0)
+                reached = level
+            else:
+                continue
+            if open_nodes:
+                open_nodes[-1][2] = max(open_nodes[-1][2], reached)
+            if values > MAX_VALUES:
+                return _at(event, f"the file expands to more than {MAX_VALUES} values (through its aliases)")
+            if reached > MAX_DEPTH:
+                return _at(event, f"values are nested more than {MAX_DEPTH} deep")
+    except yaml.YAMLError:
+        return None  # the loader reports it, with its place
+    return None
+
+
+def _at(event: yaml.Event, message: str) -> str:
+    mark = event.start_mark
+    return f"{message}, at line {mark.line + 1}, column {mark.column + 1}"

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, text
 
-from ..database import moment
+from ..database import moment, parse_moment
 
 
 @dataclass(frozen=True)
@@ -43,3 +43,42 @@ def insert(conn: Connection, row: ChecklistRow, now: datetime) -> bool:
         {"id": row.id, "v": row.version, "sha": row.sha256, "body": row.body, "now": moment(now)},
     )
     return result.rowcount == 1
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    id: str
+    version: int
+    sha256: str
+    published_at: datetime
+    visits: int
+
+
+def versions(conn: Connection) -> list[VersionRow]:
+    """Every published version, with how many visits its latest revision was made with."""
+    rows = conn.execute(text(
+        "SELECT c.id, c.version, c.sha256, c.published_at, COALESCE(used.n, 0) AS visits FROM checklists c "
+        "LEFT JOIN (SELECT checklist_id, checklist_version, COUNT(*) AS n FROM visits "
+        "           GROUP BY checklist_id, checklist_version) used "
+        "ON used.checklist_id = c.id AND used.checklist_version = c.version "
+        "ORDER BY c.id, c.version"
+    ))
+    return [_version_row(r) for r in rows]
+
+
+def version(conn: Connection, checklist_id: str, number: int) -> VersionRow | None:
+    row = conn.execute(text(
+        "SELECT c.id, c.version, c.sha256, c.published_at, "
+        "       (SELECT COUNT(*) FROM visits WHERE checklist_id = c.id AND checklist_version = c.version) AS visits "
+        "FROM checklists c WHERE c.id = :id AND c.version = :v"
+    ), {"id": checklist_id, "v": number}).first()
+    return _version_row(row) if row else None
+
+
+def version_numbers(conn: Connection, checklist_id: str) -> list[int]:
+    rows = conn.execute(text("SELECT version FROM checklists WHERE id = :id ORDER BY version"), {"id": checklist_id})
+    return [r.version for r in rows]
+
+
+def _version_row(row) -> VersionRow:
+    return VersionRow(row.id, row.version, row.sha256, parse_moment(row.published_at), row.visits)

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from . import auth, dealers, shoppers, visits
+from . import auth, checklists, dealers, shoppers, visits
 
-MODULES = (auth, visits, shoppers, dealers)
+MODULES = (auth, visits, shoppers, dealers, checklists)

@@ -1,0 +1,280 @@
+"""The console's checklist pages: every version with its hash and use, publishing an
+uploaded YAML file (good, bad, the same again, other content under a published version),
+a version's questions and canonical body, and what changed between two versions."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+
+import pytest
+import yaml
+from sqlalchemy import text
+
+from field_app.domain.sync_messages import API_PREFIX
+from field_app.paths import checklists_dir
+from server_stub import admin
+
+from server_support import MINI, new_uuid, publish_mini, revision
+
+SHOWROOM_TEXT = (checklists_dir() / "showroom_visit" / "1.yaml").read_text(encoding="utf-8")
+SHOWROOM = yaml.safe_load(SHOWROOM_TEXT)
+
+
+def as_yaml(data: dict) -> bytes:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False).encode()
+
+
+def question(data: dict, question_id: str) -> dict:
+    return next(q for s in data["sections"] for q in s["questions"] if q["id"] == question_id)
+
+
+def showroom_2() -> dict:
+    """Version 2 of the real showroom visit: one question of each kind of change."""
+    data = copy.deepcopy(SHOWROOM)
+    data["version"] = 2
+    closing = next(s for s in data["sections"] if s["id"] == "closing")
+    closing["questions"] = [q for q in closing["questions"] if q["id"] != "offered_brochures"]
+    closing["questions"].append({"id": "offered_coffee", "ref": "8.11", "text": "Предложили ли кофе или воду",
+                                 "type": "yes_no", "benchmark": "average"})
+    question(data, "easy_to_find")["text"] = "Легко ли найти автосалон по навигатору"
+    question(data, "met_at_entrance")["weight"] = 2
+    question(data, "consultant_wait_time")["bands"][0]["max"] = 600
+    meeting = next(s for s in data["sections"] if s["id"] == "client_meeting")
+    moved = next(q for q in meeting["questions"] if q["id"] == "asked_client_name")
+    meeting["questions"].remove(moved)
+    next(s for s in data["sections"] if s["id"] == "needs_analysis")["questions"].append(moved)
+    return data
+
+
+def upload(console, content: bytes, name: str = "showroom_visit.yaml"):
+    console.get("/checklists")
+    return console.post("/checklists", files={"file": (name, content, "application/yaml")})
+
+
+def published(store, checklist_id: str) -> list[tuple[int, str]]:
+    with store.db.read() as conn:
+        rows = conn.execute(text("SELECT version, sha256 FROM checklists WHERE id = :id ORDER BY version"),
+                            {"id": checklist_id})
+        return [(r.version, r.sha256) for r in rows]
+
+
+def test_the_list_shows_every_version_with_its_hash_date_questions_and_visits(console, server_store):
+    publish_mini(server_store)
+    code = admin.create_shopper(server_store, "Анна Петрова")
+    token = console.http.post(API_PREFIX + "/devices/pair", json={"code": code.pairing_code,
+                                                                  "device_name": "Pixel 8"}).json()["token"]
+    for _ in range(2):
+        sent = console.http.put(f"{API_PREFIX}/visits/{new_uuid()}", json=revision(),
+                                headers={"Authorization": f"Bearer {token}"})
+        assert sent.status_code == 200, sent.text
+    page = console.get("/checklists")
+    assert page.status == 200
+    for checklist_id in ("dealer_call", "roadside_assistance_call", "service_visit", "showroom_visit"):
+        [(version, sha256)] = published(server_store, checklist_id)
+        assert f"{checklist_id}@{version}" in page and sha256 in page
+    mini = server_store.catalog.get(MINI.id, 1)
+    row = page.text.split(f"{MINI.id}@1", 1)[1]
+    assert row.split()[:5] == ["2026-11-22", "09:00", str(len(MINI.questions())), str(len(MINI.follow_ups)), "2"]
+    assert mini.sha256 in row
+
+
+def test_publishing_a_file_shows_the_new_version_and_lists_it(console, server_store):
+    data = showroom_2()
+    page = upload(console, as_yaml(data))
+    assert page.status == 200 and page.url.endswith("/console/checklists/showroom_visit/2?published=new")
+    assert "Версия showroom_visit@2 опубликована." in page
+    [_, (version, sha256)] = published(server_store, "showroom_visit")
+    assert version == 2 and sha256 in page
+    assert "showroom_visit@2" in console.get("/checklists")
+
+
+def test_publishing_the_same_content_again_says_it_is_already_published(console, server_store):
+    page = upload(console, SHOWROOM_TEXT.encode())
+    assert page.url.endswith("/console/checklists/showroom_visit/1?published=same")
+    assert "уже была опубликована с тем же содержимым" in page
+    assert len(published(server_store, "showroom_visit")) == 1
+
+
+def test_other_content_under_a_published_version_is_refused(console, server_store):
+    before = published(server_store, "showroom_visit")
+    data = copy.deepcopy(SHOWROOM)
+    question(data, "easy_to_find")["text"] = "Другая формулировка"
+    page = upload(console, as_yaml(data))
+    assert page.status == 409
+    assert "эта версия уже опубликована с другим содержимым" in page
+    assert "поднимите номер version" in page and "showroom_visit@1" in page
+    assert published(server_store, "showroom_visit") == before
+    assert server_store.catalog.get("showroom_visit", 1).checklist.question("easy_to_find").text != "Другая формулировка"
+
+
+def test_a_bad_checklist_shows_each_problem_with_its_question_and_field(console, server_store):
+    data = copy.deepcopy(SHOWROOM)
+    data["version"] = 2
+    question(data, "met_at_entrance")["type"] = "checkbox"
+    question(data, "greeted_first")["weight"] = -1
+    question(data, "consultant_wait_time")["colour"] = "red"
+    page = upload(console, as_yaml(data), "bad.yaml")
+    assert page.status == 422
+    assert "Файл «bad.yaml» не опубликован, проблем: 3." in page
+    rows = page.html.split("<tbody>")[1].split("</tbody>")[0]
+    for question_id, field in [("met_at_entrance", "type"), ("greeted_first", "weight"),
+                               ("consultant_wait_time", "colour")]:
+        assert f'<td class="mono">{question_id}</td><td class="mono">{field}</td>' in rows
+    assert "is not a field of the checklist format" in page
+    assert len(published(server_store, "showroom_visit")) == 1
+
+
+def test_a_checklist_breaking_a_rule_shows_it_with_its_place(console):
+    data = copy.deepcopy(SHOWROOM)
+    data["version"] = 2
+    question(data, "consultant_wait_time")["bands"] = None
+    question(data, "greeted_first")["id"] = "easy_to_find"
+    page = upload(console, as_yaml(data), "rules.yaml")
+    assert page.status == 422
+    assert "a timer question needs bands that turn its value into an answer" in page
+    assert "id 'easy_to_find' is used twice" in page
+
+
+@pytest.mark.parametrize("content, status, message", [
+    (b"id: showroom_visit\nversion: [2\n", 422, "not valid YAML at line 3, column 1"),
+    ("title: Визит".encode("cp1251"), 422, "не является текстом в кодировке UTF-8"),
+    (b"", 422, "пуст"),
+    (b"  \n\n", 422, "пуст"),
+    (b"- just\n- a list\n", 422, "the file must be a mapping with id, version, sections"),
+    (SHOWROOM_TEXT.encode() * 30, 422, "слишком велик: чек-лист занимает не больше 256 КБ"),
+    # Ten aliases of ten aliases of ... : a few hundred bytes that expand to a billion values.
+    (("a0: &a0 [x]\n" + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 10)))
+     .encode(), 422, "expands to more than"),
+    (("id: deep\nversion: 1\nx: " + "[" * 500 + "]" * 500 + "\n").encode(), 422, "nested more than"),
+    (SHOWROOM_TEXT.replace("version: 1", "version: 99999999999", 1).encode(), 422, "must be at most 2147483647"),
+    (SHOWROOM_TEXT.replace("version: 1", "version: 2", 1).replace("title: ", 'title: "\\ud800" #', 1).encode(),
+     422, "lone surrogate"),
+])
+def test_a_file_that_is_not_a_checklist_is_refused_with_a_clear_message(console, server_store, content, status,
+                                                                         message):
+    page = upload(console, content, "upload.yaml")
+    assert page.status == status
+    assert message in page
+    assert "Опубликовать новую версию" in page  # the form again, to send a better file
+    assert len(published(server_store, "showroom_visit")) == 1
+
+
+def test_a_body_beyond_the_consoles_limit_is_refused_before_it_is_read(console):
+    page = upload(console, b"#" * (11 * 1024 * 1024), "huge.yaml")
+    assert page.status == 413
+
+
+def test_aliases_that_expand_to_little_are_fine(console, server_store):
+    content = SHOWROOM_TEXT.replace("version: 1", "version: 2", 1).replace(
+        "benchmark: bottom", "benchmark: &rank bottom", 1).replace("benchmark: bottom", "benchmark: *rank")
+    assert "*rank" in content
+    page = upload(console, content.encode())
+    assert page.url.endswith("/checklists/showroom_visit/2?published=new")
+    assert len(published(server_store, "showroom_visit")) == 2
+
+
+def test_a_form_without_a_file_asks_for_one(console):
+    console.get("/checklists")
+    page = console.post("/checklists", {"file": "not a file"})
+    assert page.status == 422 and "Выберите файл чек-листа." in page
+
+
+def test_a_version_page_lists_its_questions_by_section_and_links_its_body(console, server_store):
+    page = console.get("/checklists/showroom_visit/1")
+    assert page.status == 200
+    entry = server_store.catalog.get("showroom_visit", 1)
+    for section in entry.checklist.sections:
+        assert section.title in page
+    wait = page.text.split("2.2 Время ожидания консультанта consultant_wait_time")[1]
+    assert wait.split("2.3")[0].split() == ["секундомер", "1", "до", "300", "(До", "5", "минут):", "1", "остальное",
+                                            "(Свыше", "5", "минут):", "0", "хуже", "рынка"]
+    assert "Связался ли с вами дилерский центр в течение 7 рабочих дней после визита?" in page
+    assert "/console/checklists/showroom_visit/1/body" in page.html
+    body = console.http.get("/console/checklists/showroom_visit/1/body")
+    assert body.status_code == 200 and body.content == entry.body
+    assert hashlib.sha256(body.content).hexdigest() == entry.sha256
+    assert json.loads(body.content)["id"] == "showroom_visit"
+    assert 'filename="showroom_visit-1.json"' in body.headers["content-disposition"]
+
+
+def test_a_follow_up_of_any_type_is_listed_with_its_delay(console):
+    data = showroom_2()
+    data["follow_ups"] = [{"id": "days_to_offer", "text": "Через сколько дней прислали предложение?",
+                           "type": "number", "due_after_hours": 72}]
+    upload(console, as_yaml(data))
+    page = console.get("/checklists/showroom_visit/2")
+    assert page.status == 200
+    row = page.text.split("Через сколько дней прислали предложение? days_to_offer")[1]
+    assert row.split()[:4] == ["число", "72", "1", "—"]
+
+
+@pytest.mark.parametrize("path", ["/checklists/showroom_visit/9", "/checklists/showroom_visit/x",
+                                  "/checklists/nothing/1", "/checklists/showroom_visit/٣",
+                                  "/checklists/showroom_visit/99999999999/body", "/checklists/nothing/diff"])
+def test_an_unknown_checklist_or_version_is_a_page_that_says_so(console, path):
+    page = console.get(path)
+    assert page.status == 404
+    assert "Такого чек-листа или такой версии нет." in page
+
+
+def test_the_diff_of_a_second_version_shows_what_was_added_removed_reworded_rescored_and_moved(console):
+    upload(console, as_yaml(showroom_2()))
+    page = console.get("/checklists/showroom_visit/diff", old="1", new="2")
+    assert page.status == 200
+    assert "Визит в автосалон: изменения с версии 1 до версии 2" in page
+    assert "Добавлено: 1, удалено: 1, изменён текст: 1, изменены баллы: 2, перенесено: 1." in page
+    sections = {h: body for h, body in (part.split("</h2>", 1) for part in page.html.split("<h2>")[1:])}
+    assert "Предложили ли кофе или воду" in sections["Добавленные вопросы"]
+    assert "7.6" in sections["Удалённые вопросы"] and "Предложили информационные материалы" in sections["Удалённые вопросы"]
+    assert "Легко ли найти автосалон по навигатору" in sections["Изменён текст"]
+    assert "вес: 1 → 2" in sections["Изменены баллы"]
+    assert "диапазон 1: до 300 (До 5 минут): 1 → до 600 (До 5 минут): 1" in sections["Изменены баллы"]
+    assert "<td>Встреча клиента</td><td>Выявление потребностей</td>" in sections["Перенесены в другой раздел"]
+    assert "Удобство подъезда и парковки" not in page  # unchanged questions are not listed
+
+
+def test_any_two_versions_may_be_compared_either_way(console):
+    upload(console, as_yaml(showroom_2()))
+    forth = console.get("/checklists/showroom_visit/diff", old="1", new="2")
+    back = console.get("/checklists/showroom_visit/diff", old="2", new="1")
+    assert "Добавлено: 1, удалено: 1" in forth and "Добавлено: 1, удалено: 1" in back
+    added_back = back.html.split("<h2>Добавленные вопросы</h2>")[1].split("</section>")[0]
+    assert "offered_brochures" in added_back and "offered_coffee" not in added_back
+    assert "вес: 2 → 1" in back
+    default = console.get("/checklists/showroom_visit/diff")
+    assert "изменения с версии 1 до версии 2" in default
+    same = console.get("/checklists/showroom_visit/diff", old="2", new="2")
+    assert "Выбрана одна и та же версия" in same
+    unknown = console.get("/checklists/showroom_visit/diff", old="1", new="7")
+    assert unknown.status == 404 and "нет такой версии" in unknown
+
+
+def test_the_list_offers_to_compare_versions_of_a_checklist_that_has_several(console):
+    assert "/console/checklists/showroom_visit/diff" not in console.get("/checklists").html
+    upload(console, as_yaml(showroom_2()))
+    page = console.get("/checklists")
+    assert 'action="/console/checklists/showroom_visit/diff"' in page.html
+    version = console.get("/checklists/showroom_visit/2")
+    assert "/console/checklists/showroom_visit/diff?old=1&amp;new=2" in version.html
+
+
+def test_checklist_text_is_shown_as_text_not_markup(console):
+    data = showroom_2()
+    question(data, "easy_to_find")["text"] = '<b>Легко</b> ли <script>alert("x")</script> найти'
+    data["title"] = "<i>Визит</i>"
+    upload(console, as_yaml(data))
+    for path in ("/checklists/showroom_visit/2", "/checklists/showroom_visit/diff", "/checklists"):
+        page = console.get(path)
+        assert "<b>Легко</b>" not in page.html and "<script>alert" not in page.html and "<i>Визит" not in page.html
+        assert "&lt;i&gt;Визит&lt;/i&gt;" in page.html
+    assert '<b>Легко</b> ли <script>alert("x")</script> найти' in console.get("/checklists/showroom_visit/2")
+
+
+def test_the_pages_have_an_english_translation(console):
+    upload(console, as_yaml(showroom_2()))
+    console.http.get("/console/language/en", params={"next": "/console/checklists"})
+    assert "Publish a new version" in console.get("/checklists")
+    assert "Added: 1, removed: 1, reworded: 1, re-scored: 2, moved: 1." in console.get("/checklists/showroom_visit/diff")
+    assert "Market rank" in console.get("/checklists/showroom_visit/2")
