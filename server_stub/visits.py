@@ -4,17 +4,26 @@ A revision is identified by the sha256 of its canonical JSON: the same revision 
 (a retry after a lost answer) is recognised and answered as before, with nothing written;
 the same revision number with other content is a conflict. Every check that needs no
 database runs before the write transaction opens.
+
+The console reads a visit here too (`visit_detail`, `photo_file`) and passes its verdict
+(`review_visit`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
+from datetime import datetime
+from pathlib import Path
 
 from field_app.domain.canonical import canonical_json
+from field_app.domain.checklist import AnswerValue, Checklist
 from field_app.domain.records import VisitRevision
 from field_app.domain.revision_check import open_follow_ups, revision_problems
+from field_app.domain.scoring import VisitScore
 from field_app.domain.sync_messages import VisitReceipt
+from field_app.domain.visit import MAX_TEXT, Visit
 
 from . import security, summaries
 from .database import MAX_INTEGER, storable
@@ -22,6 +31,7 @@ from .errors import (
     AssignmentNotFoundError,
     ChecklistMismatchError,
     InvalidRequestError,
+    NotFoundError,
     RevisionConflictError,
     RevisionInvalidError,
     UnknownVisitError,
@@ -123,23 +133,115 @@ def revision_of(store: ServerStore, uuid: str, revision: int) -> VisitRevision:
     return VisitRevision.model_validate_json(payload)
 
 
-def review_visit(store: ServerStore, uuid: str, action: str, comment: str, by: str) -> Review:
+# Why a review's comment cannot be kept: a code the console translates, and the message
+# the library's error carries.
+REVIEW_PROBLEMS = {
+    "comment_required": "A returned visit needs a comment that tells the shopper what to correct.",
+    "comment_too_long": f"A review's comment may have at most {MAX_TEXT} characters.",
+    "comment_unstorable": "The comment has a character that cannot be stored (NUL).",
+}
+
+
+def review_problem(action: str, comment: str) -> str | None:
+    """The REVIEW_PROBLEMS code of what is wrong with the comment, or None."""
+    if action == "return" and not comment.strip():
+        return "comment_required"
+    if len(comment) > MAX_TEXT:
+        return "comment_too_long"
+    if not storable(comment):
+        return "comment_unstorable"
+    return None
+
+
+def review_visit(store: ServerStore, uuid: str, action: str, comment: str, by: str,
+                 *, revision: int | None = None) -> Review:
     """A coordinator approves the visit's latest revision or returns it for correction;
-    a returned visit reaches the shopper's phone with the comment on its next pull."""
+    a returned visit reaches the shopper's phone with the comment on its next pull.
+    `revision` is the one the coordinator looked at: if a newer one has arrived since,
+    the review is refused rather than passing a verdict on what nobody has read."""
     if action not in ("approve", "return"):
         raise InvalidRequestError(f"A review approves or returns a visit, not {action!r}.")
+    problem = review_problem(action, comment)
+    if problem is not None:
+        raise InvalidRequestError(REVIEW_PROBLEMS[problem])
     now = store.now()
     with store.db.write() as conn:
-        visit = q.get_visit(conn, uuid)
+        visit = q.get_visit(conn, uuid) if storable(uuid) else None
         if visit is None or visit.latest_revision == 0:
             raise UnknownVisitError(f"There is no visit {uuid}.")
-        review = Review(security.new_id("rv_"), uuid, visit.latest_revision, action, comment, by, now)
+        if revision is not None and revision != visit.latest_revision:
+            raise RevisionConflictError(
+                f"Revision {visit.latest_revision} of visit {uuid} arrived after revision {revision} was looked at.")
+        review = Review(security.new_id("rv_"), uuid, visit.latest_revision, action, comment.strip(), by, now)
         if action == "return":
             _uncount_latest(store, conn, visit)
         elif visit.status == "returned":
             _count_latest(store, conn, visit, 1)
         q.insert_review(conn, review)
     return review
+
+
+@dataclasses.dataclass(frozen=True)
+class VisitDetail:
+    """One revision of a visit as the console shows it, beside the visit's history."""
+
+    header: q.VisitHeader
+    revision: VisitRevision
+    checklist: Checklist
+    score: VisitScore
+    shown: set[str]  # the questions `show_if` let the shopper see
+    values: dict[str, AnswerValue | None]  # a stopwatch's value is its elapsed seconds
+    revisions: list[q.RevisionRow]
+    reviews: list[Review]
+    pending_follow_ups: dict[str, datetime]
+    stored_photos: set[str]  # the revision's photos whose files have arrived
+
+    @property
+    def is_latest(self) -> bool:
+        return self.revision.revision == self.header.latest_revision
+
+
+def visit_detail(store: ServerStore, uuid: str, revision: int | None = None) -> VisitDetail:
+    """The visit's latest revision, or the one asked for, read as the phone scored it."""
+    with store.db.read() as conn:
+        header = q.visit_header(conn, uuid) if storable(uuid) else None
+        if header is None or header.latest_revision == 0:
+            raise UnknownVisitError(f"There is no visit {uuid}.")
+        number = header.latest_revision if revision is None else revision
+        payload = q.revision_payload(conn, uuid, number) if 1 <= number <= MAX_INTEGER else None
+        if payload is None:
+            raise UnknownVisitError(f"There is no revision {number} of visit {uuid}.")
+        history, reviews = q.revision_history(conn, uuid), q.reviews_of(conn, uuid)
+        pending = q.pending_follow_ups(conn, uuid)
+    shown = VisitRevision.model_validate_json(payload)
+    checklist = store.catalog.get(shown.checklist.id, shown.checklist.version).checklist
+    # Visit is what decides, on the phone, which questions show and what a stopwatch says.
+    visit = Visit(uuid=uuid, checklist=checklist, checklist_sha256=shown.checklist.sha256,
+                  started_at=shown.started_at, assignment_id=shown.assignment_id, answers=dict(shown.answers),
+                  timers={k: list(v) for k, v in shown.timers.items()}, photos=list(shown.photos),
+                  follow_ups=dict(shown.follow_ups))
+    at = shown.finalized_at
+    return VisitDetail(
+        header=header, revision=shown, checklist=checklist, score=visit.score(at), shown=visit.visible(at),
+        values={question.id: visit.value(question.id, at) for question in checklist.questions()},
+        revisions=history, reviews=reviews, pending_follow_ups=pending,
+        stored_photos={p.sha256 for p in shown.photos if store.files.is_in_place(p.sha256)},
+    )
+
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def photo_file(store: ServerStore, uuid: str, sha256: str) -> Path:
+    """The stored file of a photo that a revision of the visit names. Any other name, or a
+    photo not uploaded yet, is not found: a sha256 is never a path by itself."""
+    if not (_SHA256.fullmatch(sha256) and storable(uuid)):
+        raise NotFoundError("There is no such photo.")
+    with store.db.read() as conn:
+        named = q.names_photo(conn, uuid, sha256)
+    if not (named and store.files.is_in_place(sha256)):
+        raise NotFoundError("There is no such photo.")
+    return store.files.blob_path(sha256)
 
 
 def _uncount_latest(store: ServerStore, conn, visit: VisitRow) -> None:

@@ -188,3 +188,79 @@ def follow_ups_of(conn: Connection, shopper_id: str) -> list[tuple[str, str, dat
         {"s": shopper_id},
     )
     return [(r.visit_uuid, r.follow_up_id, parse_moment(r.due_at)) for r in rows]
+
+
+# --- the console's page of one visit -----------------------------------------------------
+
+@dataclass(frozen=True)
+class VisitHeader:
+    """Who made the visit and where, and where its review stands."""
+
+    uuid: str
+    shopper_id: str
+    shopper_name: str
+    dealer_code: str | None
+    dealer_name: str | None
+    latest_revision: int
+    status: str
+
+
+def visit_header(conn: Connection, uuid: str) -> VisitHeader | None:
+    row = conn.execute(
+        text("SELECT v.uuid, v.shopper_id, s.name AS shopper_name, v.dealer_code, d.name AS dealer_name, "
+             "v.latest_revision, v.status FROM visits v JOIN shoppers s ON s.id = v.shopper_id "
+             "LEFT JOIN dealerships d ON d.code = v.dealer_code WHERE v.uuid = :u"),
+        {"u": uuid},
+    ).first()
+    if row is None:
+        return None
+    return VisitHeader(row.uuid, row.shopper_id, row.shopper_name, row.dealer_code, row.dealer_name,
+                       row.latest_revision, row.status)
+
+
+@dataclass(frozen=True)
+class RevisionRow:
+    """One stored revision of a visit: when the phone froze it, when it arrived, from which phone."""
+
+    revision: int
+    finalized_at: datetime
+    received_at: datetime
+    device_id: str
+    device_name: str | None
+
+
+def revision_history(conn: Connection, uuid: str) -> list[RevisionRow]:
+    rows = conn.execute(
+        text("SELECT r.revision, r.finalized_at, r.received_at, r.device_id, d.name AS device_name "
+             "FROM visit_revisions r LEFT JOIN devices d ON d.id = r.device_id "
+             "WHERE r.visit_uuid = :u ORDER BY r.revision"),
+        {"u": uuid},
+    )
+    return [RevisionRow(r.revision, parse_moment(r.finalized_at), parse_moment(r.received_at), r.device_id,
+                        r.device_name) for r in rows]
+
+
+def reviews_of(conn: Connection, uuid: str) -> list[Review]:
+    rows = conn.execute(
+        text("SELECT id, visit_uuid, revision, action, comment, reviewed_by, reviewed_at FROM visit_reviews "
+             "WHERE visit_uuid = :u ORDER BY reviewed_at, id"),
+        {"u": uuid},
+    )
+    return [Review(r.id, r.visit_uuid, r.revision, r.action, r.comment, r.reviewed_by, parse_moment(r.reviewed_at))
+            for r in rows]
+
+
+def pending_follow_ups(conn: Connection, uuid: str) -> dict[str, datetime]:
+    """The visit's follow-ups still unanswered, each with when it is due."""
+    rows = conn.execute(
+        text("SELECT follow_up_id, due_at FROM pending_follow_ups WHERE visit_uuid = :u"), {"u": uuid},
+    )
+    return {r.follow_up_id: parse_moment(r.due_at) for r in rows}
+
+
+def names_photo(conn: Connection, uuid: str, sha256: str) -> bool:
+    """Whether a stored revision of the visit names the photo (a lookup by the primary key's prefix)."""
+    return conn.execute(
+        text("SELECT 1 FROM revision_photos WHERE visit_uuid = :u AND sha256 = :sha LIMIT 1"),
+        {"u": uuid, "sha": sha256},
+    ).first() is not None

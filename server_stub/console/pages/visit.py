@@ -1,0 +1,216 @@
+"""One visit: a revision's answers beside each item's market rank, its stopwatches, photos
+and follow-ups, the visit's history, and the coordinator's verdict (approve or return)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from starlette.datastructures import FormData
+
+from field_app.domain.checklist import AnswerValue, FollowUp, Question, Section
+from field_app.domain.records import PhotoRef, TimerEvent
+from field_app.domain.scoring import Points, band_index
+from field_app.domain.timers import stopwatch_state
+from field_app.domain.visit import MAX_TEXT
+from field_app.i18n import Translator
+
+from ... import thumbnails, visits
+from ...errors import NotFoundError, RevisionConflictError
+from ...visits import VisitDetail
+from ..web import NO_STORE, Form, Session, Store, redirect, render, translator
+
+router = APIRouter()
+# A photo is served as exactly what it is, and kept out of shared caches like the pages.
+PHOTO_HEADERS = NO_STORE | {"X-Content-Type-Options": "nosniff"}
+
+
+@dataclass(frozen=True)
+class Row:
+    """A question as the page lists it: the answer in words, its points and comment."""
+
+    question: Question
+    words: str
+    comment: str
+    points: str
+
+
+@dataclass(frozen=True)
+class Stopwatch:
+    question: Question
+    events: list[TimerEvent]
+    seconds: int
+
+
+@dataclass(frozen=True)
+class FollowUpRow:
+    follow_up: FollowUp
+    words: str  # empty while unanswered
+    comment: str
+    answered_at: datetime | None
+    due_at: datetime | None  # when an unanswered one falls due; None when it is not asked
+
+
+@router.get("/visits/{uuid}", response_class=HTMLResponse)
+def visit_page(request: Request, uuid: str, store: Store, _session: Session,
+               revision: str = "", reviewed: str = "") -> HTMLResponse:
+    number = _number(revision) if revision else None
+    if number == 0:
+        return _not_found(request)
+    return _page(request, store, uuid, number, reviewed=reviewed if reviewed in ("approve", "return") else "")
+
+
+@router.post("/visits/{uuid}/approve")
+def approve(request: Request, uuid: str, store: Store, session: Session, form: Form) -> Response:
+    return _review(request, store, session.username, uuid, "approve", form)
+
+
+@router.post("/visits/{uuid}/return")
+def return_visit(request: Request, uuid: str, store: Store, session: Session, form: Form) -> Response:
+    return _review(request, store, session.username, uuid, "return", form)
+
+
+@router.get("/visits/{uuid}/photos/{sha256}")
+def photo(request: Request, uuid: str, sha256: str, store: Store, _session: Session) -> Response:
+    try:
+        path = visits.photo_file(store, uuid, sha256)
+    except NotFoundError:
+        return _not_found(request)
+    return FileResponse(path, media_type="image/jpeg", headers=PHOTO_HEADERS)
+
+
+@router.get("/visits/{uuid}/photos/{sha256}/thumb")
+def photo_thumbnail(request: Request, uuid: str, sha256: str, store: Store, _session: Session) -> Response:
+    try:
+        path = visits.photo_file(store, uuid, sha256)
+    except NotFoundError:
+        return _not_found(request)
+    return FileResponse(thumbnails.thumbnail(store, sha256, path), media_type="image/jpeg", headers=PHOTO_HEADERS)
+
+
+def _review(request: Request, store: Store, by: str, uuid: str, action: str, form: FormData) -> Response:
+    comment = str(form.get("comment") or "")
+    problem = visits.review_problem(action, comment)
+    if problem is not None:
+        return _page(request, store, uuid, None, status_code=400, problem=problem, action=action, comment=comment)
+    try:
+        # The revision the form was drawn for: a newer one arriving meanwhile is read first.
+        visits.review_visit(store, uuid, action, comment, by, revision=_number(str(form.get("revision") or "")))
+    except RevisionConflictError:
+        return _page(request, store, uuid, None, status_code=409, problem="stale", action=action, comment=comment)
+    except NotFoundError:
+        return _not_found(request)
+    return redirect(f"/visits/{uuid}", reviewed=action)
+
+
+def _page(request: Request, store: Store, uuid: str, number: int | None, status_code: int = 200,
+          **context: object) -> HTMLResponse:
+    try:
+        detail = visits.visit_detail(store, uuid, number)
+    except NotFoundError:
+        return _not_found(request)
+    t = translator(request)
+    context = {"problem": "", "action": "", "comment": "", "reviewed": ""} | context
+    return render(
+        request, "visit.html", status_code, v=detail, sections=_sections(t, detail),
+        stopwatches=_stopwatches(detail), photo_groups=_photo_groups(detail), follow_ups=_follow_ups(t, detail),
+        clock=clock, max_comment=MAX_TEXT, **context,
+    )
+
+
+def _sections(t: Translator, detail: VisitDetail) -> list[tuple[Section, list[Row]]]:
+    photos: dict[str, int] = {}
+    for p in detail.revision.photos:
+        photos[p.question_id] = photos.get(p.question_id, 0) + 1
+    result = []
+    for section in detail.checklist.sections:
+        rows = []
+        for q in section.questions:
+            answer = detail.revision.answers.get(q.id)
+            if q.type == "photo":
+                words = t("visit.photo_count", count=photos.get(q.id, 0))
+            elif q.id not in detail.shown:
+                words = t("visit.not_shown")
+            elif answer is not None and answer.na:
+                words = t("visit.na")
+            else:
+                words = answer_words(t, q, detail.values[q.id])
+            rows.append(Row(q, words, answer.comment if answer else "", _points(detail.score.questions.get(q.id))))
+        result.append((section, rows))
+    return result
+
+
+def answer_words(t: Translator, item: Question | FollowUp, value: AnswerValue | None) -> str:
+    """An answer as the coordinator reads it: the checklist's own words where it has them."""
+    if value is None:
+        return t("visit.not_answered")
+    if item.type == "yes_no":
+        if item.labels is not None:
+            return item.labels.yes if value is True else item.labels.no
+        return t("visit.yes") if value is True else t("visit.no")
+    if item.type == "choice":
+        return next((o.label for o in item.options or [] if o.id == value), str(value))
+    if item.type == "text" or not isinstance(value, (int, float)):
+        return str(value)
+    if item.type == "timer":
+        words = clock(value)
+    else:
+        words = _number_text(value) + (f" {item.unit}" if getattr(item, "unit", None) else "")
+    bands = getattr(item, "bands", None)
+    if bands:
+        words += f" — {bands[band_index(bands, float(value))].label}"
+    return words
+
+
+def clock(seconds: float) -> str:
+    """Seconds as a stopwatch shows them: m:ss."""
+    whole = int(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def _number_text(value: float) -> str:
+    return str(value) if isinstance(value, int) else f"{value:.15g}"
+
+
+def _points(points: Points | None) -> str:
+    return "—" if points is None else f"{points.got:g} / {points.out_of:g}"
+
+
+def _stopwatches(detail: VisitDetail) -> list[Stopwatch]:
+    return [
+        Stopwatch(q, detail.revision.timers[q.id],
+                  int(stopwatch_state(detail.revision.timers[q.id], detail.revision.finalized_at).elapsed_seconds))
+        for q in detail.checklist.questions() if detail.revision.timers.get(q.id)
+    ]
+
+
+def _photo_groups(detail: VisitDetail) -> list[tuple[Question, list[PhotoRef]]]:
+    groups = []
+    for q in detail.checklist.questions():
+        mine = [p for p in detail.revision.photos if p.question_id == q.id]
+        if mine:
+            groups.append((q, mine))
+    return groups
+
+
+def _follow_ups(t: Translator, detail: VisitDetail) -> list[FollowUpRow]:
+    rows = []
+    for f in detail.checklist.follow_ups:
+        answer = detail.revision.follow_ups.get(f.id)
+        if answer is not None and answer.value is not None:
+            rows.append(FollowUpRow(f, answer_words(t, f, answer.value), answer.comment, answer.answered_at, None))
+        else:
+            rows.append(FollowUpRow(f, "", answer.comment if answer else "", None,
+                                    detail.pending_follow_ups.get(f.id)))
+    return rows
+
+
+def _number(text: str) -> int:
+    """A revision number from a query or a form; 0 (no revision has it) when it is not one."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else 0
+
+
+def _not_found(request: Request) -> HTMLResponse:
+    return render(request, "error.html", 404, message_key="visit.not_found")
