@@ -263,7 +263,12 @@ M003_CONSOLE = Migration(3, "console", (
     """,
 ), backfill=_summarize_stored_visits)
 
-MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_BLOBS_ARE_FILES, M003_CONSOLE)
+# The console asks which stops have been visited (the route board, a shopper's open work).
+M004_VISITS_BY_ASSIGNMENT = Migration(4, "visits_by_assignment", (
+    "CREATE INDEX visits_by_assignment ON visits (assignment_id)",
+))
+
+MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_BLOBS_ARE_FILES, M003_CONSOLE, M004_VISITS_BY_ASSIGNMENT)
 
 _CREATE_TABLE = """
 CREATE TABLE IF NOT EXISTS schema_migrations (

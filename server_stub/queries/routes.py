@@ -151,3 +151,123 @@ def route_changes_since(conn: Connection, shopper_id: str, since: int) -> RouteC
         [_assignment(r) for r in rows if r.removed_at is None],
         [r.id for r in rows if r.removed_at is not None],
     )
+
+
+# --- the console's planning ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StopRow:
+    """A stop of a route as the console shows it: the assignment with its dealership's
+    name and whether a visit for it has arrived."""
+
+    id: str
+    shopper_id: str
+    day: date
+    position: int
+    dealer_code: str
+    dealer_name: str
+    dealer_city: str
+    checklist_id: str
+    checklist_version: int
+    window_start: str | None
+    window_end: str | None
+    note: str
+    visited: bool
+
+
+@dataclass(frozen=True)
+class Trip:
+    """A shopper sent to a dealership on a day: a stop not withdrawn, or one withdrawn after
+    its visit was made."""
+
+    id: str
+    shopper_id: str
+    dealer_code: str
+    day: date
+    visited: bool
+
+
+_STOP = (
+    "SELECT a.id, a.shopper_id, a.day, a.position, a.dealer_code, d.name AS dealer_name, d.city AS dealer_city, "
+    "a.checklist_id, a.checklist_version, a.window_start, a.window_end, a.note "
+    "FROM assignments a JOIN dealerships d ON d.code = a.dealer_code "
+)
+
+
+def stops_between(conn: Connection, shopper_ids: list[str], first: date, last: date) -> list[StopRow]:
+    """The stops not withdrawn of these shoppers from `first` to `last` (inclusive), in
+    route order: two queries however many shoppers and days."""
+    if not shopper_ids:
+        return []
+    statement = text(
+        _STOP + "WHERE a.shopper_id IN :shoppers AND a.day >= :first AND a.day <= :last AND a.removed_at IS NULL "
+        "ORDER BY a.shopper_id, a.day, a.position, a.id"
+    ).bindparams(bindparam("shoppers", expanding=True))
+    rows = conn.execute(statement, {"shoppers": shopper_ids, "first": first.isoformat(), "last": last.isoformat()}).all()
+    done = visited(conn, [r.id for r in rows])
+    return [_stop(r, r.id in done) for r in rows]
+
+
+def stop(conn: Connection, assignment_id: str) -> StopRow | None:
+    """One stop not withdrawn."""
+    row = conn.execute(text(_STOP + "WHERE a.id = :id AND a.removed_at IS NULL"), {"id": assignment_id}).first()
+    return _stop(row, bool(visited(conn, [row.id]))) if row else None
+
+
+def _stop(row, was_visited: bool) -> StopRow:
+    return StopRow(
+        id=row.id, shopper_id=row.shopper_id, day=date.fromisoformat(row.day), position=row.position,
+        dealer_code=row.dealer_code, dealer_name=row.dealer_name, dealer_city=row.dealer_city,
+        checklist_id=row.checklist_id, checklist_version=row.checklist_version,
+        window_start=row.window_start, window_end=row.window_end, note=row.note, visited=was_visited,
+    )
+
+
+def visited(conn: Connection, assignment_ids: list[str]) -> set[str]:
+    """Those of the assignments a visit was made for (its first revision stored). One
+    statement for them all: `visits.assignment_id` has no index, so each statement reads
+    the whole table once, and a subquery per stop would read it once per stop."""
+    if not assignment_ids:
+        return set()
+    statement = text(
+        "SELECT DISTINCT assignment_id FROM visits WHERE assignment_id IN :ids AND latest_revision > 0"
+    ).bindparams(bindparam("ids", expanding=True))
+    return {r.assignment_id for r in conn.execute(statement, {"ids": sorted(set(assignment_ids))})}
+
+
+def trips_near(conn: Connection, shopper_ids: list[str], first: date, last: date,
+               near_first: date, near_last: date) -> list[Trip]:
+    """The trips from `near_first` to `near_last` of these shoppers to each dealership one
+    of their stops from `first` to `last` goes to (those stops included)."""
+    if not shopper_ids:
+        return []
+    statement = text(
+        "SELECT n.id, n.shopper_id, n.dealer_code, n.day, CASE WHEN n.removed_at IS NULL THEN 0 ELSE 1 END AS removed "
+        "FROM assignments n "
+        "WHERE n.shopper_id IN :shoppers AND n.day >= :near_first AND n.day <= :near_last "
+        "AND (n.shopper_id, n.dealer_code) IN (SELECT w.shopper_id, w.dealer_code FROM assignments w "
+        "WHERE w.shopper_id IN :shoppers AND w.day >= :first AND w.day <= :last AND w.removed_at IS NULL) "
+        "ORDER BY n.shopper_id, n.dealer_code, n.day, n.id"
+    ).bindparams(bindparam("shoppers", expanding=True))
+    rows = conn.execute(statement, {
+        "shoppers": shopper_ids, "first": first.isoformat(), "last": last.isoformat(),
+        "near_first": near_first.isoformat(), "near_last": near_last.isoformat(),
+    }).all()
+    done = visited(conn, [r.id for r in rows])
+    return [Trip(r.id, r.shopper_id, r.dealer_code, date.fromisoformat(r.day), r.id in done)
+            for r in rows if not r.removed or r.id in done]
+
+
+def set_position(conn: Connection, assignment_id: str, position: int, seq: int) -> None:
+    conn.execute(
+        text("UPDATE assignments SET position = :pos, change_seq = :seq WHERE id = :id"),
+        {"id": assignment_id, "pos": position, "seq": seq},
+    )
+
+
+def checklist_versions(conn: Connection) -> dict[str, list[int]]:
+    """Every published checklist id with its versions, oldest first."""
+    versions: dict[str, list[int]] = {}
+    for row in conn.execute(text("SELECT id, version FROM checklists ORDER BY id, version")):
+        versions.setdefault(row.id, []).append(row.version)
+    return versions

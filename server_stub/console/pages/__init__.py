@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from . import auth, checklists, dealers, shoppers, visit, visits
+from . import auth, checklists, dealers, routes, shoppers, visit, visits
 
-MODULES = (auth, visits, visit, shoppers, dealers, checklists)
+MODULES = (auth, visits, visit, shoppers, dealers, routes, checklists)

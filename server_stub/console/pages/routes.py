@@ -1,0 +1,112 @@
+"""Routes: the week board of all shoppers, and one shopper's day, where stops are added,
+put in order and withdrawn (after a confirmation)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from ... import planning
+from ...errors import UnknownAssignmentError
+from ...planning import StopInput, StopInputError
+from ..web import Form, Session, Store, redirect, render
+
+router = APIRouter()
+
+
+@router.get("/routes", response_class=HTMLResponse)
+async def week_page(request: Request, store: Store, _session: Session, week: str = "") -> HTMLResponse:
+    chosen = _parse_day(week)
+    board = await run_in_threadpool(planning.week_board, store, chosen or store.now().date())
+    return render(request, "routes_week.html", board=board, today=store.now().date(), repeat_days=planning.REPEAT_DAYS,
+                  bad_week=bool(week) and chosen is None,
+                  previous=board.monday - timedelta(days=7), following=board.monday + timedelta(days=7))
+
+
+@router.get("/routes/{shopper_id}/{day}", response_class=HTMLResponse)
+async def day_page(request: Request, store: Store, _session: Session, shopper_id: str, day: str,
+                   added: str = "", removed: str = "", gone: str = "") -> HTMLResponse:
+    return await _day(request, store, shopper_id, _day_or_404(day), added=added, removed=bool(removed),
+                      gone=bool(gone))
+
+
+@router.post("/routes/{shopper_id}/{day}")
+async def add_stop(request: Request, store: Store, form: Form, shopper_id: str, day: str) -> Response:
+    on = _day_or_404(day)
+    typed = StopInput(**{name: _field(form, name) for name in ("dealer", "checklist", "version", "window", "note")})
+    try:
+        plan = await run_in_threadpool(planning.add_stop, store, shopper_id, on, typed)
+    except StopInputError as refused:
+        return await _day(request, store, shopper_id, on, typed=typed, problems=refused.problems)
+    return redirect(f"/routes/{shopper_id}/{on}", added=plan.assignment_id)
+
+
+@router.post("/routes/{shopper_id}/{day}/move/{stop_id}")
+async def move_stop(store: Store, form: Form, shopper_id: str, day: str, stop_id: str) -> Response:
+    on = _day_or_404(day)
+    step = {"up": -1, "down": 1}.get(_field(form, "direction"))
+    if step is None:
+        raise HTTPException(400)
+    try:
+        await run_in_threadpool(planning.move_stop, store, shopper_id, on, stop_id, step)
+    except UnknownAssignmentError:
+        return redirect(f"/routes/{shopper_id}/{on}", gone=1)
+    return redirect(f"/routes/{shopper_id}/{on}")
+
+
+@router.get("/routes/{shopper_id}/{day}/remove/{stop_id}", response_class=HTMLResponse)
+async def confirm_removal(request: Request, store: Store, _session: Session, shopper_id: str, day: str,
+                          stop_id: str) -> Response:
+    on = _day_or_404(day)
+    try:
+        stop, shopper = await run_in_threadpool(planning.stop_of, store, shopper_id, on, stop_id)
+    except UnknownAssignmentError:
+        return redirect(f"/routes/{shopper_id}/{on}", gone=1)
+    return render(request, "routes_remove.html", stop=stop, shopper=shopper)
+
+
+@router.post("/routes/{shopper_id}/{day}/remove/{stop_id}")
+async def remove_stop(store: Store, form: Form, shopper_id: str, day: str, stop_id: str) -> Response:
+    on = _day_or_404(day)
+    try:
+        await run_in_threadpool(planning.remove_stop, store, shopper_id, on, stop_id)
+    except UnknownAssignmentError:  # already withdrawn: the confirmation was sent twice
+        return redirect(f"/routes/{shopper_id}/{on}", gone=1)
+    return redirect(f"/routes/{shopper_id}/{on}", removed=1)
+
+
+async def _day(request: Request, store, shopper_id: str, on: date, *, typed: StopInput | None = None,
+               problems: list | None = None, added: str = "", removed: bool = False,
+               gone: bool = False) -> HTMLResponse:
+    plan = await run_in_threadpool(planning.day_plan, store, shopper_id, on)
+    if plan is None:
+        raise HTTPException(404)
+    return render(
+        request, "routes_day.html", 422 if problems else 200, plan=plan, typed=typed or StopInput(),
+        problems=problems or [], added=added if any(s.id == added for s in plan.stops) else "", removed=removed,
+        gone=gone, previous=on - timedelta(days=1), following=on + timedelta(days=1),
+        repeat_days=planning.REPEAT_DAYS,
+        versions_list="; ".join(f"{cid} {', '.join(map(str, v))}" for cid, v in plan.checklists.items()),
+    )
+
+
+def _field(form, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def _parse_day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _day_or_404(text: str) -> date:
+    on = _parse_day(text)
+    if on is None:
+        raise HTTPException(404)
+    return on

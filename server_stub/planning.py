@@ -1,0 +1,224 @@
+"""Planning routes in the console: a shopper's day (add, order and withdraw stops), the
+week board of all shoppers, and the warning when a shopper would go back to a dealership
+within `REPEAT_DAYS` days (staff remember a face).
+
+Every change takes a number of the route change sequence in its transaction, so the
+phone's next `sync/pull` brings it. Typed input is checked here, and refused as a list of
+`Problem`s the console translates, before `admin.assign` stores the stop.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from . import admin
+from .database import storable
+from .errors import InvalidInputError, UnknownAssignmentError
+from .queries import accounts, routes
+from .queries.routes import StopRow
+from .records import PlannedVisit, ShopperAccount
+from .store import ServerStore
+
+REPEAT_DAYS = 30
+MAX_NOTE = 500
+_WINDOW = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """Another trip of the same shopper to the same dealership near a stop."""
+
+    day: date
+    days_apart: int  # negative: before the stop
+    visited: bool
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    shopper: ShopperAccount
+    day: date
+    stops: list[StopRow]
+    repeats: dict[str, list[Repeat]]  # stop id -> its repeats, only for stops that have some
+    dealers: list[tuple[str, str]]  # (code, name) of every dealership, for the form
+    checklists: dict[str, list[int]]  # id -> published versions
+
+
+@dataclass(frozen=True)
+class WeekBoard:
+    monday: date
+    days: list[date]
+    shoppers: list[ShopperAccount]
+    cells: dict[tuple[str, date], list[StopRow]]
+    repeats: dict[str, list[Repeat]]
+
+
+@dataclass(frozen=True)
+class StopInput:
+    """A stop as typed into the form; `version` empty means the newest."""
+
+    dealer: str = ""
+    checklist: str = ""
+    version: str = ""
+    window: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a typed stop was refused: a field, a key the console translates, its values."""
+
+    field: str
+    key: str
+    values: dict[str, object] = field(default_factory=dict)
+
+
+class StopInputError(InvalidInputError):
+    """The typed stop cannot be saved; `problems` says why, field by field."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("; ".join(f"{p.field}: {p.key}" for p in problems))
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def week_board(store: ServerStore, any_day: date) -> WeekBoard:
+    """Every shopper's stops of the week (Monday to Sunday) holding `any_day`."""
+    monday = monday_of(any_day)
+    sunday = monday + timedelta(days=6)
+    with store.db.read() as conn:
+        shoppers = accounts.list_shoppers(conn)
+        ids = [s.id for s in shoppers]
+        stops = routes.stops_between(conn, ids, monday, sunday)
+        repeats = _repeats(conn, stops, ids, monday, sunday)
+    cells: dict[tuple[str, date], list[StopRow]] = {}
+    for stop in stops:
+        cells.setdefault((stop.shopper_id, stop.day), []).append(stop)
+    return WeekBoard(monday, [monday + timedelta(days=n) for n in range(7)], shoppers, cells, repeats)
+
+
+def day_plan(store: ServerStore, shopper_id: str, day: date) -> DayPlan | None:
+    """A shopper's stops of a day, or None when there is no such shopper."""
+    with store.db.read() as conn:
+        shopper = accounts.get_shopper(conn, shopper_id)
+        if shopper is None:
+            return None
+        stops = routes.stops_between(conn, [shopper_id], day, day)
+        repeats = _repeats(conn, stops, [shopper_id], day, day)
+        dealers = [(d.code, d.name) for d in routes.dealerships(conn)]
+        checklists = routes.checklist_versions(conn)
+    return DayPlan(shopper, day, stops, repeats, dealers, checklists)
+
+
+def stop_of(store: ServerStore, shopper_id: str, day: date, assignment_id: str) -> tuple[StopRow, ShopperAccount]:
+    """A stop of this shopper's day, not withdrawn, and the shopper."""
+    with store.db.read() as conn:
+        found = routes.stop(conn, assignment_id)
+        shopper = accounts.get_shopper(conn, shopper_id)
+    if found is None or shopper is None or found.shopper_id != shopper_id or found.day != day:
+        raise UnknownAssignmentError(f"There is no stop {assignment_id!r} on this route.")
+    return found, shopper
+
+
+def add_stop(store: ServerStore, shopper_id: str, day: date, typed: StopInput) -> PlannedVisit:
+    """Put a typed stop at the end of the shopper's day, or refuse it with its problems."""
+    problems = check_stop(store, typed)
+    if problems:
+        raise StopInputError(problems)
+    reference = typed.checklist.strip() + (f"@{int(typed.version)}" if typed.version.strip() else "")
+    return admin.assign(store, shopper_id, day, typed.dealer.strip(), reference,
+                        window=_plain_window(typed.window) or None, note=typed.note.strip())
+
+
+def check_stop(store: ServerStore, typed: StopInput) -> list[Problem]:
+    problems: list[Problem] = []
+    for name in ("dealer", "checklist", "version", "window", "note"):
+        if not storable(getattr(typed, name)):
+            problems.append(Problem(name, "unreadable"))
+    if problems:
+        return problems
+    dealer, checklist, version = typed.dealer.strip(), typed.checklist.strip(), typed.version.strip()
+    with store.db.read() as conn:
+        dealer_known = routes.dealer_exists(conn, dealer) if dealer else False
+        published = routes.checklist_versions(conn).get(checklist)
+    if not dealer:
+        problems.append(Problem("dealer", "dealer_missing"))
+    elif not dealer_known:
+        problems.append(Problem("dealer", "dealer_unknown", {"code": dealer}))
+    if not checklist:
+        problems.append(Problem("checklist", "checklist_missing"))
+    elif published is None:
+        problems.append(Problem("checklist", "checklist_unknown", {"id": checklist}))
+    if version and not (version.isascii() and version.isdigit() and len(version) <= 9 and int(version) >= 1):
+        problems.append(Problem("version", "version_bad", {"version": version}))
+    elif version and published is not None and int(version) not in published:
+        problems.append(Problem("version", "version_unknown", {
+            "id": checklist, "version": version, "versions": ", ".join(map(str, published))}))
+    problems.extend(_window_problems(typed.window))
+    if len(typed.note.strip()) > MAX_NOTE:
+        problems.append(Problem("note", "note_long", {"max": MAX_NOTE}))
+    return problems
+
+
+def move_stop(store: ServerStore, shopper_id: str, day: date, assignment_id: str, step: int) -> None:
+    """Move a stop one place earlier (-1) or later (+1) in its day; the day's stops are
+    numbered 1, 2, 3... again and those whose number changed travel to the phone."""
+    with store.db.write() as conn:
+        seq = routes.next_change(conn)  # first: its row lock keeps two coordinators' moves apart
+        stops = routes.stops_between(conn, [shopper_id], day, day)
+        order = [s.id for s in stops]
+        if assignment_id not in order:
+            raise UnknownAssignmentError(f"There is no stop {assignment_id!r} on this route.")
+        at = order.index(assignment_id)
+        to = min(max(at + step, 0), len(order) - 1)
+        order[at], order[to] = order[to], order[at]
+        held = {s.id: s.position for s in stops}
+        for position, stop_id in enumerate(order, start=1):
+            if held[stop_id] != position:
+                routes.set_position(conn, stop_id, position, seq)
+
+
+def remove_stop(store: ServerStore, shopper_id: str, day: date, assignment_id: str) -> None:
+    """Withdraw a stop of this shopper's day; the phone drops it on its next pull."""
+    with store.db.write() as conn:
+        found = routes.stop(conn, assignment_id)
+        if found is None or found.shopper_id != shopper_id or found.day != day:
+            raise UnknownAssignmentError(f"There is no stop {assignment_id!r} on this route.")
+        routes.remove_assignment(conn, assignment_id, store.now(), routes.next_change(conn))
+
+
+def _repeats(conn, stops: list[StopRow], shopper_ids: list[str], first: date, last: date) -> dict[str, list[Repeat]]:
+    """For each of `stops` (those of these shoppers from `first` to `last`), the other trips
+    of its shopper to its dealership at most `REPEAT_DAYS` days away."""
+    near = timedelta(days=REPEAT_DAYS)
+    trips: dict[tuple[str, str], list[routes.Trip]] = {}
+    for trip in routes.trips_near(conn, shopper_ids, first, last, first - near, last + near):
+        trips.setdefault((trip.shopper_id, trip.dealer_code), []).append(trip)
+    found: dict[str, list[Repeat]] = {}
+    for stop in stops:
+        for trip in trips.get((stop.shopper_id, stop.dealer_code), []):
+            apart = (trip.day - stop.day).days
+            if trip.id != stop.id and abs(apart) <= REPEAT_DAYS:
+                found.setdefault(stop.id, []).append(Repeat(trip.day, apart, trip.visited))
+    return found
+
+
+def _plain_window(window: str) -> str:
+    """The window as typed, with spaces dropped and a typographic dash read as '-'."""
+    return re.sub(r"\s+", "", window).replace("–", "-").replace("—", "-")
+
+
+def _window_problems(window: str) -> list[Problem]:
+    plain = _plain_window(window)
+    if not plain:
+        return []
+    start, dash, end = plain.partition("-")
+    if not (dash and _WINDOW.match(start) and _WINDOW.match(end)):
+        return [Problem("window", "window_bad", {"window": window.strip()})]
+    if start >= end:
+        return [Problem("window", "window_backwards", {"window": window.strip()})]
+    return []
