@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from . import auth, checklists, dealers, routes, shoppers, visit, visits
+from . import analytics, auth, checklists, dealers, exports, routes, shoppers, visit, visits
 
-MODULES = (auth, visits, visit, shoppers, dealers, routes, checklists)
+MODULES = (auth, visits, visit, shoppers, dealers, routes, analytics, exports, checklists)

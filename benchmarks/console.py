@@ -1,0 +1,164 @@
+"""Benchmark: the coordinator console over 100,000 visits in SQLite.
+
+Run as ``.venv/bin/python benchmarks/console.py``. Fills a server's SQLite database (in a
+temporary folder on the repository's disk) with 40 shoppers, 200 dealerships and 100,000
+visits of the showroom checklist spread over a year, as the server itself would have
+stored them: each visit's summary columns and the tally of standards met come from the
+server's own `summaries.summarize` of real revisions (60 distinct answer patterns, made
+with the phone's services). Revision payloads are not stored: neither measured page reads
+them. Then, through the whole server app in-process (routing, session, query, template):
+
+    visit_list_ms        the first page of the visit list filtered by one dealership
+    dealer_analytics_ms  one dealership's analytics page (each item's share of standards met)
+
+Each is the median over 30 requests, one dealership drawn at random per request; the p95
+is printed beside it. Targets: <= 300 ms each.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid as uuid_module
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from sqlalchemy import text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from console_support import console_client  # noqa: E402
+from samples import answer_all  # noqa: E402
+
+from field_app.app import open_service  # noqa: E402
+from field_app.clock import ManualClock  # noqa: E402
+from field_app.demo import DEALERSHIPS  # noqa: E402
+from field_app.domain.records import VisitRevision  # noqa: E402
+from field_app.domain.registry import Registry  # noqa: E402
+from field_app.domain.route import Dealership  # noqa: E402
+from field_app.paths import checklists_dir  # noqa: E402
+from server_stub import admin, summaries  # noqa: E402
+from server_stub.database import moment  # noqa: E402
+from server_stub.settings import Settings  # noqa: E402
+from server_stub.store import open_store  # noqa: E402
+
+VISITS = 100_000
+SHOPPERS = 40
+DEALERS = 200
+PATTERNS = 60
+REQUESTS = 30
+CHECKLIST = "showroom_visit"
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+
+
+def main() -> None:
+    rng = random.Random(20261123)
+    with tempfile.TemporaryDirectory(dir=ROOT) as temp:
+        work = Path(temp)
+        settings = Settings(data_dir=work / "server", clock=ManualClock(NOW))
+        with open_store(settings) as store:
+            started = time.perf_counter()
+            patterns = answer_patterns(work / "phone", store, rng)
+            fill(store, patterns, rng)
+            fill_seconds = time.perf_counter() - started
+            with console_client(store) as console:
+                dealers = [f"BENCH-{i:03d}" for i in range(DEALERS)]
+                list_ms = timed(console, lambda: f"/visits?dealer={rng.choice(dealers)}", "Найдено визитов")
+                analytics_ms = timed(console, lambda: analytics_path(rng.choice(dealers)), "Всего по чек-листу")
+    print(json.dumps({
+        "visits": VISITS, "dealerships": DEALERS, "shoppers": SHOPPERS, "fill_s": round(fill_seconds, 1),
+        "visit_list_ms": round(statistics.median(list_ms), 1),
+        "visit_list_p95_ms": round(percentile(list_ms, 95), 1),
+        "dealer_analytics_ms": round(statistics.median(analytics_ms), 1),
+        "dealer_analytics_p95_ms": round(percentile(analytics_ms, 95), 1),
+    }))
+
+
+def analytics_path(dealer: str) -> str:
+    return f"/analytics/{CHECKLIST}/dealers/{dealer}"
+
+
+def timed(console, path_of, expected: str) -> list[float]:
+    console.get(path_of())  # warm: templates compiled, SQLite's pages read once
+    times = []
+    for _ in range(REQUESTS):
+        path = path_of()
+        started = time.perf_counter()
+        page = console.http.get("/console" + path)
+        times.append((time.perf_counter() - started) * 1000)
+        assert page.status_code == 200 and expected in page.text, (path, page.status_code, page.text[:300])
+    return times
+
+
+def percentile(values: list[float], p: int) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def answer_patterns(folder: Path, store, rng: random.Random) -> list[summaries.VisitSummary]:
+    """Summaries of real showroom revisions, each answered differently (as the phone would)."""
+    clock = ManualClock(NOW)
+    service = open_service(folder, clock)
+    entry = store.catalog.newest(CHECKLIST)
+    service.store.save_checklist(Registry.from_directory(checklists_dir()).get(CHECKLIST, entry.checklist.version).checklist)
+    found = []
+    for _ in range(PATTERNS):
+        uuid = service.store.start_visit(CHECKLIST, entry.checklist.version, at=clock.now()).uuid
+        answer_all(service, uuid, wait=rng.choice([30, 200, 400]))
+        for question in entry.checklist.questions():
+            if question.type == "yes_no" and question.id in service.visit(uuid).visible(clock.now()) \
+                    and rng.random() < 0.3:
+                service.answer(uuid, question.id, False)
+        clock.advance(60)
+        revision = VisitRevision.model_validate(service.finalize(uuid).model_dump())
+        found.append(summaries.summarize(entry.checklist, revision, dealer_code=None))
+    service.store.close()
+    return found
+
+
+def fill(store, patterns: list[summaries.VisitSummary], rng: random.Random) -> None:
+    shopper_ids = [admin.create_shopper(store, f"Покупатель {i:02d}").shopper_id for i in range(SHOPPERS)]
+    admin.save_dealers(store, [
+        Dealership(code=f"BENCH-{i:03d}", name=f"{DEALERSHIPS[i % len(DEALERSHIPS)].name} №{i}",
+                   brand=DEALERSHIPS[i % len(DEALERSHIPS)].brand, city="Москва", address="", phone="", lat=None, lon=None)
+        for i in range(DEALERS)
+    ])
+    tally: Counter = Counter()
+    rows = []
+    for _ in range(VISITS):
+        pattern = rng.choice(patterns)
+        dealer = f"BENCH-{rng.randrange(DEALERS):03d}"
+        started = NOW - timedelta(days=rng.uniform(0, 365))
+        status = rng.choices(["approved", "received", "returned"], [60, 30, 10])[0]
+        rows.append({
+            "u": str(uuid_module.UUID(int=rng.getrandbits(128), version=4)), "s": rng.choice(shopper_ids),
+            "status": status, "at": moment(started), "fin": moment(started + timedelta(minutes=45)),
+            "dealer": dealer, "cid": pattern.checklist_id, "cver": pattern.checklist_version,
+            "got": pattern.got, "out_of": pattern.out_of,
+            "sections": json.dumps({k: list(v) for k, v in pattern.sections.items()}),
+        })
+        if status != "returned":
+            for item, met in pattern.standards.items():
+                tally[(dealer, item, "met")] += int(met)
+                tally[(dealer, item, "counted")] += 1
+    with store.db.write() as conn:
+        conn.execute(text(
+            "INSERT INTO visits (uuid, shopper_id, latest_revision, status, created_at, updated_at, dealer_code, "
+            "checklist_id, checklist_version, started_at, finalized_at, score_got, score_out_of, section_scores) "
+            "VALUES (:u, :s, 1, :status, :fin, :fin, :dealer, :cid, :cver, :at, :fin, :got, :out_of, :sections)"
+        ), rows)
+        conn.execute(text(
+            "INSERT INTO standard_tally (dealer_code, checklist_id, item_id, met, counted) VALUES (:d, :c, :i, :m, :n)"
+        ), [{"d": d, "c": CHECKLIST, "i": item, "m": tally[(d, item, "met")], "n": n}
+            for (d, item, kind), n in tally.items() if kind == "counted"])
+        conn.execute(text("ANALYZE"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""Exports: the visits of a checklist as CSV or XLSX, filtered by dates, status and
+dealership. A download is a GET (it changes nothing), still only for a session."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from ... import exports
+from ...analytics import DEFAULT_CHECKLIST
+from ...queries import routes, visit_list
+from ...queries.visit_list import STATUSES, VisitFilter
+from ..web import NO_STORE, Session, Store, render, translator
+
+router = APIRouter()
+VISIT_COLUMNS = ("uuid", "shopper", "dealer_code", "dealer_name", "version", "started", "finalized", "status",
+                 "revision")
+
+
+@router.get("/exports", response_class=HTMLResponse)
+def export_form(request: Request, store: Store, _session: Session) -> HTMLResponse:
+    return _form(request, store, {"checklist": DEFAULT_CHECKLIST, "format": "xlsx", "status": "", "dealer": "",
+                                  "date_from": "", "date_to": ""}, [])
+
+
+@router.get("/exports/file", response_class=Response)
+async def export_file(request: Request, store: Store, _session: Session, checklist: str = "", format: str = "",
+                      status: str = "", dealer: str = "", date_from: str = "", date_to: str = "") -> Response:
+    chosen = {"checklist": checklist, "format": format, "status": status, "dealer": dealer,
+              "date_from": date_from, "date_to": date_to}
+    problems = []
+    known = await run_in_threadpool(_checklist_ids, store)
+    if checklist not in known:
+        problems.append("checklist")
+    if format not in exports.FORMATS:
+        problems.append("format")
+    if status and status not in STATUSES:
+        problems.append("status")
+    where = VisitFilter(status=status or None, dealer_code=dealer or None, checklist_id=checklist,
+                        date_from=_day(date_from, "date_from", problems), date_to=_day(date_to, "date_to", problems))
+    if where.date_from and where.date_to and where.date_to < where.date_from:
+        problems.append("date_order")
+    if problems:
+        return await run_in_threadpool(_form, request, store, chosen, problems, 400)
+
+    t = translator(request)
+    headings = exports.Headings(
+        visit=tuple(t(f"exports.column_{c}") for c in VISIT_COLUMNS),
+        statuses={s: t(f"exports.status_{s}") for s in STATUSES}, na=t("exports.na"),
+        follow_ups=t("exports.follow_ups"), score=t("exports.score"), total=t("exports.total"),
+    )
+    table = await run_in_threadpool(exports.rows, store, where, headings)
+    name = exports.filename(checklist, store.now().date(), format)
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', **NO_STORE}
+    if format == "csv":
+        return StreamingResponse(exports.csv_chunks(table), media_type="text/csv; charset=utf-8", headers=headers)
+    file = await run_in_threadpool(exports.xlsx_file, table, checklist)
+    return StreamingResponse(exports.file_chunks(file), media_type=exports.XLSX_TYPE, headers=headers)
+
+
+def _checklist_ids(store) -> list[str]:
+    with store.db.read() as conn:
+        return visit_list.checklist_ids(conn)
+
+
+def _form(request: Request, store, chosen: dict, problems: list[str], status_code: int = 200) -> HTMLResponse:
+    with store.db.read() as conn:
+        checklists, dealers = visit_list.checklist_ids(conn), routes.dealerships(conn)
+    return render(request, "exports.html", status_code, checklists=checklists, dealers=dealers, statuses=STATUSES,
+                  formats=exports.FORMATS, chosen=chosen, problems=problems)
+
+
+def _day(value: str, field: str, problems: list[str]) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        problems.append(field)
+        return None
