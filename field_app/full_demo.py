@@ -70,6 +70,6 @@ def banner(addresses: DemoAddresses, folder: Path) -> str:
     return "\n".join([
         f"shopper's app:     {addresses.app}  (paired as {SHOPPER})",
         f"sync server API:   {addresses.server}",
-        f"coordinator login: {COORDINATOR} / {COORDINATOR_PASSWORD}",
+        f"coordinator:       {addresses.server}/console/  (log in as {COORDINATOR} / {COORDINATOR_PASSWORD})",
         f"data:              {folder}  (delete it to start again)",
     ])

@@ -7,6 +7,7 @@ reaches the page as text, never as markup.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -115,6 +116,17 @@ def redirect(path: str, **query: Any) -> RedirectResponse:
 
 def _here(request: Request) -> str:
     return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
+def form_day(value: str, field: str, problems: list[str]) -> date | None:
+    """A date typed into a filter (YYYY-MM-DD); a bad one adds `field` to `problems`."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        problems.append(field)
+        return None
 
 
 def safe_next(value: str | None) -> str:

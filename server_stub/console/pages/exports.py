@@ -3,7 +3,6 @@ dealership. A download is a GET (it changes nothing), still only for a session."
 
 from __future__ import annotations
 
-from datetime import date
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
@@ -13,7 +12,7 @@ from ... import exports
 from ...analytics import DEFAULT_CHECKLIST
 from ...queries import routes, visit_list
 from ...queries.visit_list import STATUSES, VisitFilter
-from ..web import NO_STORE, Session, Store, render, translator
+from ..web import NO_STORE, Session, Store, form_day, render, translator
 
 router = APIRouter()
 VISIT_COLUMNS = ("uuid", "shopper", "dealer_code", "dealer_name", "version", "started", "finalized", "status",
@@ -40,7 +39,8 @@ async def export_file(request: Request, store: Store, _session: Session, checkli
     if status and status not in STATUSES:
         problems.append("status")
     where = VisitFilter(status=status or None, dealer_code=dealer or None, checklist_id=checklist,
-                        date_from=_day(date_from, "date_from", problems), date_to=_day(date_to, "date_to", problems))
+                        date_from=form_day(date_from, "date_from", problems),
+                        date_to=form_day(date_to, "date_to", problems))
     if where.date_from and where.date_to and where.date_to < where.date_from:
         problems.append("date_order")
     if problems:
@@ -72,12 +72,3 @@ def _form(request: Request, store, chosen: dict, problems: list[str], status_cod
     return render(request, "exports.html", status_code, checklists=checklists, dealers=dealers, statuses=STATUSES,
                   formats=exports.FORMATS, chosen=chosen, problems=problems)
 
-
-def _day(value: str, field: str, problems: list[str]) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        problems.append(field)
-        return None

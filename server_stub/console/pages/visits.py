@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -10,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ...queries import accounts, routes, visit_list
 from ...queries.visit_list import STATUSES, VisitFilter
-from ..web import Session, Store, render
+from ..web import Session, Store, form_day, render
 
 router = APIRouter()
 PAGE_SIZE = 50
@@ -24,7 +23,7 @@ async def visit_list_page(request: Request, store: Store, _session: Session,
     where = VisitFilter(
         status=status if status in STATUSES else None, dealer_code=dealer or None, shopper_id=shopper or None,
         checklist_id=checklist or None,
-        date_from=_day(date_from, "date_from", problems), date_to=_day(date_to, "date_to", problems),
+        date_from=form_day(date_from, "date_from", problems), date_to=form_day(date_to, "date_to", problems),
     )
 
     def read():
@@ -41,12 +40,3 @@ async def visit_list_page(request: Request, store: Store, _session: Session,
         next_after=rows[-1].key if len(rows) == PAGE_SIZE else None,
     )
 
-
-def _day(value: str, field: str, problems: list[str]) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        problems.append(field)
-        return None
