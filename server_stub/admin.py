@@ -40,12 +40,13 @@ from .store import ServerStore
 from .visits import review_visit
 
 MIN_PASSWORD = 8
+SHOPPER_ID = re.compile(r"sh_[0-9a-f]{10}")
 WINDOW = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 
 __all__ = [
     "add_dealer", "assign", "check_coordinator_password", "create_coordinator", "create_shopper", "edit_dealer",
     "get_dealer", "get_device", "import_dealers", "import_dealers_csv", "list_dealers", "list_devices",
-    "list_shoppers", "new_pairing_code", "parse_day", "publish_checklist", "review_visit", "revoke_device",
+    "list_shoppers", "new_pairing_code", "new_shopper_id", "parse_day", "publish_checklist", "review_visit", "revoke_device",
     "save_dealers", "shopper_overview", "shopper_overviews", "withdraw_assignment",
 ]
 
@@ -89,15 +90,28 @@ def shopper_overview(store: ServerStore, shopper_id: str) -> ShopperOverview:
     return found[0]
 
 
-def create_shopper(store: ServerStore, name: str, lifetime: timedelta | None = None) -> PairingCode:
+def new_shopper_id() -> str:
+    """An id for a shopper not yet created: the console's form carries one, so that the
+    form sent twice (a reload) names the same shopper instead of making a second."""
+    return security.new_id("sh_", 5)
+
+
+def create_shopper(store: ServerStore, name: str, lifetime: timedelta | None = None,
+                   shopper_id: str | None = None) -> PairingCode:
     """A new shopper and the one-time code that pairs their phone (valid for `lifetime`,
-    by default the settings' pairing code lifetime)."""
+    by default the settings' pairing code lifetime). With the `shopper_id` of an earlier
+    call, nobody new is made: that shopper gets a fresh code, as `new_pairing_code` gives."""
     name = name.strip()
     if not name:
         raise InvalidInputError("A shopper needs a name.")
-    shopper = ShopperAccount(security.new_id("sh_", 5), name, store.now())
+    if shopper_id is not None and not SHOPPER_ID.fullmatch(shopper_id):
+        raise InvalidInputError("A shopper id is 'sh_' and ten hexadecimal digits.")
+    shopper = ShopperAccount(shopper_id or new_shopper_id(), name, store.now())
     with store.db.write() as conn:
-        accounts.insert_shopper(conn, shopper)
+        if accounts.get_shopper(conn, shopper.id) is not None:
+            accounts.expire_unused_codes(conn, shopper.id, store.now())
+        else:
+            accounts.insert_shopper(conn, shopper)
         return _issue_code(store, conn, shopper.id, lifetime)
 
 

@@ -80,6 +80,27 @@ def test_a_new_shopper_gets_a_code_and_its_qr_code_that_pair_a_phone(console, se
     assert "Pixel 8 2026-11-22 09:00 2026-11-22 09:00 работает" in table_rows(device_page)[1]
 
 
+def test_the_form_sent_again_by_a_reload_makes_no_second_shopper(console, server_store):
+    list_page = console.get("/shoppers")
+    (form_id,) = re.findall(r'name="shopper_id" value="([^"]+)"', list_page.html)
+    first = console.post("/shoppers", {"name": "Анна Петрова", "shopper_id": form_id})
+    again = console.post("/shoppers", {"name": "Анна Петрова", "shopper_id": form_id})
+    (first_code,), (second_code,) = set(CODE.findall(first.text)), set(CODE.findall(again.text))
+    assert [s.id for s in admin.list_shoppers(server_store)] == [form_id]
+    assert first_code != second_code
+    assert pair(console, first_code).status_code == 410  # the page shown last holds the code that works
+    assert pair(console, second_code).status_code == 200
+    assert console.get("/shoppers").html.count(form_id) >= 1
+    assert re.findall(r'name="shopper_id" value="([^"]+)"', console.get("/shoppers").html) != [form_id]
+
+
+def test_a_made_up_shopper_id_is_refused(console, server_store):
+    console.get("/shoppers")
+    page = console.post("/shoppers", {"name": "Анна", "shopper_id": "../../etc"})
+    assert page.status == 400
+    assert admin.list_shoppers(server_store) == []
+
+
 def test_a_shopper_needs_a_name(console, server_store):
     console.get("/shoppers")
     page = console.post("/shoppers", {"name": "   "})

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ... import admin
-from ...errors import UnknownDeviceError
+from ...errors import InvalidInputError, UnknownDeviceError
 from ...records import Device, PairingCode
 from ..qr import qr_svg
 from ..web import Form, Session, Store, redirect, render
@@ -25,7 +25,11 @@ def create_shopper(request: Request, store: Store, form: Form) -> HTMLResponse:
     name = str(form.get("name") or "").strip()
     if not name:
         return _list(request, store, 422, name_missing=True, name=str(form.get("name") or ""))
-    code = admin.create_shopper(store, name)
+    # The form's own shopper id: sent again by a reload, it gives that shopper a new code.
+    try:
+        code = admin.create_shopper(store, name, shopper_id=str(form.get("shopper_id") or "") or None)
+    except InvalidInputError:  # an id this console never drew: not a form a person filled in
+        return render(request, "error.html", 400, message_key="errors.bad_request")
     return _pairing_page(request, store, code)
 
 
@@ -60,7 +64,7 @@ def revoke(store: Store, _form: Form, shopper_id: str, device_id: str) -> Respon
 def _list(request: Request, store: Store, status_code: int = 200, name_missing: bool = False,
           name: str = "") -> HTMLResponse:
     return render(request, "shoppers.html", status_code, shoppers=admin.shopper_overviews(store),
-                  name_missing=name_missing, name=name)
+                  name_missing=name_missing, name=name, new_shopper_id=admin.new_shopper_id())
 
 
 def _pairing_page(request: Request, store: Store, code: PairingCode) -> HTMLResponse:
