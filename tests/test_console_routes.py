@@ -60,7 +60,7 @@ def visit_made(store, device, assignment_id: str) -> None:
 
 def cell(page, shopper_id: str, day: date) -> str:
     """The text of one cell of the week board."""
-    found = re.search(rf'<td data-cell="{shopper_id}/{day.isoformat()}"[^>]*>(.*?)</td>', page.html, re.S)
+    found = re.search(rf'<td data-cell="{shopper_id}/{day.isoformat()}"[^>]*>(.*?)</td>', page.html, re.DOTALL)
     assert found, (shopper_id, day)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(1))).strip()
 
@@ -133,6 +133,7 @@ def test_another_shoppers_stop_cannot_be_touched_through_this_shoppers_day(conso
 def test_an_unknown_shopper_or_day_is_not_found(console, anna):
     assert console.get(day_path("sh_nobody", MONDAY)).status == 404
     assert console.get(f"/routes/{anna}/2026-02-30").status == 404
+    assert console.get(f"/routes/{anna}/0001-01-01").status == 404  # no day before it to link to
     assert add(console, "sh_nobody", MONDAY, "D1").status == 404
 
 
@@ -204,9 +205,10 @@ def test_the_week_board_lists_every_shoppers_stops_by_day(console, server_store,
 
 def test_the_week_board_shows_this_week_and_says_when_the_week_is_not_a_date(console, anna):
     assert "Неделя 2026-11-16 — 2026-11-22" in console.get("/routes")  # the clock's day is a Sunday
-    page = console.get("/routes", week="next tuesday")
-    assert page.status == 200
-    assert "Дата недели не распознана" in page and "Неделя 2026-11-16 — 2026-11-22" in page
+    for week in ("next tuesday", "0001-01-01", "9999-12-31"):
+        page = console.get("/routes", week=week)
+        assert page.status == 200
+        assert "Дата недели не распознана" in page and "Неделя 2026-11-16 — 2026-11-22" in page
 
 
 def test_names_on_the_board_and_the_day_are_escaped(console, server_store, anna):

@@ -196,14 +196,15 @@ _STOP = (
 
 def stops_between(conn: Connection, shopper_ids: list[str], first: date, last: date) -> list[StopRow]:
     """The stops not withdrawn of these shoppers from `first` to `last` (inclusive), in
-    route order: two queries however many shoppers and days."""
+    route order: two statements however many shoppers and days."""
     if not shopper_ids:
         return []
     statement = text(
         _STOP + "WHERE a.shopper_id IN :shoppers AND a.day >= :first AND a.day <= :last AND a.removed_at IS NULL "
         "ORDER BY a.shopper_id, a.day, a.position, a.id"
     ).bindparams(bindparam("shoppers", expanding=True))
-    rows = conn.execute(statement, {"shoppers": shopper_ids, "first": first.isoformat(), "last": last.isoformat()}).all()
+    span = {"first": first.isoformat(), "last": last.isoformat()}
+    rows = conn.execute(statement, {"shoppers": shopper_ids} | span).all()
     done = visited(conn, [r.id for r in rows])
     return [_stop(r, r.id in done) for r in rows]
 
@@ -224,9 +225,8 @@ def _stop(row, was_visited: bool) -> StopRow:
 
 
 def visited(conn: Connection, assignment_ids: list[str]) -> set[str]:
-    """Those of the assignments a visit was made for (its first revision stored). One
-    statement for them all: `visits.assignment_id` has no index, so each statement reads
-    the whole table once, and a subquery per stop would read it once per stop."""
+    """Those of the assignments a visit was made for (its first revision stored), in one
+    statement for them all (the index visits_by_assignment answers each id)."""
     if not assignment_ids:
         return set()
     statement = text(

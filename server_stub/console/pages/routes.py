@@ -15,6 +15,9 @@ from ...planning import StopInput, StopInputError
 from ..web import Form, Session, Store, redirect, render
 
 router = APIRouter()
+# Days a route may be planned on; further out, paging a week or looking 30 days around
+# would run off the calendar.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 
 
 @router.get("/routes", response_class=HTMLResponse)
@@ -38,10 +41,10 @@ async def add_stop(request: Request, store: Store, form: Form, shopper_id: str, 
     on = _day_or_404(day)
     typed = StopInput(**{name: _field(form, name) for name in ("dealer", "checklist", "version", "window", "note")})
     try:
-        plan = await run_in_threadpool(planning.add_stop, store, shopper_id, on, typed)
+        planned = await run_in_threadpool(planning.add_stop, store, shopper_id, on, typed)
     except StopInputError as refused:
         return await _day(request, store, shopper_id, on, typed=typed, problems=refused.problems)
-    return redirect(f"/routes/{shopper_id}/{on}", added=plan.assignment_id)
+    return redirect(f"/routes/{shopper_id}/{on}", added=planned.assignment_id)
 
 
 @router.post("/routes/{shopper_id}/{day}/move/{stop_id}")
@@ -100,9 +103,10 @@ def _field(form, name: str) -> str:
 
 def _parse_day(text: str) -> date | None:
     try:
-        return date.fromisoformat(text) if text else None
+        on = date.fromisoformat(text) if text else None
     except ValueError:
         return None
+    return on if on and FIRST_DAY <= on <= LAST_DAY else None
 
 
 def _day_or_404(text: str) -> date:
