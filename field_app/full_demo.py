@@ -40,7 +40,7 @@ def run_demo(folder: Path, *, host: str = "127.0.0.1", app_port: int = 8550, ser
     sync = open_sync(service)
     try:
         connect_phone(service, sync, settings, server_url, seeded)
-        addresses = DemoAddresses(f"http://{host}:{app_port}/", f"{server_url}/api/v1")
+        addresses = DemoAddresses(f"http://{host}:{app_port}/", server_url)
         print(banner(addresses, folder), flush=True)
         serve_app(service, host=host, port=app_port, sync=sync)
     finally:
@@ -69,7 +69,7 @@ def connect_phone(service: FieldService, sync: SyncService, settings: Settings, 
 def banner(addresses: DemoAddresses, folder: Path) -> str:
     return "\n".join([
         f"shopper's app:     {addresses.app}  (paired as {SHOPPER})",
-        f"sync server API:   {addresses.server}",
+        f"sync server API:   {addresses.server}/api/v1",
         f"coordinator:       {addresses.server}/console/  (log in as {COORDINATOR} / {COORDINATOR_PASSWORD})",
         f"data:              {folder}  (delete it to start again)",
     ])

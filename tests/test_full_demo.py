@@ -35,3 +35,17 @@ def test_the_demo_phone_pulls_its_route_and_sends_the_finished_visit_once(server
         assert missing_photos(server.store, earlier[0].visit_uuid) == []
         assert len(admin.list_devices(server.store, seeded.shopper_id)) == 1
         service.store.close()
+
+
+def test_the_banner_gives_addresses_that_answer(server_settings, folder, clock, tmp_path):
+    import re
+
+    import httpx
+
+    from field_app.full_demo import DemoAddresses, banner
+
+    with LiveServer.start(server_settings) as server:
+        text = banner(DemoAddresses("http://127.0.0.1:8550/", server.url), tmp_path)
+        api, console = re.search(r"API:\s+(\S+)", text).group(1), re.search(r"coordinator:\s+(\S+)", text).group(1)
+        assert httpx.get(api + "/health").status_code == 200
+        assert httpx.get(console, follow_redirects=True).url.path == "/console/login"
