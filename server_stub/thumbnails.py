@@ -4,13 +4,12 @@ deleting the folder loses nothing but the time to make them again."""
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
-import tempfile
 from pathlib import Path
 
 from PIL import Image
+
+from field_app.photos.pipeline import write_durably
 
 from .store import ServerStore
 
@@ -25,7 +24,8 @@ def thumbnail(store: ServerStore, sha256: str, source: Path) -> Path:
     if path.is_file():
         return path
     folder.mkdir(exist_ok=True)
-    _write_whole(path, _shrink(source))
+    # Two pages asking at once each write a file of their own and rename it over the name.
+    write_durably(path, _shrink(source))
     return path
 
 
@@ -39,19 +39,3 @@ def _shrink(source: Path) -> bytes:
         image.convert("RGB").save(buffer, "JPEG", quality=QUALITY)
     return buffer.getvalue()
 
-
-def _write_whole(path: Path, data: bytes) -> None:
-    """Two pages asking at once each write a file of their own and rename it over the
-    name, so a reader never sees half a thumbnail; synced first, so that a power cut
-    cannot leave an empty file under the name (one that would be served for good)."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise

@@ -72,8 +72,8 @@ def process_photo(
     sha256 = hashlib.sha256(photo_jpeg).hexdigest()
     dest_dir = Path(dest_dir)
     # The thumbnail first: a stored photo never lacks its thumbnail.
-    thumbnail_path = _write_durably(dest_dir / f"{sha256}.thumb.jpg", thumbnail_jpeg)
-    path = _write_durably(dest_dir / f"{sha256}.jpg", photo_jpeg)
+    thumbnail_path = write_durably(dest_dir / f"{sha256}.thumb.jpg", thumbnail_jpeg)
+    path = write_durably(dest_dir / f"{sha256}.jpg", photo_jpeg)
     _fsync_directory(dest_dir)
 
     return ProcessedPhoto(
@@ -167,8 +167,9 @@ def _encode_jpeg(
     return buffer.getvalue()
 
 
-def _write_durably(path: Path, data: bytes) -> Path:
-    """Write through a synced temp file in the same directory, then rename over path."""
+def write_durably(path: Path, data: bytes) -> Path:
+    """Write through a synced temp file in the same directory, then rename over path: a
+    reader never sees half a file, and a power cut cannot leave an empty one."""
     fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as file:
