@@ -3,6 +3,7 @@ or is reviewed, and the same as working them out again from every stored revisio
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 
 from field_app.domain.records import VisitRevision
@@ -35,16 +36,22 @@ def summary(store, uuid):
                                  "FROM visits WHERE uuid = :u"), {"u": uuid}).one()
 
 
+@pytest.fixture
+def planned(server_store):
+    """A paired shopper's device and a stop of theirs at dealership D1 (mini checklist)."""
+    publish_mini(server_store)
+    seed_dealers(server_store, "D1")
+    device = shopper_device(server_store)
+    return device, admin.assign(server_store, device.shopper_id, DAY, "D1", MINI.id)
+
+
 def send(store, device, uuid, number=1, *, greeted=True, dealer_assignment=None):
     body = revision(number, greeted=greeted, assignment_id=dealer_assignment)
     return put_revision(store, device, uuid, VisitRevision.model_validate(body))
 
 
-def test_a_visit_is_summarized_and_counted_when_it_arrives(server_store):
-    publish_mini(server_store)
-    seed_dealers(server_store, "D1")
-    device = shopper_device(server_store)
-    plan = admin.assign(server_store, device.shopper_id, DAY, "D1", MINI.id)
+def test_a_visit_is_summarized_and_counted_when_it_arrives(server_store, planned):
+    device, plan = planned
     uuid = new_uuid()
     send(server_store, device, uuid, greeted=True, dealer_assignment=plan.assignment_id)
 
@@ -57,11 +64,8 @@ def test_a_visit_is_summarized_and_counted_when_it_arrives(server_store):
     assert counted[("D1", "mirrors")] == (0, 1)
 
 
-def test_a_return_uncounts_the_visit_and_its_correction_counts_again(server_store):
-    publish_mini(server_store)
-    seed_dealers(server_store, "D1")
-    device = shopper_device(server_store)
-    plan = admin.assign(server_store, device.shopper_id, DAY, "D1", MINI.id)
+def test_a_return_uncounts_the_visit_and_its_correction_counts_again(server_store, planned):
+    device, plan = planned
     uuid = new_uuid()
     send(server_store, device, uuid, greeted=False, dealer_assignment=plan.assignment_id)
     assert tally(server_store)[("D1", "greeted")] == (0, 1)
@@ -75,11 +79,8 @@ def test_a_return_uncounts_the_visit_and_its_correction_counts_again(server_stor
     assert tally(server_store)[("D1", "greeted")] == (1, 1)
 
 
-def test_a_new_revision_replaces_the_old_one_in_the_tally(server_store):
-    publish_mini(server_store)
-    seed_dealers(server_store, "D1")
-    device = shopper_device(server_store)
-    plan = admin.assign(server_store, device.shopper_id, DAY, "D1", MINI.id)
+def test_a_new_revision_replaces_the_old_one_in_the_tally(server_store, planned):
+    device, plan = planned
     uuid = new_uuid()
     send(server_store, device, uuid, greeted=False, dealer_assignment=plan.assignment_id)
     send(server_store, device, uuid, 2, greeted=True, dealer_assignment=plan.assignment_id)
@@ -116,11 +117,8 @@ def test_working_everything_out_again_gives_the_same_tally(server_store):
     assert summary(server_store, uuids[0]).dealer_code == "D1"
 
 
-def test_migration_3_summarizes_the_visits_a_server_already_holds(server_store):
-    publish_mini(server_store)
-    seed_dealers(server_store, "D1")
-    device = shopper_device(server_store)
-    plan = admin.assign(server_store, device.shopper_id, DAY, "D1", MINI.id)
+def test_migration_3_summarizes_the_visits_a_server_already_holds(server_store, planned):
+    device, plan = planned
     uuid = new_uuid()
     send(server_store, device, uuid, dealer_assignment=plan.assignment_id)
     # Back to the schema of version 2, the visit kept: what a server updated from it holds.
