@@ -189,7 +189,7 @@ def test_a_version_page_lists_its_questions_by_section_and_links_its_body(consol
         assert section.title in page
     wait = page.text.split("2.2 Время ожидания консультанта consultant_wait_time")[1]
     assert wait.split("2.3")[0].split() == ["секундомер", "1", "до", "300", "(До", "5", "минут):", "1", "остальное",
-                                            "(Свыше", "5", "минут):", "0", "хуже", "рынка"]
+                                            "(Свыше", "5", "минут):", "0", "низкий", "(BOTTOM)"]
     assert "Связался ли с вами дилерский центр в течение 7 рабочих дней после визита?" in page
     assert "/console/checklists/showroom_visit/1/body" in page.html
     body = console.http.get("/console/checklists/showroom_visit/1/body")

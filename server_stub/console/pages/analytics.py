@@ -59,7 +59,7 @@ def _item_chart(report: DealerReport, group: ItemGroup, t: Translator):
     for item in group.items:
         label = f"{item.ref} {item.text}" if item.ref else item.text
         value = _share_text(item.share) if item.share.percent is not None else t("analytics.no_data")
-        rank = t(f"analytics.rank_{item.benchmark}") if item.benchmark else t("analytics.rank_none")
+        rank = t(f"ranks.{item.benchmark}") if item.benchmark else t("ranks.none")
         bars.append(Bar(
             label, item.share.percent, value,
             t("analytics.item_detail", label=label, share=value, met=item.share.met, counted=item.share.counted,
