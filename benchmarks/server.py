@@ -99,9 +99,9 @@ async def drive(url: str, codes: list[str], body: dict, photos: list[bytes], ser
         # A warm-up round, not counted: connections, the checklist cache, SQLite's pages.
         await asyncio.gather(*(put_visits(c, body, [], 5) for c in clients))
 
-        started = time.perf_counter()
+        started, put_cpu = time.perf_counter(), cpu_seconds(server_pid)
         latencies = await asyncio.gather(*(put_visits(c, body, [], PUTS_PER_CLIENT) for c in clients))
-        put_seconds = time.perf_counter() - started
+        put_seconds, put_cpu = time.perf_counter() - started, cpu_seconds(server_pid) - put_cpu
 
         for start in range(0, len(shares[0]), len(PHOTO_QUESTIONS)):
             await asyncio.gather(*(put_visits(c, body, share[start:start + len(PHOTO_QUESTIONS)], 1)
@@ -122,10 +122,12 @@ async def drive(url: str, codes: list[str], body: dict, photos: list[bytes], ser
         "visit_puts_per_s": round(len(times) / put_seconds, 1),
         "visit_put_p50_ms": round(statistics.median(times), 1),
         "visit_put_p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
+        "put_phase_s": round(put_seconds, 2),
+        "put_phase_server_cpu_s": round(put_cpu, 2),
         "photos": len(photos),
         "photo_bytes": photo_bytes,
         "photo_mb_per_s": round(photo_bytes / photo_seconds / 1e6, 1),
-        # Where the photo phase's time went: the server's and the clients' CPU seconds.
+        # Where the phases' time went: the server's and the clients' CPU seconds.
         "photo_phase_s": round(photo_seconds, 2),
         "photo_phase_server_cpu_s": round(server_cpu, 2),
         "photo_phase_client_cpu_s": round(own_cpu, 2),

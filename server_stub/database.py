@@ -2,9 +2,10 @@
 
 A read is a plain transaction. A write on SQLite starts with BEGIN IMMEDIATE, so it holds
 the write lock from its first statement and never fails upgrading a read lock; threads of
-this process queue on a lock of their own first, because SQLite's busy handler sleeps in
-steps of up to 100 ms while a Python lock wakes the next writer at once. On PostgreSQL,
-row locks order concurrent writers.
+this process take turns on a lock of their own first (SQLite's busy handler sleeps in
+steps of up to 100 ms, a Python lock wakes the next writer at once), and share one
+transaction and one commit while they queue (`group_commit`). On PostgreSQL, row locks
+order concurrent writers, each in its own transaction.
 
 Moments are stored as fixed-width ISO-8601 UTC text (`moment`), so they sort as text and
 the same SQL compares them on both databases.
@@ -12,13 +13,14 @@ the same SQL compares them on both databases.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
 from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.engine import make_url
+
+from .group_commit import GroupCommit
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # INTEGER columns (revision and checklist version numbers) hold at most this on PostgreSQL.
@@ -40,10 +42,10 @@ class Database:
             self.url, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=30,
         )
         self.dialect = self.engine.dialect.name
-        self._process_write_lock = threading.Lock() if self.is_sqlite else None
         if self.is_sqlite:
             _sqlite_setup(self.engine)
         self._writer = self.engine.execution_options(fieldaudit_write=True)
+        self._group = GroupCommit(self._writer) if self.is_sqlite else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -56,16 +58,15 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """A transaction that may write; committed when the block ends without an error."""
-        lock = self._process_write_lock
-        if lock is not None:
-            lock.acquire()
-        try:
-            with self._writer.connect() as conn, conn.begin():
+        """A transaction that may write; committed when the block ends without an error,
+        and on disk when the block has returned. On SQLite the commit may be shared with
+        other threads' writes (it then raises `CommitFailedError` if it fails)."""
+        if self._group is not None:
+            with self._group.write() as conn:
                 yield conn
-        finally:
-            if lock is not None:
-                lock.release()
+            return
+        with self._writer.connect() as conn, conn.begin():
+            yield conn
 
     def close(self) -> None:
         self.engine.dispose()
