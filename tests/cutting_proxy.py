@@ -74,6 +74,14 @@ class CuttingProxy:
             self._server.close()
             for writer in list(self._writers):
                 writer.transport.abort()
+            # Let each connection's task see its cut and end, rather than be destroyed
+            # pending when the loop stops.
+            serving = {task for task in asyncio.all_tasks() if task is not asyncio.current_task()}
+            if serving:
+                _, stuck = await asyncio.wait(serving, timeout=5)
+                for task in stuck:
+                    task.cancel()
+                await asyncio.gather(*stuck, return_exceptions=True)
         asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
