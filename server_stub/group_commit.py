@@ -17,7 +17,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, NestedTransaction
 
 MAX_BATCH = 64
 """Writers in one transaction at most: under a steady queue a batch would otherwise never
@@ -75,7 +75,7 @@ class GroupCommit:
         self._leave(batch, savepoint, kept=True)
         batch.wait()
 
-    def _join(self):
+    def _join(self) -> tuple[_Batch, NestedTransaction]:
         """Open the shared transaction if there is none; a savepoint for this writer."""
         if self._conn is None:
             conn = self._engine.connect()
@@ -93,7 +93,7 @@ class GroupCommit:
             self._end(exc)
             raise
 
-    def _leave(self, batch: _Batch, savepoint, *, kept: bool) -> None:
+    def _leave(self, batch: _Batch, savepoint: NestedTransaction, *, kept: bool) -> None:
         """Keep or undo this writer's savepoint; commit if nobody is queued. Releases the turn."""
         try:
             try:
@@ -118,8 +118,7 @@ class GroupCommit:
 
     def _transaction_alive(self) -> bool:
         assert self._conn is not None
-        dbapi = self._conn.connection.dbapi_connection
-        return bool(getattr(dbapi, "in_transaction", True))
+        return self._conn.connection.dbapi_connection.in_transaction
 
     def _end(self, error: BaseException | None) -> None:
         """Commit the shared transaction (or drop it after `error`) and wake its writers."""
