@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from contextlib import closing
 
 import pytest
 from sqlalchemy import event, text
@@ -23,7 +24,6 @@ def db(tmp_path):
         conn.execute(text("CREATE TABLE t (writer TEXT, n INTEGER)"))
         # Checked at COMMIT, not at the INSERT: a way to make a shared commit fail.
         conn.execute(text("CREATE TABLE child (parent INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)"))
-    database.path = tmp_path / "x.db"
     yield database
     database.close()
 
@@ -35,10 +35,14 @@ def commits(db):
     return counted
 
 
+def committed(db, sql: str) -> list[tuple]:
+    """What a connection of its own sees: only what is committed."""
+    with closing(sqlite3.connect(db.url.database)) as other:
+        return sorted(other.execute(sql).fetchall())
+
+
 def rows(db) -> list[str]:
-    # A connection of its own sees only what is committed.
-    with sqlite3.connect(db.path) as other:
-        return sorted(r[0] for r in other.execute("SELECT writer FROM t"))
+    return [writer for (writer,) in committed(db, "SELECT writer FROM t")]
 
 
 class Writer(threading.Thread):
@@ -158,6 +162,4 @@ def test_many_threads_writing_at_once_lose_nothing_and_write_nothing_twice(db):
         thread.start()
     for thread in threads:
         thread.join(60)
-    with sqlite3.connect(db.path) as other:
-        got = sorted(other.execute("SELECT writer, n FROM t").fetchall())
-    assert got == sorted((f"t{i}", n) for i in range(8) for n in range(40))
+    assert committed(db, "SELECT writer, n FROM t") == sorted((f"t{i}", n) for i in range(8) for n in range(40))
