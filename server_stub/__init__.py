@@ -25,10 +25,10 @@ def create_app(settings: Settings, store: "ServerStore | None" = None) -> "FastA
     return _create_app(settings, store)
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, access_log: bool = False) -> None:
     from .serve import serve as _serve
 
-    _serve(settings, host, port)
+    _serve(settings, host, port, access_log)
 
 
 def open_store(settings: Settings) -> "ServerStore":

@@ -81,13 +81,15 @@ def emit(as_json: bool, data: dict, text: str) -> None:
 @store_options
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-def server(data_dir: Path, db_url: str | None, host: str, port: int) -> None:
+@click.option("--access-log", is_flag=True,
+              help="Log a line per request (refusals and errors are logged without it).")
+def server(data_dir: Path, db_url: str | None, host: str, port: int, access_log: bool) -> None:
     """Run the sync server (one worker). On start it migrates the database and publishes
     the checklists of checklists/ that it lacks."""
     from .serve import serve
 
     try:
-        serve(_settings(data_dir, db_url), host=host, port=port)
+        serve(_settings(data_dir, db_url), host=host, port=port, access_log=access_log)
     except _refusals() as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -3,6 +3,7 @@ description of which problems an endpoint can answer."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -25,6 +26,8 @@ _BY_STATUS = {
 }
 _BLOBS = API_PREFIX + "/blobs/"
 
+log = logging.getLogger("server_stub")
+
 
 def problem_response(request: Request, problem: ProblemCode, message: str | None = None,
                      headers: dict[str, str] | None = None) -> JSONResponse:
@@ -34,6 +37,8 @@ def problem_response(request: Request, problem: ProblemCode, message: str | None
         headers.setdefault("Cache-Control", "no-store")
     # A message may quote what the client sent, lone surrogates included.
     text = (message or problem.message).encode("utf-8", "replace").decode("utf-8")
+    # With no access log, this line is how an operator finds why a phone's sync failed.
+    log.info("%s %s refused %d %s: %s", request.method, request.url.path, problem.status, problem.code, text)
     body = ProblemBody(code=problem.code, message=text)
     return JSONResponse(body.model_dump(), status_code=problem.status, headers=headers)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from field_app.domain import problems
 from field_app.domain.sync_messages import TUS_VERSION, UPLOAD_CONTENT_TYPE
 
+from ...blocking import run_blocking
 from ...uploads import PatchHeaders
 from ..deps import BearerToken, UploadManager
 from ..problems import AUTH, responses
@@ -39,7 +39,7 @@ _UPLOAD_HEADERS = {
 async def upload_state(sha256: Sha256, token: BearerToken, uploads: UploadManager) -> Response:
     """How many bytes of the photo the server holds (`Upload-Offset`) of how many
     (`Upload-Length`); 404 unless one of the caller's stored visits names the photo."""
-    state = await run_in_threadpool(uploads.state, token, sha256)
+    state = await run_blocking(uploads.state, token, sha256)
     return Response(status_code=200, headers={
         "Tus-Resumable": TUS_VERSION, "Upload-Offset": str(state.offset),
         "Upload-Length": str(state.length), "Cache-Control": "no-store",
