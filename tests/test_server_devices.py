@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import timedelta
 
 import pytest
@@ -95,6 +96,14 @@ def test_a_request_without_a_known_token_is_refused(live_server, headers, code):
     assert answer.status_code == 401
     assert answer.json()["code"] == code
     assert answer.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_a_refusal_is_logged_with_its_code_for_the_operator(live_server, caplog):
+    # The server keeps no access log by default; this line is how a failed sync is traced.
+    with caplog.at_level(logging.INFO, logger="server_stub"):
+        live_server.client().get("/sync/pull", headers={"Authorization": "Bearer not-a-token"})
+    lines = [r.getMessage() for r in caplog.records if r.name == "server_stub"]
+    assert any("GET /api/v1/sync/pull refused 401 token_invalid" in line for line in lines), lines
 
 
 def test_a_revoked_device_is_told_so(live_server):
