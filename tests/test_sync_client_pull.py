@@ -195,3 +195,15 @@ def test_a_route_naming_an_unknown_dealership_is_refused_and_not_saved(service, 
     report = sync.sync_now()
     assert [(r.subject, r.code) for r in report.refused] == [("pull", "unexpected_response")]
     assert "a1" not in ids(service) and state.cursor(service.store) is None
+
+
+def test_fields_a_newer_server_adds_are_ignored_at_every_level(service, fake, sync):
+    # The server is upgraded before the phones in the field: its answers may grow.
+    body = pull_body(cursor="c1", dealerships=[DEALER | {"rating": 4.5}], checklists=[stamp() | {"size": 10}],
+                     assignments=[assignment("a1") | {"priority": "high"}])
+    fake.pull_body = body | {"announcement": "Новая версия приложения"}
+    report = sync.sync_now()
+    assert report.pulled and report.refused == ()
+    assert "a1" in ids(service)
+    assert service.store.stop("a1").dealership.name == "Автоцентр Север"
+    assert state.cursor(service.store) == "c1"

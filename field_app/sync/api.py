@@ -230,7 +230,10 @@ def _json(response: httpx.Response) -> dict:
 def _parse(model, response: httpx.Response):
     data = _json(response)
     try:
-        return model.model_validate(data)
+        # Fields this phone does not know are ignored: a server is upgraded before the
+        # phones in the field are, and may add to its answers (the server itself still
+        # refuses unknown fields in what phones send).
+        return model.model_validate(data, extra="ignore")
     except ValidationError as exc:
         raise UnexpectedResponseError(
             "unexpected_response",
