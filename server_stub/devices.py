@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+
 from sqlalchemy import Connection
 
 from field_app.domain.sync_messages import PairResponse, Shopper
@@ -22,14 +24,19 @@ from .records import Device
 from .store import ServerStore
 
 
-def pair(store: ServerStore, code: str, device_name: str) -> PairResponse:
-    """Trade a pairing code for a device token (shown once; only its hash is kept)."""
+def pair(store: ServerStore, code: str, device_name: str, attempt: str | None = None) -> PairResponse:
+    """Trade a pairing code for a device token (shown once; only its hash is kept).
+
+    A code is used once. The one exception is the same phone retrying (the same secret
+    `attempt`) because the answer never reached it, as happens on a dropping signal: the
+    device the code made gets a new token, and the one that was lost stops working."""
     if not storable(code):
         raise PairingCodeUnknownError()
     if not storable(device_name):
         raise InvalidRequestError("The device name has characters that cannot be stored.")
     now = store.now()
     digest = security.code_hash(code)
+    attempt_digest = security.attempt_hash(attempt) if attempt else None
     token = security.new_token()
     device_id = security.new_id("dev_")
     with store.db.write() as conn:
@@ -37,16 +44,28 @@ def pair(store: ServerStore, code: str, device_name: str) -> PairResponse:
         if row is None:
             raise PairingCodeUnknownError()
         if row.used_at is not None:
-            raise PairingCodeUsedError()
-        if row.expires_at <= now:
+            if not _is_retry(row, attempt_digest):
+                raise PairingCodeUsedError()
+            if row.expires_at <= now:
+                raise PairingCodeExpiredError()
+            # Refused too when the device was revoked meanwhile.
+            if not accounts.replace_token(conn, row.device_id or "", security.token_hash(token)):
+                raise PairingCodeUsedError()
+        elif row.expires_at <= now:
             raise PairingCodeExpiredError()
-        if not accounts.use_code(conn, digest, device_id, now):
+        elif accounts.use_code(conn, digest, device_id, attempt_digest, now):
+            accounts.insert_device(conn, device_id, row.shopper_id, device_name.strip() or "phone",
+                                   security.token_hash(token), now)
+        else:
             raise PairingCodeUsedError()
-        accounts.insert_device(conn, device_id, row.shopper_id, device_name.strip() or "phone",
-                               security.token_hash(token), now)
         shopper = accounts.get_shopper(conn, row.shopper_id)
     assert shopper is not None
     return PairResponse(token=token, shopper=Shopper(id=shopper.id, name=shopper.name))
+
+
+def _is_retry(row: accounts.CodeRow, attempt_digest: str | None) -> bool:
+    return (attempt_digest is not None and row.attempt_hash is not None and row.device_id is not None
+            and hmac.compare_digest(row.attempt_hash, attempt_digest))
 
 
 def authenticate(store: ServerStore, token: str | None) -> Device:

@@ -268,7 +268,13 @@ M004_VISITS_BY_ASSIGNMENT = Migration(4, "visits_by_assignment", (
     "CREATE INDEX visits_by_assignment ON visits (assignment_id)",
 ))
 
-MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_BLOBS_ARE_FILES, M003_CONSOLE, M004_VISITS_BY_ASSIGNMENT)
+# A pairing whose answer was lost is retried with the same attempt id (PairRequest.attempt).
+M005_PAIRING_ATTEMPTS = Migration(5, "pairing_attempts", (
+    "ALTER TABLE pairing_codes ADD COLUMN attempt_hash TEXT",
+))
+
+MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_BLOBS_ARE_FILES, M003_CONSOLE, M004_VISITS_BY_ASSIGNMENT,
+                                     M005_PAIRING_ATTEMPTS)
 
 _CREATE_TABLE = """
 CREATE TABLE IF NOT EXISTS schema_migrations (

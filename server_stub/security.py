@@ -2,7 +2,8 @@
 
 Tokens and codes are stored only as their sha256: a copy of the database lets nobody in.
 A pairing code is short so that it can be typed on a phone; it is single-use and expires,
-which is what makes 40 bits enough.
+which is what makes 40 bits enough. A pairing retried with the phone's secret attempt id
+(sync_messages.PairRequest) is stored only as its sha256 too.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import base64
 import hashlib
 import hmac
 import secrets
+
+from field_app.domain.sync_messages import normalize_pairing_code
 
 # No 0/O, 1/I/L: a code read aloud or off a screen is typed right the first time.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -33,12 +36,12 @@ def new_pairing_code() -> str:
     return f"{raw[:4]}-{raw[4:]}"
 
 
-def normalize_code(code: str) -> str:
-    return "".join(ch for ch in code.upper() if ch not in "- \t")
-
-
 def code_hash(code: str) -> str:
-    return hashlib.sha256(normalize_code(code).encode()).hexdigest()
+    return hashlib.sha256(normalize_pairing_code(code).encode()).hexdigest()
+
+
+def attempt_hash(attempt: str) -> str:
+    return hashlib.sha256(attempt.encode()).hexdigest()
 
 
 def new_id(prefix: str = "", nbytes: int = 8) -> str:

@@ -45,6 +45,65 @@ def test_should_refuse_a_code_used_once_already(live_server):
     assert len(admin.list_devices(live_server.store, code.shopper_id)) == 1
 
 
+ATTEMPT = "k3Xv9QzP1mW8rT5yL2bN7cD4"
+
+
+def test_a_retry_whose_first_answer_was_lost_gets_a_new_token_for_the_same_device(live_server):
+    # On a dropping signal the server may pair the phone and the answer never arrive.
+    code = admin.create_shopper(live_server.store, "Анна")
+    body = {"code": code.pairing_code, "device_name": "Pixel 8", "attempt": ATTEMPT}
+    lost = live_server.client().post("/devices/pair", json=body).json()["token"]
+    retry = live_server.client().post("/devices/pair", json=body)
+    assert retry.status_code == 200, retry.text
+    token = retry.json()["token"]
+    assert token != lost
+    assert retry.json()["shopper"] == {"id": code.shopper_id, "name": "Анна"}
+    assert len(admin.list_devices(live_server.store, code.shopper_id)) == 1
+    assert live_server.client(token).get("/sync/pull").status_code == 200
+    # The token that never arrived is no one's to use.
+    assert live_server.client(lost).get("/sync/pull").json()["code"] == "token_invalid"
+
+
+@pytest.mark.parametrize("second", [
+    {},                                          # another phone, no attempt id
+    {"attempt": "another-phone-attempt-0001"},  # another phone, its own attempt id
+])
+def test_a_used_code_is_refused_to_any_other_attempt(live_server, second):
+    code = admin.create_shopper(live_server.store, "Анна")
+    first = {"code": code.pairing_code, "device_name": "Pixel 8", "attempt": ATTEMPT}
+    token = live_server.client().post("/devices/pair", json=first).json()["token"]
+    again = live_server.client().post("/devices/pair", json={"code": code.pairing_code, "device_name": "X"} | second)
+    assert again.status_code == 409
+    assert again.json()["code"] == "pairing_code_used"
+    assert live_server.client(token).get("/sync/pull").status_code == 200
+
+
+def test_a_retry_is_refused_once_the_code_expired_or_the_device_was_revoked(live_server, clock):
+    code = admin.create_shopper(live_server.store, "Анна")
+    body = {"code": code.pairing_code, "device_name": "Pixel 8", "attempt": ATTEMPT}
+    assert live_server.client().post("/devices/pair", json=body).status_code == 200
+    (device,) = admin.list_devices(live_server.store, code.shopper_id)
+    admin.revoke_device(live_server.store, device.id)
+    revoked = live_server.client().post("/devices/pair", json=body)
+    assert revoked.status_code == 409 and revoked.json()["code"] == "pairing_code_used"
+
+    other = admin.create_shopper(live_server.store, "Борис")
+    body = {"code": other.pairing_code, "device_name": "Pixel 8", "attempt": ATTEMPT}
+    assert live_server.client().post("/devices/pair", json=body).status_code == 200
+    clock.advance(timedelta(days=7).total_seconds() + 1)
+    expired = live_server.client().post("/devices/pair", json=body)
+    assert expired.status_code == 410 and expired.json()["code"] == "pairing_code_expired"
+
+
+def test_an_attempt_id_that_is_not_a_plain_token_is_refused(live_server):
+    code = admin.create_shopper(live_server.store, "Анна")
+    for attempt in ["short", "x" * 129, "has spaces in it 123456", "кириллица-кириллица-123"]:
+        answer = live_server.client().post("/devices/pair", json={
+            "code": code.pairing_code, "device_name": "Pixel 8", "attempt": attempt})
+        assert answer.status_code == 422, attempt
+        assert answer.json()["code"] == "invalid_request"
+
+
 def test_should_refuse_an_expired_code(live_server, clock):
     code = admin.create_shopper(live_server.store, "Анна")
     clock.advance(timedelta(days=7).total_seconds() + 1)

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from field_app.cli import cli
+from field_app.domain.sync_messages import PairRequest
 from field_app.services import FieldService
 from field_app.store import Store
 from field_app.sync import (
@@ -86,9 +87,10 @@ def test_a_bad_code_is_refused_and_nothing_is_kept(service, sync):
 
 
 def test_pairing_without_a_network_is_a_network_error(service, fake, sync):
-    fake.fail("POST", error=httpx.ConnectError)
+    fake.fail("POST", error=httpx.ConnectError, times=3)
     with pytest.raises(NetworkError):
         sync.pair("http://sync.test", "PAIR-1234", "Pixel 7")
+    assert fake.requests.count(("POST", "/devices/pair")) == 3  # retried, then given up
     with pytest.raises(InvalidServerUrlError):
         sync.pair("sync.test", "PAIR-1234", "Pixel 7")
     assert not sync.status().paired
@@ -295,3 +297,17 @@ def test_fieldaudit_pair_with_a_bad_code_exits_1_with_the_reason(folder, fake):
     assert result.exit_code == 1 and "pairing_code_unknown" in result.output
     result = run(folder, fake, "pair", "--server", "sync.test", "--code", "PAIR-1234")
     assert result.exit_code == 2 and "--server" in result.output
+
+
+def test_a_pairing_attempt_id_is_the_same_on_every_retry_and_differs_elsewhere(service, tmp_path, clock):
+    from field_app.app import open_service
+
+    first = state.pairing_attempt(service.store, "http://sync.test", "ABCD-EFGH")
+    assert state.pairing_attempt(service.store, "http://sync.test", " abcdefgh ") == first  # as the server reads codes
+    assert state.pairing_attempt(service.store, "http://sync.test", "ABCD-EFGJ") != first
+    assert state.pairing_attempt(service.store, "http://other.test", "ABCD-EFGH") != first
+    another_phone = open_service(tmp_path / "other", clock)
+    assert state.pairing_attempt(another_phone.store, "http://sync.test", "ABCD-EFGH") != first
+    another_phone.store.close()
+    # What the server accepts as an attempt id (PairRequest).
+    assert PairRequest(code="ABCD-EFGH", device_name="Pixel", attempt=first).attempt == first

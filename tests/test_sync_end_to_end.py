@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
+import httpx
 import pytest
 
+from field_app.app import open_service
 from field_app.sync.service import SyncService
+from server_stub import admin
 from server_stub.visits import review_visit
 from server_stub.queries import visits as server_visits
 
@@ -54,18 +57,55 @@ def test_a_visit_with_20_photos_arrives_whole_and_once_through_a_link_that_keeps
 
 
 def test_every_request_sent_twice_changes_nothing_twice(server, folder, clock):
-    # Pairing is left out: a pairing code is single use, so a doubled pairing is refused.
-    service, _ = pair_phone(server.store, server.url, folder, clock)
-    uuid = visit_with_photos(service, PHOTOS)
+    code = admin.create_shopper(server.store, "Анна Петрова")
+    admin.assign(server.store, code.shopper_id, clock.now().date(), "DEMO-N", "mini_evidence")
+    service = open_service(folder, clock)
     doubling = DoublingTransport()
     sync = SyncService(service.store, service.photos_dir, clock=clock, transport=doubling, sleep=lambda s: None)
+    # The pairing too: the second request carries the same attempt id, so it pairs the
+    # same device again (a new token) instead of finding the code used.
+    assert sync.pair(server.url, code.pairing_code, "Pixel 8") == "Анна Петрова"
+    assert len(admin.list_devices(server.store, code.shopper_id)) == 1
+    assert sync.sync_now().pulled
+    uuid = visit_with_photos(service, PHOTOS)
 
     sync_until_done(sync)
 
+    assert doubling.sent.count(("POST", "/api/v1/devices/pair")) == 2
     assert ("PUT", f"/api/v1/visits/{uuid}") in doubling.sent
     assert sum(1 for method, _ in doubling.sent if method == "PATCH") >= 2 * PHOTOS
     assert_arrived_once(server.store, service, uuid, PHOTOS)
     assert sync.status().last_problem is None
+
+
+class LosingFirstAnswer(httpx.BaseTransport):
+    """The server handles the first request, and its answer is lost on the way back."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.lost = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        if self.lost == 0:
+            self.lost += 1
+            response.read()
+            raise httpx.ReadError("the answer was lost", request=request)
+        return response
+
+
+def test_a_pairing_whose_answer_was_lost_is_retried_and_pairs(server, folder, clock):
+    code = admin.create_shopper(server.store, "Анна Петрова")
+    service = open_service(folder, clock)
+    losing = LosingFirstAnswer()
+    sync = SyncService(service.store, service.photos_dir, clock=clock, transport=losing, sleep=lambda s: None)
+
+    assert sync.pair(server.url, code.pairing_code, "Pixel 8") == "Анна Петрова"
+
+    assert losing.lost == 1
+    (device,) = admin.list_devices(server.store, code.shopper_id)
+    assert not device.revoked
+    assert sync.sync_now().pulled  # the token the retry got is the one that works
 
 
 def test_a_second_revision_after_a_return_arrives_beside_the_first(server, proxy, folder, clock):

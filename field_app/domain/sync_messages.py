@@ -19,10 +19,22 @@ UPLOAD_CONTENT_TYPE = "application/offset+octet-stream"
 
 
 class PairRequest(Record):
-    """`POST /devices/pair`: a one-time code made by a coordinator, and the phone's name."""
+    """`POST /devices/pair`: a one-time code made by a coordinator, and the phone's name.
+
+    `attempt` is a secret the phone makes for this code and sends again on every retry:
+    when the answer to a pairing was lost on the way back, the retry is told apart from
+    another phone trying a used code, and gets a new token for the same device instead
+    of `pairing_code_used` (while the code has not expired).
+    """
 
     code: Annotated[str, Field(min_length=4, max_length=64)]
     device_name: Annotated[str, Field(min_length=1, max_length=100)]
+    attempt: Annotated[str | None, Field(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")] = None
+
+
+def normalize_pairing_code(code: str) -> str:
+    """A code as typed (with or without its dash, any case) in the one form that is hashed."""
+    return "".join(ch for ch in code.upper() if ch not in "- \t")
 
 
 class Shopper(Record):

@@ -108,9 +108,11 @@ class ApiClient:
         response = self._send("GET", "/health", timeout=timeout)
         return _json(response).get("ok") is True
 
-    def pair(self, code: str, device_name: str) -> PairResponse:
-        """`POST /devices/pair`: trade a coordinator's one-time code for a device token."""
-        body = PairRequest(code=code, device_name=device_name).model_dump(mode="json")
+    def pair(self, code: str, device_name: str, attempt: str | None = None) -> PairResponse:
+        """`POST /devices/pair`: trade a coordinator's one-time code for a device token.
+        Safe to retry with the same `attempt` (see `PairRequest`)."""
+        request = PairRequest(code=code, device_name=device_name, attempt=attempt)
+        body = request.model_dump(mode="json", exclude_none=True)
         return _parse(PairResponse, self._send("POST", "/devices/pair", json=body))
 
     def unpair(self, *, timeout: httpx.Timeout | float = HEALTH_TIMEOUT) -> None:

@@ -30,6 +30,9 @@ from .state import SyncProblem
 
 # Without anything to send, a paired phone still asks for route changes this often.
 PULL_EVERY = timedelta(minutes=15)
+# The shopper waits on the pairing screen: three tries within a few seconds, then the
+# screen says so and a tap tries again.
+PAIRING_RETRIES = RetryPolicy(base_s=0.5, cap_s=2.0, max_failures=3)
 
 __all__ = ["SyncProblem", "SyncProgress", "SyncReport", "SyncService", "SyncStatus", "WaitingPhoto", "auto_sync"]
 
@@ -141,11 +144,16 @@ class SyncService:
 
     def pair(self, server_url: str, code: str, device_name: str) -> str:
         """Pair this phone with a server using a coordinator's one-time code; returns the
-        shopper's name. Raises `NetworkError`, `ServerRefusedError` (a bad code) or
+        shopper's name. Network failures are retried (a few times, with backoff): the
+        request carries this phone's attempt id for the code, so a retry after a lost
+        answer pairs instead of finding the code used; so does the shopper tapping again
+        later. Raises `NetworkError`, `ServerRefusedError` (a bad code) or
         `InvalidServerUrlError`."""
         url = server_url.strip().rstrip("/")
+        attempt = state.pairing_attempt(self.store, url, code)
+        backoff = PAIRING_RETRIES.start(sleep=self._sleep, random=self._random)
         with ApiClient(url, transport=self._transport) as api:  # a mistyped address fails here
-            answer = api.pair(code.strip(), device_name.strip())
+            answer = backoff.call(lambda: api.pair(code.strip(), device_name.strip(), attempt))
         state.save_pairing(self.store, url, answer.token, answer.shopper.id, answer.shopper.name,
                            device_name.strip())
         return answer.shopper.name

@@ -7,11 +7,15 @@ transaction like every other write.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from field_app.domain.sync_messages import normalize_pairing_code
 from field_app.store import Store
 
 SERVER_URL = "sync.server_url"
@@ -23,6 +27,8 @@ CURSOR = "sync.cursor"
 LAST_PULL_AT = "sync.last_pull_at"
 LAST_SUCCESS_AT = "sync.last_success_at"
 LAST_PROBLEM = "sync.last_problem"
+# Made once per install, never sent: pairing attempt ids are derived from it.
+PAIRING_SECRET = "sync.pairing_secret"
 
 ProblemKind = Literal["network", "refused", "unpaired"]
 
@@ -36,6 +42,7 @@ class SyncProblem:
     message: str
     at: datetime
     subject: str | None = None  # which item: "visit <uuid> r<n>", "photo <sha256>", "pull"
+    retry_at: datetime | None = None  # a refused item: when an automatic run sends it again
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,18 @@ def save_pairing(store: Store, server_url: str, token: str, shopper_id: str, sho
         SERVER_URL: server_url, TOKEN: token, SHOPPER_ID: shopper_id, SHOPPER_NAME: shopper_name,
         DEVICE_NAME: device_name, CURSOR: "", LAST_PULL_AT: "", LAST_PROBLEM: "",
     })
+
+
+def pairing_attempt(store: Store, server_url: str, code: str) -> str:
+    """The attempt id this phone sends with `code` to `server_url`: the same on every
+    retry, after a restart too, so a pairing whose answer was lost can be asked again;
+    another phone, or another code, gives another id."""
+    secret = _get(store, PAIRING_SECRET)
+    if secret is None:
+        secret = secrets.token_hex(32)
+        store.set_settings({PAIRING_SECRET: secret})
+    message = f"{server_url}\n{normalize_pairing_code(code)}".encode()
+    return hmac.new(bytes.fromhex(secret), message, hashlib.sha256).hexdigest()
 
 
 def forget_token(store: Store, problem: SyncProblem | None = None) -> None:

@@ -105,6 +105,8 @@ class CodeRow:
     shopper_id: str
     expires_at: datetime
     used_at: datetime | None
+    device_id: str | None
+    attempt_hash: str | None
 
 
 def insert_code(conn: Connection, code_hash: str, shopper_id: str, created_at: datetime,
@@ -126,19 +128,22 @@ def expire_unused_codes(conn: Connection, shopper_id: str, now: datetime) -> Non
 
 def find_code(conn: Connection, code_hash: str) -> CodeRow | None:
     row = conn.execute(
-        text("SELECT code_hash, shopper_id, expires_at, used_at FROM pairing_codes WHERE code_hash = :h"),
+        text("SELECT code_hash, shopper_id, expires_at, used_at, device_id, attempt_hash "
+             "FROM pairing_codes WHERE code_hash = :h"),
         {"h": code_hash},
     ).first()
     if row is None:
         return None
-    return CodeRow(row.code_hash, row.shopper_id, parse_moment(row.expires_at), _maybe(row.used_at))
+    return CodeRow(row.code_hash, row.shopper_id, parse_moment(row.expires_at), _maybe(row.used_at),
+                   row.device_id, row.attempt_hash)
 
 
-def use_code(conn: Connection, code_hash: str, device_id: str, now: datetime) -> bool:
+def use_code(conn: Connection, code_hash: str, device_id: str, attempt_hash: str | None, now: datetime) -> bool:
     """Mark the code used; False when another request used it first."""
     result = conn.execute(
-        text("UPDATE pairing_codes SET used_at = :now, device_id = :d WHERE code_hash = :h AND used_at IS NULL"),
-        {"h": code_hash, "d": device_id, "now": moment(now)},
+        text("UPDATE pairing_codes SET used_at = :now, device_id = :d, attempt_hash = :a "
+             "WHERE code_hash = :h AND used_at IS NULL"),
+        {"h": code_hash, "d": device_id, "a": attempt_hash, "now": moment(now)},
     )
     return result.rowcount == 1
 
@@ -163,6 +168,15 @@ def insert_device(conn: Connection, device_id: str, shopper_id: str, name: str, 
              "VALUES (:id, :s, :name, :t, :now, :now)"),
         {"id": device_id, "s": shopper_id, "name": name, "t": token_hash, "now": moment(now)},
     )
+
+
+def replace_token(conn: Connection, device_id: str, token_hash: str) -> bool:
+    """Give a device that is not revoked a new token (the old one stops working)."""
+    result = conn.execute(
+        text("UPDATE devices SET token_hash = :t WHERE id = :id AND revoked_at IS NULL"),
+        {"id": device_id, "t": token_hash},
+    )
+    return result.rowcount == 1
 
 
 def device_by_token(conn: Connection, token_hash: str) -> Device | None:

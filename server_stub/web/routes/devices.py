@@ -22,7 +22,7 @@ router = APIRouter(tags=["devices"])
 )
 def pair(request: PairRequest, store: Store) -> PairResponse:
     """Trade a coordinator's one-time pairing code for this phone's device token."""
-    return devices.pair(store, request.code, request.device_name)
+    return devices.pair(store, request.code, request.device_name, request.attempt)
 
 
 @router.delete("/devices/current", status_code=204, response_class=Response, responses=responses(*AUTH))
