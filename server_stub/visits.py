@@ -88,7 +88,6 @@ def put_revision(store: ServerStore, device: Device, uuid: str, revision: VisitR
                 shopper_id=device.shopper_id, device_id=device.id, photos=revision.photos,
             ), now)
             if revision.revision > visit.latest_revision:
-                since = revision.finalized_at if new_visit else q.first_finalized_at(conn, uuid)
                 if not new_visit:
                     _uncount_latest(store, conn, visit)
                 q.set_latest(conn, uuid, revision.revision, revision.assignment_id, now)
@@ -97,7 +96,7 @@ def put_revision(store: ServerStore, device: Device, uuid: str, revision: VisitR
                 summary_q.save_summary(conn, uuid, summary)
                 if summaries.counts("received", summary):
                     summaries.tally(conn, summary, 1)
-                q.replace_follow_ups(conn, uuid, open_follow_ups(entry.checklist, revision, since),
+                q.replace_follow_ups(conn, uuid, open_follow_ups(entry.checklist, revision),
                                      clear=not new_visit)
                 visit = VisitRow(uuid, visit.shopper_id, revision.revision, "received")
             if new_visit:

@@ -93,8 +93,8 @@ def test_follow_ups_show_their_answer_or_when_they_fall_due(console, phone):
     phone.send(pending, revision())
     phone.send(answered, revision(follow_ups={"callback": {
         "value": True, "comment": "перезвонили через 2 дня", "answered_at": "2026-11-24T12:30:00Z"}}))
-    # due 48 hours after the first finalization (10:48)
-    assert "Перезвонили? ещё нет ответа срок: 2026-11-24 10:48" in console.get(f"/visits/{pending}")
+    # due 48 hours after the visit started (10:00), as the phone counts
+    assert "Перезвонили? ещё нет ответа срок: 2026-11-24 10:00" in console.get(f"/visits/{pending}")
     page = console.get(f"/visits/{answered}")
     assert "Перезвонили? Да Комментарий: перезвонили через 2 дня 2026-11-24 12:30" in page
     assert "ещё нет ответа" not in page

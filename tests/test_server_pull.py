@@ -134,12 +134,12 @@ def test_a_returned_visit_is_in_every_pull_until_its_next_revision(live_server, 
     assert pull(anna)["returned"] == []
 
 
-def test_follow_ups_left_open_are_due_hours_after_the_visit_was_finalized(live_server):
+def test_follow_ups_left_open_are_due_hours_after_the_visit_started(live_server):
     anna = live_server.shopper()
     uuid = new_uuid()
     anna.client.put(f"/visits/{uuid}", json=revision(1))
     assert pull(anna)["follow_ups_due"] == [
-        {"visit_uuid": uuid, "follow_up_id": "callback", "due_at": "2026-11-24T10:48:00Z"},
+        {"visit_uuid": uuid, "follow_up_id": "callback", "due_at": "2026-11-24T10:00:00Z"},
     ]
     answered = revision(2, follow_ups={"callback": {"value": True, "answered_at": "2026-11-24T11:00:00Z"}})
     assert anna.client.put(f"/visits/{uuid}", json=answered).status_code == 200
@@ -152,7 +152,7 @@ def test_an_unanswered_follow_up_keeps_its_first_due_date(live_server):
     anna.client.put(f"/visits/{uuid}", json=revision(1))
     later = revision(2, finalized_at="2026-11-23T08:00:00Z")
     anna.client.put(f"/visits/{uuid}", json=later)
-    assert pull(anna)["follow_ups_due"][0]["due_at"] == "2026-11-24T10:48:00Z"
+    assert pull(anna)["follow_ups_due"][0]["due_at"] == "2026-11-24T10:00:00Z"
 
 
 def test_assign_refuses_what_does_not_exist(live_server):

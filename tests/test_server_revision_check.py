@@ -13,7 +13,6 @@ from samples import SHOWROOM, checklist
 from server_support import revision
 
 MINI = checklist()
-SINCE = datetime(2026, 11, 22, 10, 48, tzinfo=timezone.utc)
 
 
 def parsed(body: dict) -> VisitRevision:
@@ -68,11 +67,12 @@ def test_a_photo_has_one_size_and_a_limit():
     ]
 
 
-def test_an_unanswered_follow_up_is_due_its_hours_after_the_first_finalization():
-    assert open_follow_ups(MINI, parsed(revision()), SINCE) == [("callback", datetime(2026, 11, 24, 10, 48,
-                                                                                       tzinfo=timezone.utc))]
+def test_an_unanswered_follow_up_is_due_its_hours_after_the_visit_started():
+    # As the phone counts (Visit.follow_up_due_at): started 10:00, finalized 10:48.
+    assert open_follow_ups(MINI, parsed(revision())) == [("callback", datetime(2026, 11, 24, 10, 0,
+                                                                                tzinfo=timezone.utc))]
     answered = revision(follow_ups={"callback": {"value": False, "answered_at": "2026-11-24T11:00:00Z"}})
-    assert open_follow_ups(MINI, parsed(answered), SINCE) == []
+    assert open_follow_ups(MINI, parsed(answered)) == []
 
 
 def test_a_follow_up_its_show_if_hides_is_not_asked():
@@ -80,13 +80,13 @@ def test_a_follow_up_its_show_if_hides_is_not_asked():
     data["follow_ups"][0]["show_if"] = {"question": "test_drive_now", "in": ["yes", "no"]}
     conditional = checklist(data)
     shown = revision()
-    assert [f for f, _ in open_follow_ups(conditional, parsed(shown), SINCE)] == ["callback"]
+    assert [f for f, _ in open_follow_ups(conditional, parsed(shown))] == ["callback"]
     hidden = revision()
     hidden["answers"]["test_drive_now"]["value"] = "none"
-    assert open_follow_ups(conditional, parsed(hidden), SINCE) == []
+    assert open_follow_ups(conditional, parsed(hidden)) == []
 
 
 def test_a_due_date_past_the_calendar_is_kept_at_its_end():
-    late = datetime(9999, 12, 31, 20, 0, tzinfo=timezone.utc)
-    ((_, due),) = open_follow_ups(MINI, parsed(revision()), late)
+    late = revision(started_at="9999-12-31T20:00:00Z", finalized_at="9999-12-31T21:00:00Z")
+    ((_, due),) = open_follow_ups(MINI, parsed(late))
     assert due.year == 9999

@@ -71,10 +71,11 @@ def revision_problems(checklist: Checklist, revision: VisitRevision, *,
     return problems
 
 
-def open_follow_ups(checklist: Checklist, revision: VisitRevision, since: datetime) -> list[tuple[str, datetime]]:
-    """The follow-ups the revision leaves unanswered, each with its due moment: `since`
-    (the visit's first finalization) plus the follow-up's hours. A follow-up that its
-    `show_if` hides for these answers is not asked at all."""
+def open_follow_ups(checklist: Checklist, revision: VisitRevision) -> list[tuple[str, datetime]]:
+    """The follow-ups the revision leaves unanswered, each with its due moment: the
+    visit's start plus the follow-up's hours, as the phone counts them (`Visit.
+    follow_up_due_at`), so the console and the phone name the same moment. A follow-up
+    that its `show_if` hides for these answers is not asked at all."""
     visit = _as_visit(checklist, revision)
     moment = revision.finalized_at
     shown = visit.visible(moment)
@@ -91,7 +92,7 @@ def open_follow_ups(checklist: Checklist, revision: VisitRevision, since: dateti
             continue
         if f.show_if is not None and not holds(f.show_if, value_of):
             continue
-        result.append((f.id, _later(since, timedelta(hours=f.due_after_hours))))
+        result.append((f.id, _later(revision.started_at, timedelta(hours=f.due_after_hours))))
     return result
 
 

@@ -108,13 +108,6 @@ def revisions(conn: Connection, uuid: str) -> list[int]:
     return [r.revision for r in rows]
 
 
-def first_finalized_at(conn: Connection, uuid: str) -> datetime:
-    value = conn.execute(
-        text("SELECT MIN(finalized_at) FROM visit_revisions WHERE visit_uuid = :u"), {"u": uuid},
-    ).scalar_one()
-    return parse_moment(value)
-
-
 def photos_of_visit(conn: Connection, uuid: str) -> list[str]:
     """The sha256 of every photo any stored revision of the visit names."""
     rows = conn.execute(
