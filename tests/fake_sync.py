@@ -81,7 +81,7 @@ class FakeSync:
         self.unpair_calls += 1
         self.paired, self.shopper_name = False, None
 
-    def sync_now(self, on_progress: Callable[[Any], None] | None = None) -> SyncReport:
+    def sync_now(self, on_progress: Callable[[Any], None] | None = None, *, automatic: bool = False) -> SyncReport:
         self.running = True
         self.runs += 1
         try:

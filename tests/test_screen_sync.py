@@ -6,6 +6,7 @@ Settings, the background loop, and correcting a returned visit. The sync client 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import flet as ft
@@ -238,6 +239,25 @@ async def test_a_refused_item_says_which_visit_or_photo_it_was(harnesses, servic
     assert [h.texts(h.by_key(f"sync-refused-{i}"))[1] for i in range(4)] == [
         "Визит: Автоцентр «Северный» · только что", "Фото · только что", "Получение маршрута · только что",
         "только что"]
+
+
+@pytest.mark.parametrize("language, again, at_once", [
+    ("ru", "Приложение само отправит снова завтра в {time}; «Синхронизировать сейчас» отправит сразу.",
+     "Приложение само отправит снова при следующей синхронизации; «Синхронизировать сейчас» отправит сразу."),
+    ("en", "The app will send it again by itself tomorrow at {time}; “Sync now” sends it at once.",
+     "The app will send it again with the next sync; “Sync now” sends it at once."),
+])
+async def test_a_refused_item_says_when_it_is_sent_again_by_itself(harnesses, service, fake, clock, language, again,
+                                                                   at_once):
+    service.set_language(language)
+    now = clock.now()
+    tomorrow = now + timedelta(hours=24)
+    fake.refused = [replace(problem("refused", "image_corrupt", now, f"photo {A}"), retry_at=tomorrow),
+                    replace(problem("refused", "revision_invalid", now, "pull"), retry_at=now)]
+    h = await start(harnesses, service, fake)
+    assert h.by_key("sync-refused-retry-0").value == again.format(time=f"{tomorrow.astimezone():%H:%M}")
+    assert h.by_key("sync-refused-retry-1").value == at_once
+    assert h.texts(h.by_key("sync-refused-0"))[0] == reason(Translator(language), "image_corrupt")
 
 
 async def test_a_revoked_phone_is_told_to_pair_again(harnesses, service, clock):

@@ -40,6 +40,7 @@ from field_app.store import (
     VisitNotFoundError,
 )
 from field_app.store.schema import MIGRATIONS
+from field_app.sync import refusals
 
 T0 = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
 UUID = "5f0c7c1e-3b1a-4d7e-9a43-0d6f2b9e8a11"
@@ -181,6 +182,46 @@ def test_a_store_made_by_migration_1_opens_under_the_current_code(store_path: Pa
         assert visit.answers["greeted"].comment == "у входа"
         assert visit.started_at == T0
         assert store.current_section(UUID) == "meeting"
+
+
+def test_a_store_made_before_failure_kinds_tells_its_refused_items_from_network_failed_ones(store_path: Path) -> None:
+    db = Database(store_path)
+    MIGRATIONS.apply(db, stop_before="m004_outbox_failure_kinds")
+    # Rows as the code of migrations 1 to 3 wrote them, `last_error` by `report.failure_text`.
+    sha = checklist_sha256(CHECKLIST)
+    db.execute("INSERT INTO checklists VALUES (?, ?, ?, ?)", [CHECKLIST.id, 1, sha, canonical_json(CHECKLIST).decode()])
+    moment = "2026-11-22T10:00:00.000000Z"
+    db.execute("INSERT INTO visits VALUES (?, NULL, ?, 1, ?, 'finalized', 1, ?, ?, NULL, ?)",
+               [UUID, CHECKLIST.id, sha, moment, moment, moment])
+    db.execute("INSERT INTO revisions VALUES (?, 1, ?, ?, ?)", [UUID, b"{}", "0" * 64, moment])
+    failed = "2026-11-22T11:00:00.000000Z"
+    items = [
+        ("visit_revision", None, "refused revision_conflict: The server already has it: with other content", None),
+        ("photo", "a" * 64, "network connect_error: [Errno 111] Connection refused", None),
+        ("photo", "b" * 64, "refused image_corrupt: refused at completion", failed),  # sent since
+        ("photo", "c" * 64, "Refused image_corrupt: not a shape the sync client writes", None),
+        ("photo", "d" * 64, None, None),
+    ]
+    for kind, digest, error, done_at in items:
+        db.execute(
+            """
+            INSERT INTO outbox (kind, visit_uuid, revision, photo_sha256, created_at, attempts, last_error,
+                                last_attempt_at, done_at)
+            VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?)
+            """,
+            [kind, UUID, digest, moment, int(error is not None), error, failed if error else None, done_at],
+        )
+    db.close()
+
+    with Store(store_path) as store:
+        assert MIGRATIONS.pending(store.db) == []
+        pending = store.pending_outbox()
+        assert [(i.photo_sha256, i.failure_kind, i.refusals) for i in pending] == [
+            (None, "refused", 1), ("a" * 64, "network", 0), ("c" * 64, None, 0), ("d" * 64, None, 0)]
+        assert refusals.retry_at(pending[0]) == datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+        assert refusals.retry_at(pending[1]) is None
+        done = store.db.execute("SELECT failure_kind, refusals FROM outbox WHERE photo_sha256 = ?", ["b" * 64])
+        assert done.fetchone() == ("refused", 0)
 
 
 # --- checklists --------------------------------------------------------------------
@@ -589,8 +630,8 @@ def test_an_outbox_item_marked_failed_stays_queued_with_its_reason(store_path: P
     with Store(store_path, clock=lambda: moment) as store:
         finalized(store)
         item = store.pending_outbox()[0]
-        store.mark_outbox_failed(item.id, "connection reset")
-        store.mark_outbox_failed(item.id, "HTTP 503")
+        store.mark_outbox_failed(item.id, "network", "connection reset")
+        store.mark_outbox_failed(item.id, "network", "HTTP 503")
     with Store(store_path) as other:
         again = other.pending_outbox()[0]
         assert again.id == item.id
@@ -602,7 +643,7 @@ def test_marking_an_unknown_outbox_item_is_refused(memory_store: Store) -> None:
     with pytest.raises(OutboxItemNotFoundError):
         memory_store.mark_outbox_done(42)
     with pytest.raises(OutboxItemNotFoundError):
-        memory_store.mark_outbox_failed(42, "timeout")
+        memory_store.mark_outbox_failed(42, "network", "timeout")
 
 
 # --- stopwatches, sections, other connections -------------------------------------------

@@ -193,10 +193,8 @@ def test_a_sync_is_due_when_something_waits_or_the_route_is_stale(service, sync)
     assert sync.sync_due()
 
 
-async def test_auto_sync_sends_when_the_server_answers_and_stops_when_told(service, fake):
-    pair_directly(service.store)
-    fake.fail("GET", "/health", error=httpx.ConnectError, times=2)
-    sync = make_sync(service, fake)
+async def first_automatic_run(sync: SyncService) -> list[SyncReport]:
+    """The background loop's reports until its first run, after which it is told to stop."""
     stop = asyncio.Event()
     finished: list[SyncReport] = []
 
@@ -205,6 +203,15 @@ async def test_auto_sync_sends_when_the_server_answers_and_stops_when_told(servi
         stop.set()
 
     await asyncio.wait_for(auto_sync(sync, interval_s=0.01, on_finish=on_finish, stop=stop), 10)
+    return finished
+
+
+async def test_auto_sync_sends_when_the_server_answers_and_stops_when_told(service, fake):
+    pair_directly(service.store)
+    fake.fail("GET", "/health", error=httpx.ConnectError, times=2)
+    sync = make_sync(service, fake)
+
+    finished = await first_automatic_run(sync)
 
     assert len(finished) == 1 and finished[0].complete
     assert [p for m, p in fake.requests].count("/health") == 3

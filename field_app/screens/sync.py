@@ -17,7 +17,7 @@ import flet as ft
 
 from .context import TOUCH, AppContext
 from .sync_runner import failure_kind
-from .sync_text import problem_text, reason, size_text, when_text
+from .sync_text import problem_text, reason, retry_text, size_text, when_text
 from .visit_widgets import is_mounted, update_if_mounted
 
 THUMB = 48
@@ -171,7 +171,10 @@ class SyncScreen:
             controls.append(ft.Card(key=f"sync-refused-{index}", content=ft.ListTile(
                 leading=ft.Icon(ft.Icons.BLOCK, color=ft.Colors.RED_700),
                 title=ft.Text(reason(t, problem.code)),
-                subtitle=ft.Text(" · ".join(filter(None, [self._subject(problem), when_text(t, problem.at, now)]))),
+                subtitle=ft.Column(spacing=2, controls=[
+                    ft.Text(" · ".join(filter(None, [self._subject(problem), when_text(t, problem.at, now)]))),
+                    ft.Text(retry_text(t, getattr(problem, "retry_at", None), now), key=f"sync-refused-retry-{index}"),
+                ]),
             )))
         return controls
 

@@ -37,7 +37,8 @@ class SyncClient(Protocol):
     def status(self) -> Any: ...  # SyncStatus
     def pair(self, server_url: str, code: str, device_name: str) -> str: ...
     def unpair(self) -> None: ...
-    def sync_now(self, on_progress: Callable[[Any], None] | None = None) -> Any: ...  # SyncReport
+    # SyncReport; `automatic`: a background run, which leaves waiting refused items alone
+    def sync_now(self, on_progress: Callable[[Any], None] | None = None, *, automatic: bool = False) -> Any: ...
 
 
 class SyncWatcher(Protocol):
@@ -190,9 +191,9 @@ class _EndsEveryRun:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._runner.sync, name)
 
-    def sync_now(self, on_progress: Callable[[Any], None] | None = None) -> Any:
+    def sync_now(self, on_progress: Callable[[Any], None] | None = None, **options: Any) -> Any:
         try:
-            return self._runner.sync.sync_now(on_progress)
+            return self._runner.sync.sync_now(on_progress, **options)
         except Exception as error:
             self._runner._finish_from_any_thread(None, error)
             raise

@@ -56,10 +56,24 @@ def when_text(t: Translator, at: datetime | None, now: datetime) -> str:
         return t("sync.just_now")
     if ago < timedelta(hours=1):
         return t("sync.minutes_ago", minutes=int(ago.total_seconds() // 60))
+    return _day_and_time(t, at, now)
+
+
+def retry_text(t: Translator, at: datetime | None, now: datetime) -> str:
+    """When the app sends a refused item again by itself (a `SyncProblem.retry_at`), and
+    that "Sync now" sends it at once."""
+    if at is None or at <= now:
+        return t("sync.refused_retry_next")
+    return t("sync.refused_retry_at", when=_day_and_time(t, at, now))
+
+
+def _day_and_time(t: Translator, at: datetime, now: datetime) -> str:
     local, today = at.astimezone(), now.astimezone().date()
     time = local.strftime("%H:%M")
     if local.date() == today:
         return t("sync.today_at", time=time)
     if local.date() == today - timedelta(days=1):
         return t("sync.yesterday_at", time=time)
+    if local.date() == today + timedelta(days=1):
+        return t("sync.tomorrow_at", time=time)
     return t("sync.date_at", date=local.strftime("%d.%m.%Y"), time=time)

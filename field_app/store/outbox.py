@@ -13,6 +13,9 @@ from field_app.domain.records import VisitRevision
 from .codec import moment_text, read_moment, read_moment_or_none
 
 OutboxKind = Literal["visit_revision", "photo"]
+# A refusal (the server said no: resending soon gets the same answer) or the network's
+# failure (the item goes again at the next run).
+FailureKind = Literal["refused", "network"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,8 @@ class OutboxItem:
     attempts: int
     last_error: str | None
     last_attempt_at: datetime | None
+    failure_kind: FailureKind | None  # of the last failed attempt
+    refusals: int  # refusals in a row since the item last went through or failed on the network
 
 
 def enqueue_revision(db: Database, uuid: str, revision: VisitRevision, now: datetime) -> None:
@@ -51,7 +56,8 @@ def enqueue_revision(db: Database, uuid: str, revision: VisitRevision, now: date
 def pending(db: Database) -> list[OutboxItem]:
     rows = db.execute(
         """
-        SELECT id, kind, visit_uuid, revision, photo_sha256, created_at, attempts, last_error, last_attempt_at
+        SELECT id, kind, visit_uuid, revision, photo_sha256, created_at, attempts, last_error, last_attempt_at,
+               failure_kind, refusals
         FROM outbox WHERE done_at IS NULL ORDER BY id
         """
     )
@@ -59,9 +65,10 @@ def pending(db: Database) -> list[OutboxItem]:
         OutboxItem(
             id=item_id, kind=kind, visit_uuid=uuid, revision=revision, photo_sha256=digest,
             created_at=read_moment(created_at), attempts=attempts, last_error=error,
-            last_attempt_at=read_moment_or_none(last_attempt_at),
+            last_attempt_at=read_moment_or_none(last_attempt_at), failure_kind=failure, refusals=refusals,
         )
-        for item_id, kind, uuid, revision, digest, created_at, attempts, error, last_attempt_at in rows
+        for item_id, kind, uuid, revision, digest, created_at, attempts, error, last_attempt_at, failure, refusals
+        in rows
     ]
 
 
@@ -74,15 +81,19 @@ def mark_done(db: Database, item_id: int, now: datetime) -> None:
     # A second "done" (a retried acknowledgement) keeps the first moment.
     db.execute(
         """
-        UPDATE outbox SET done_at = coalesce(done_at, ?), attempts = attempts + 1, last_attempt_at = ?
+        UPDATE outbox SET done_at = coalesce(done_at, ?), attempts = attempts + 1, last_attempt_at = ?, refusals = 0
         WHERE id = ?
         """,
         [moment_text(now), moment_text(now), item_id],
     )
 
 
-def mark_failed(db: Database, item_id: int, error: str, now: datetime) -> None:
+def mark_failed(db: Database, item_id: int, kind: FailureKind, error: str, now: datetime) -> None:
     db.execute(
-        "UPDATE outbox SET attempts = attempts + 1, last_error = ?, last_attempt_at = ? WHERE id = ?",
-        [error, moment_text(now), item_id],
+        """
+        UPDATE outbox SET attempts = attempts + 1, last_error = ?, last_attempt_at = ?, failure_kind = ?,
+            refusals = CASE WHEN ? = 'refused' THEN refusals + 1 ELSE 0 END
+        WHERE id = ?
+        """,
+        [error, moment_text(now), kind, kind, item_id],
     )

@@ -195,3 +195,24 @@ def m003_sync(db: Database) -> None:
     ]
     for statement in statements:
         db.execute(statement)
+
+
+@MIGRATIONS()
+def m004_outbox_failure_kinds(db: Database) -> None:
+    statements = [
+        # Kept apart from `last_error` (text for people): automatic runs wait before
+        # resending a refused item, and wait longer with each refusal in a row.
+        "ALTER TABLE outbox ADD COLUMN failure_kind TEXT CHECK (failure_kind IN ('refused', 'network'))",
+        "ALTER TABLE outbox ADD COLUMN refusals INTEGER NOT NULL DEFAULT 0",
+        # Rows failed before this migration: the kind is the first word of `last_error`
+        # as `sync.report.failure_text` wrote it ("<kind> <code>: <message>"); GLOB is
+        # case-sensitive, as `parse_failure` is. How many refusals in a row is not known:
+        # one, the shortest wait.
+        """
+        UPDATE outbox SET failure_kind = substr(last_error, 1, instr(last_error, ' ') - 1)
+        WHERE last_error GLOB 'refused *: *' OR last_error GLOB 'network *: *'
+        """,
+        "UPDATE outbox SET refusals = 1 WHERE failure_kind = 'refused' AND done_at IS NULL",
+    ]
+    for statement in statements:
+        db.execute(statement)

@@ -40,7 +40,7 @@ from .errors import (
     VisitExistsError,
     VisitNotFoundError,
 )
-from .outbox import OutboxItem
+from .outbox import FailureKind, OutboxItem
 from .returns import ReturnNote
 from .route import Stop
 from .schema import MIGRATIONS
@@ -319,12 +319,15 @@ class Store(SyncMethods):
             if kind == "visit_revision" and visits.mark_synced(self.db, uuid, revision, now):
                 self._visits.pop(uuid, None)
 
-    def mark_outbox_failed(self, item_id: int, error: str) -> None:
-        """An attempt failed; the item stays queued with the reason and the attempt count."""
+    def mark_outbox_failed(self, item_id: int, kind: FailureKind, error: str, *, at: datetime | None = None) -> None:
+        """An attempt failed; the item stays queued with the reason, its kind and the counts.
+
+        `at` is when it was tried (the store's clock by default): the sync client measures
+        how long a refused item waits from it, by its own clock."""
         with self._transaction():
             if outbox.identity(self.db, item_id) is None:
                 raise OutboxItemNotFoundError(f"no outbox item {item_id}")
-            outbox.mark_failed(self.db, item_id, error, self._clock())
+            outbox.mark_failed(self.db, item_id, kind, error, at or self._clock())
 
     # --- inside --------------------------------------------------------------------------
 

@@ -34,14 +34,15 @@ async def auto_sync(
     max_wait_s: float = 15 * 60,
 ) -> None:
     """Until `stop` is set: every `interval_s`, when sync is due (something waits, or a
-    pull), probe the server and sync if it answers. After runs that the network cut
-    short, wait longer each time (with jitter), up to `max_wait_s`."""
+    pull), probe the server and sync if it answers; refused items go again only once
+    their wait is over. After runs that the network cut short, wait longer each time
+    (with jitter), up to `max_wait_s`."""
     backoff = RetryPolicy(base_s=interval_s, cap_s=max_wait_s)
     failures = 0
     while not stop.is_set():
         try:
             if await asyncio.to_thread(service.sync_due) and await asyncio.to_thread(service.server_reachable):
-                report = await asyncio.to_thread(service.sync_now, on_progress)
+                report = await asyncio.to_thread(service.sync_now, on_progress, automatic=True)
                 failures = failures + 1 if report.network_failed else 0
                 if on_finish is not None:
                     on_finish(report)

@@ -3,8 +3,15 @@ order, then upload the photos the server still lacks.
 
 Every item ends a run in one of three ways: done (the server has it), refused (marked
 failed with the server's reason; the run goes on with the next item), or still queued
-because the network gave out (the run stops there: the next items would fail the same
-way). A 401 stops the run and forgets the token: the device must be paired again.
+because the network gave out. A lost connection stops the run there: the next items would
+fail the same way. A busy server (5xx, 408, 423, 429 until the backoff gives up) does not
+at first: one item's payload may trip a server bug, and the items behind it must still go
+out. A second such item in a row stops the run: then the server itself is in trouble.
+The backoff's count of failures in a row runs on from one item to the next, so the item
+after a busy one gets a single attempt before it counts as the second.
+
+An automatic run leaves alone the refused items still waiting (`refusals`); their photos
+wait with them. A 401 stops the run and forgets the token: the device must be paired again.
 """
 
 from __future__ import annotations
@@ -17,11 +24,18 @@ from pathlib import Path
 
 from field_app.store import OutboxItem, Store
 
-from . import state
+from . import refusals, state
 from .api import ApiClient
-from .errors import NetworkError, PairingRevokedError, PhotoFileError, ServerRefusedError, SyncError
+from .errors import (
+    NetworkError,
+    PairingRevokedError,
+    PhotoFileError,
+    ServerBusyError,
+    ServerRefusedError,
+    SyncError,
+)
 from .pull import pull
-from .report import ProgressCallback, ProgressMeter, RefusedItem, SyncReport, failure_text
+from .report import ProgressCallback, ProgressMeter, RefusedItem, SyncReport, failure_text, subject
 from .retry import Backoff
 from .state import SyncProblem
 from .uploads import PhotoUpload, check_file
@@ -37,7 +51,10 @@ class _Tally:
     # From the receipts: photos the server lacks, and photos of sent revisions it has.
     missing: set[str] = field(default_factory=set)
     present: set[str] = field(default_factory=set)
-    refused_revisions: set[tuple[str, int]] = field(default_factory=set)
+    unsent_revisions: set[tuple[str, int]] = field(default_factory=set)
+    busy: ServerBusyError | None = None  # the last busy answer an item was left with
+    busy_in_a_row: bool = False  # the last item the server was asked about ended busy
+    waiting: list[OutboxItem] = field(default_factory=list)  # refused, left alone this run
 
 
 class SyncEngine:
@@ -45,13 +62,15 @@ class SyncEngine:
     refusal, it reports them."""
 
     def __init__(self, store: Store, api: ApiClient, photos_dir: Path, *, backoff: Backoff,
-                 now: Callable[[], datetime], on_progress: ProgressCallback | None = None) -> None:
+                 now: Callable[[], datetime], on_progress: ProgressCallback | None = None,
+                 automatic: bool = False) -> None:
         self.store = store
         self.api = api
         self.photos_dir = Path(photos_dir)
         self.backoff = backoff
         self.now = now
         self.on_progress = on_progress
+        self.automatic = automatic
 
     def photo_path(self, sha256: str) -> Path:
         return self.photos_dir / f"{sha256}.jpg"
@@ -59,12 +78,12 @@ class SyncEngine:
     def run(self) -> SyncReport:
         # What is queued now is this run's work; what the shopper finalizes meanwhile
         # waits for the next run.
-        items = self.store.pending_outbox()
+        tally = _Tally()
+        items = self._items(tally)
         revisions = [(item, self.store.revision_payload(item.visit_uuid, item.revision))
                      for item in items if item.kind == "visit_revision"]
         photos = [(item, self._size(item.photo_sha256 or "")) for item in items if item.kind == "photo"]
         meter = ProgressMeter(sum(len(p) for _, p in revisions) + sum(s for _, s in photos), self.on_progress)
-        tally = _Tally()
         network: NetworkError | None = None
         revoked: PairingRevokedError | None = None
         try:
@@ -85,14 +104,26 @@ class SyncEngine:
         except NetworkError as error:
             network = error
         meter.phase("done")
+        network = network or tally.busy
         report = SyncReport(
             sent_revisions=tally.sent_revisions, sent_photos=tally.sent_photos, bytes_sent=tally.bytes_sent,
             refused=tuple(tally.refused), network_failed=network is not None,
             network_error=str(network) if network else None, unpaired=revoked is not None,
             pulled=tally.pulled, left_to_send=len(self.store.pending_outbox()),
         )
-        self._record(report, network, revoked)
+        self._record(report, network, revoked, tally.waiting)
         return report
+
+    def _items(self, tally: _Tally) -> list[OutboxItem]:
+        items = self.store.pending_outbox()
+        if not self.automatic:
+            return items
+        now = self.now()
+        tally.waiting = [item for item in items if refusals.waiting(item, now)]
+        # The photos of a waiting revision wait with it, as they do for one refused now.
+        tally.unsent_revisions |= {(item.visit_uuid, item.revision) for item in tally.waiting
+                                   if item.kind == "visit_revision"}
+        return [item for item in items if item not in tally.waiting]
 
     # --- the three phases ------------------------------------------------------------
 
@@ -108,14 +139,14 @@ class SyncEngine:
         tally.pulled = True
 
     def _push(self, item: OutboxItem, payload: bytes, tally: _Tally) -> None:
-        subject = f"visit {item.visit_uuid} r{item.revision}"
         try:
             receipt = self.backoff.call(lambda: self.api.put_visit(item.visit_uuid, payload))
         except SyncError as error:
-            tally.refused_revisions.add((item.visit_uuid, item.revision))
-            self._fail(item, subject, error, tally)
+            tally.unsent_revisions.add((item.visit_uuid, item.revision))
+            self._fail(item, error, tally)
             return
         self.store.mark_outbox_done(item.id)
+        tally.busy_in_a_row = False
         tally.sent_revisions += 1
         tally.bytes_sent += len(payload)
         missing = set(receipt.missing_photos)
@@ -127,7 +158,7 @@ class SyncEngine:
         if sha256 in tally.present and sha256 not in tally.missing:
             self.store.mark_outbox_done(item.id)
             return
-        if (item.visit_uuid, item.revision) in tally.refused_revisions and sha256 not in tally.missing:
+        if (item.visit_uuid, item.revision) in tally.unsent_revisions and sha256 not in tally.missing:
             return  # the server knows the photo only from its revision: it waits for it
         meter.photo(sha256, size)
         upload: PhotoUpload | None = None
@@ -135,11 +166,12 @@ class SyncEngine:
             upload = self._upload(sha256, meter)
             upload.run()
         except SyncError as error:
-            self._fail(item, f"photo {sha256}", error, tally)
+            self._fail(item, error, tally)
             return
         finally:
             tally.bytes_sent += upload.bytes_sent if upload else 0
         self.store.mark_outbox_done(item.id)
+        tally.busy_in_a_row = False
         tally.sent_photos += int(upload.uploaded)
 
     def _upload(self, sha256: str, meter: ProgressMeter) -> PhotoUpload:
@@ -155,20 +187,28 @@ class SyncEngine:
 
     # --- outcomes ---------------------------------------------------------------------
 
-    def _fail(self, item: OutboxItem, subject: str, error: SyncError, tally: _Tally) -> None:
-        """A refusal is noted and the run goes on; a network failure or a revoked token is
-        noted and stops the run."""
+    def _fail(self, item: OutboxItem, error: SyncError, tally: _Tally) -> None:
+        """A refusal is noted and the run goes on, and so does a busy server's answer unless
+        the item before ended the same way; any other network failure, or a revoked token,
+        stops the run."""
         if isinstance(error, PairingRevokedError):
             raise error
         kind = "network" if isinstance(error, NetworkError) else "refused"
-        self.store.mark_outbox_failed(item.id, failure_text(kind, error.code, error.message))
+        self.store.mark_outbox_failed(item.id, kind, failure_text(kind, error.code, error.message), at=self.now())
         if isinstance(error, (ServerRefusedError, PhotoFileError)):
-            tally.refused.append(RefusedItem(subject, error.code, error.message, item.id))
+            tally.refused.append(RefusedItem(subject(item), error.code, error.message, item.id))
+            if isinstance(error, ServerRefusedError):
+                # The server answered: the next item gets the backoff's attempts afresh.
+                tally.busy_in_a_row = False
+                self.backoff.progressed()
+            return
+        if isinstance(error, ServerBusyError) and not tally.busy_in_a_row:
+            tally.busy, tally.busy_in_a_row = error, True
             return
         raise error
 
     def _record(self, report: SyncReport, network: NetworkError | None,
-                revoked: PairingRevokedError | None) -> None:
+                revoked: PairingRevokedError | None, waiting: list[OutboxItem]) -> None:
         at = self.now()
         if revoked is not None:
             state.forget_token(self.store, SyncProblem("unpaired", revoked.code, revoked.message, at))
@@ -179,6 +219,9 @@ class SyncEngine:
         elif report.refused:
             first = report.refused[0]
             problem = SyncProblem("refused", first.code, first.message, at, first.subject)
+        elif waiting:
+            # Not a clean run: something the server refused is still on the phone.
+            problem = refusals.problem(waiting[0], at)
         state.record_outcome(self.store, problem, at)
 
     def _size(self, sha256: str) -> int:

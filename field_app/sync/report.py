@@ -11,10 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from field_app.store import OutboxItem
+from field_app.store.outbox import FailureKind
+
 log = logging.getLogger(__name__)
 
 Phase = Literal["pull", "visits", "photos", "done"]
-FailureKind = Literal["refused", "network"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,13 @@ class SyncReport:
     def complete(self) -> bool:
         """Everything went through and nothing is left: what `fieldaudit sync` exits 0 on."""
         return not (self.refused or self.network_failed or self.unpaired or self.left_to_send)
+
+
+def subject(item: OutboxItem) -> str:
+    """How reports and problems name an outbox item: "visit <uuid> r<n>" or "photo <sha256>"."""
+    if item.kind == "photo":
+        return f"photo {item.photo_sha256}"
+    return f"visit {item.visit_uuid} r{item.revision}"
 
 
 def failure_text(kind: FailureKind, code: str, message: str) -> str:

@@ -19,12 +19,12 @@ import httpx
 from field_app.clock import Clock
 from field_app.store import Store
 
-from . import state
+from . import refusals, state
 from .api import HEALTH_TIMEOUT, ApiClient
 from .auto import auto_sync
 from .engine import SyncEngine
 from .errors import NotPairedError, SyncError
-from .report import ProgressCallback, SyncProgress, SyncReport, parse_failure
+from .report import ProgressCallback, SyncProgress, SyncReport
 from .retry import RetryPolicy
 from .state import SyncProblem
 
@@ -60,7 +60,8 @@ class SyncStatus:
     last_success_at: datetime | None
     last_problem: SyncProblem | None
     running: bool
-    refused: list[SyncProblem] = field(default_factory=list)  # items the server refused, with why
+    # Items the server refused, with why and when an automatic run sends them again.
+    refused: list[SyncProblem] = field(default_factory=list)
 
 
 class _Run:
@@ -121,13 +122,15 @@ class SyncService:
         return note.comment if note is not None else None
 
     def sync_due(self) -> bool:
-        """Paired, and something waits to be sent or the route has not been pulled lately."""
+        """Paired, and something waits to be sent (a refused item once its wait is over)
+        or the route has not been pulled lately."""
         if not state.pairing(self.store).paired:
             return False
-        if self.store.pending_outbox():
+        now = self.clock.now()
+        if any(not refusals.waiting(item, now) for item in self.store.pending_outbox()):
             return True
         last = state.last_pull_at(self.store)
-        return last is None or self.clock.now() - last >= PULL_EVERY
+        return last is None or now - last >= PULL_EVERY
 
     def server_reachable(self) -> bool:
         """Whether the paired server answers `/health` now (a quick probe; never raises)."""
@@ -172,9 +175,12 @@ class SyncService:
 
     # --- syncing ------------------------------------------------------------------------
 
-    def sync_now(self, on_progress: ProgressCallback | None = None) -> SyncReport:
+    def sync_now(self, on_progress: ProgressCallback | None = None, *, automatic: bool = False) -> SyncReport:
         """Run one sync and report how it went. One run at a time: a second caller waits
-        for the running one and gets its report. Raises `NotPairedError`."""
+        for the running one and gets its report. Raises `NotPairedError`.
+
+        An `automatic` run (the app syncing by itself) leaves alone the refused items
+        still waiting; a run the shopper asks for sends them at once."""
         with self._guard:
             run = self._running
             owner = run is None
@@ -187,7 +193,7 @@ class SyncService:
             assert run.report is not None
             return run.report
         try:
-            run.report = self._run(on_progress)
+            run.report = self._run(on_progress, automatic)
             return run.report
         except BaseException as error:
             run.error = error
@@ -197,29 +203,21 @@ class SyncService:
                 self._running = None
             run.done.set()
 
-    def _run(self, on_progress: ProgressCallback | None) -> SyncReport:
+    def _run(self, on_progress: ProgressCallback | None, automatic: bool) -> SyncReport:
         pairing = state.pairing(self.store)
         if not pairing.paired:
             raise NotPairedError("this phone is not paired with a server")
         backoff = self.policy.start(sleep=self._sleep, random=self._random)
         with ApiClient(pairing.server_url or "", pairing.token, transport=self._transport) as api:
             engine = SyncEngine(self.store, api, self.photos_dir, backoff=backoff, now=self.clock.now,
-                                on_progress=on_progress)
+                                on_progress=on_progress, automatic=automatic)
             return engine.run()
 
     # --- inside -------------------------------------------------------------------------
 
     def _refused(self) -> list[SyncProblem]:
-        refused = []
-        for item in self.store.pending_outbox():
-            failure = parse_failure(item.last_error)
-            if failure is None or failure[0] != "refused":
-                continue
-            subject = (f"photo {item.photo_sha256}" if item.kind == "photo"
-                       else f"visit {item.visit_uuid} r{item.revision}")
-            refused.append(SyncProblem("refused", failure[1], failure[2],
-                                       item.last_attempt_at or self.clock.now(), subject))
-        return refused
+        now = self.clock.now()
+        return [refusals.problem(item, now) for item in self.store.pending_outbox() if item.failure_kind == "refused"]
 
     def _file_size(self, sha256: str) -> int:
         try:
