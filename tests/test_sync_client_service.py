@@ -278,7 +278,7 @@ def test_fieldaudit_sync_exits_1_when_the_network_failed(service, folder, fake):
     fake.fail("GET", error=httpx.ConnectError, times=1000)
     result = run(folder, fake, "sync")
     assert result.exit_code == 1
-    assert "the network failed" in result.output and "left to send: 2" in result.output
+    assert "not everything went, what is left goes next time" in result.output and "left to send: 2" in result.output
 
 
 def test_fieldaudit_sync_exits_2_when_not_paired_or_unpaired_by_the_server(service, folder, fake):

@@ -121,7 +121,9 @@ def _summary(report: SyncReport) -> None:
     if report.unpaired:
         click.echo("The server no longer accepts this device: pair it again with `fieldaudit pair`.")
     elif report.network_failed:
-        click.echo(f"the network failed, the rest will go next time: {report.network_error}")
+        # The network failed, or the server could not take an item now (the others may
+        # have gone): the error says which.
+        click.echo(f"not everything went, what is left goes next time: {report.network_error}")
     click.echo(f"left to send: {report.left_to_send}")
 
 
