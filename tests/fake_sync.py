@@ -36,6 +36,7 @@ class FakeSync:
         self.last_success_at: datetime | None = None
         self.last_problem: Any = None
         self.refused: list[Any] = []
+        self.held_visits = 0  # visits made under another shopper's account
         self.running = False
         self.comments: dict[str, str] = {}
         # pairing
@@ -65,6 +66,7 @@ class FakeSync:
             device_name=self.device_name, waiting_revisions=self.waiting_revisions, waiting_photos=photos,
             waiting_bytes=sum(p.bytes - p.sent for p in photos), last_success_at=self.last_success_at,
             last_problem=self.last_problem, running=self.running, refused=list(self.refused),
+            held_visits=self.held_visits,
         )
 
     def pair(self, server_url: str, code: str, device_name: str) -> str:

@@ -142,6 +142,26 @@ async def test_what_waits_visits_and_each_photo_with_how_much_the_server_has(har
     assert not h.shown("sync-progress")
 
 
+@pytest.mark.parametrize("language, held", [
+    ("ru", "Визиты, сделанные под учётной записью другого покупателя: 2. "
+           "Они ждут, когда телефон снова подключат к этой учётной записи."),
+    ("en", "Visits made under another shopper's account: 2. They wait for that account to be paired again."),
+])
+async def test_another_shoppers_visits_are_listed_apart_so_nothing_looks_lost(harnesses, service, fake, language,
+                                                                             held):
+    service.set_language(language)
+    fake.held_visits = 2
+    h = await start(harnesses, service, fake)
+    assert h.by_key("sync-held-visits").value == held
+    assert not h.has_key("sync-nothing-waiting")  # they are not sent
+
+    fake.wait({A: (1000, 0)})
+    await h.go("/")
+    await h.go("/sync")
+    assert h.by_key("sync-held-visits").value == held
+    assert h.by_key("sync-waiting-visits").value.endswith(": 1") and h.has_key(f"sync-photo-{A}")
+
+
 # --- a run ---------------------------------------------------------------------------------
 
 
@@ -293,6 +313,7 @@ async def test_unpairing_asks_first_and_keeps_the_data(harnesses, service, fake)
     [dialog] = h.dialogs()
     assert dialog.title.value == "Отключить телефон?"
     assert "Визиты и фото останутся на телефоне" in dialog.content.value
+    assert "снова подключат к учётной записи этого покупателя" in dialog.content.value
     await h.click(h.button("Отмена", root=dialog))
     assert fake.unpair_calls == 0 and fake.paired
 
@@ -304,6 +325,15 @@ async def test_unpairing_asks_first_and_keeps_the_data(harnesses, service, fake)
     assert notices(h) == ["Телефон отключён. Все данные остались на телефоне."]
     assert h.has_key("sync-unpaired") and h.has_key(f"sync-photo-{A}")  # still waiting, still here
     assert service.store.visits() == visits_before
+
+
+def test_the_unpair_question_says_unsent_visits_wait_for_this_shoppers_account():
+    assert Translator("ru")("sync.unpair_message").endswith(
+        "неотправленные уйдут, когда телефон снова подключат к учётной записи этого покупателя "
+        "(подключение другого покупателя их не отправит).")
+    assert Translator("en")("sync.unpair_message").endswith(
+        "those not yet sent go when this phone is paired again with this shopper's account "
+        "(pairing it as another shopper does not send them).")
 
 
 # --- the ways in ---------------------------------------------------------------------------

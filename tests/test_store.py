@@ -224,6 +224,45 @@ def test_a_store_made_before_failure_kinds_tells_its_refused_items_from_network_
         assert done.fetchone() == ("refused", 0)
 
 
+@pytest.mark.parametrize("paired_as, expected", [("shopper-7", "shopper-7"), ("", None), (None, None)])
+def test_a_store_made_before_visit_shoppers_gives_its_visits_the_shopper_paired_now(
+        store_path: Path, paired_as: str | None, expected: str | None) -> None:
+    db = Database(store_path)
+    MIGRATIONS.apply(db, stop_before="m005_visit_shopper")
+    # Rows as the code of migrations 1 to 4 wrote them; unpairing empties the setting.
+    sha = checklist_sha256(CHECKLIST)
+    db.execute("INSERT INTO checklists VALUES (?, ?, ?, ?)", [CHECKLIST.id, 1, sha, canonical_json(CHECKLIST).decode()])
+    moment = "2026-11-22T10:00:00.000000Z"
+    second = "6a1d8d2f-4c2b-4e8f-8b54-1e7a3c0f9b22"
+    for uuid, status in ((UUID, "finalized"), (second, "in_progress")):
+        db.execute("INSERT INTO visits VALUES (?, NULL, ?, 1, ?, ?, 1, ?, NULL, NULL, ?)",
+                   [uuid, CHECKLIST.id, sha, status, moment, moment])
+    db.execute("INSERT INTO revisions VALUES (?, 1, ?, ?, ?)", [UUID, b"{}", "0" * 64, moment])
+    db.execute("INSERT INTO outbox (kind, visit_uuid, revision, created_at) VALUES ('visit_revision', ?, 1, ?)",
+               [UUID, moment])
+    db.execute("INSERT INTO settings VALUES ('language', 'ru')")
+    if paired_as is not None:
+        db.execute("INSERT INTO settings VALUES ('sync.shopper_id', ?)", [paired_as])
+    db.close()
+
+    with Store(store_path) as store:
+        assert MIGRATIONS.pending(store.db) == []
+        assert [v.shopper_id for v in store.visits()] == [expected, expected]
+        assert [i.shopper_id for i in store.pending_outbox()] == [expected]
+        assert store.visit(second).answers == {}
+
+
+def test_a_visit_records_the_shopper_paired_when_it_starts(memory_store: Store) -> None:
+    memory_store.save_checklist(CHECKLIST)
+    unpaired = memory_store.start_visit(CHECKLIST.id, 1, at=T0).uuid
+    memory_store.set_setting("sync.shopper_id", "shopper-7")
+    paired = memory_store.start_visit(CHECKLIST.id, 1, at=at(60)).uuid
+    memory_store.set_setting("sync.shopper_id", "")  # unpaired again
+    later = memory_store.start_visit(CHECKLIST.id, 1, at=at(120)).uuid
+    shoppers = {v.uuid: v.shopper_id for v in memory_store.visits()}
+    assert [shoppers[u] for u in (unpaired, paired, later)] == [None, "shopper-7", None]
+
+
 # --- checklists --------------------------------------------------------------------
 
 

@@ -120,15 +120,20 @@ class SyncScreen:
     def _waiting(self, status: Any) -> list[ft.Control]:
         t = self.ctx.t
         controls: list[ft.Control] = [ft.Text(t("sync.waiting_title"), theme_style=ft.TextThemeStyle.TITLE_MEDIUM)]
-        if not status.waiting_revisions and not status.waiting_photos:
+        if status.waiting_revisions or status.waiting_photos:
+            controls.append(ft.Text(t("sync.waiting_visits", count=status.waiting_revisions),
+                                    key="sync-waiting-visits"))
+            controls.append(ft.Text(t("sync.waiting_size", size=size_text(t, status.waiting_bytes)),
+                                    key="sync-waiting-size"))
+        elif not status.held_visits:
             controls.append(ft.Text(t("sync.nothing_waiting"), key="sync-nothing-waiting"))
-            return controls
-        controls.append(ft.Text(t("sync.waiting_visits", count=status.waiting_revisions), key="sync-waiting-visits"))
-        controls.append(ft.Text(t("sync.waiting_size", size=size_text(t, status.waiting_bytes)), key="sync-waiting-size"))
         if status.waiting_photos:
             controls.append(ft.Text(t("sync.waiting_photos", count=len(status.waiting_photos)),
                                     key="sync-waiting-photos"))
             controls.extend(self._photo_row(number, photo) for number, photo in enumerate(status.waiting_photos, 1))
+        if status.held_visits:
+            # Told apart from what this account sends, so another shopper's visits do not look lost.
+            controls.append(ft.Text(t("sync.held_visits", count=status.held_visits), key="sync-held-visits"))
         return controls
 
     def _photo_row(self, number: int, photo: Any) -> ft.Control:

@@ -11,7 +11,7 @@ from .errors import (
 )
 from .outbox import OutboxItem
 from .returns import ReturnNote
-from .route import Stop
+from .route import PAIRED_SHOPPER_SETTING, Stop
 from .store import Store
 from .uploads import QueuedPhoto
 from .visits import VisitSummary
@@ -19,6 +19,7 @@ from .visits import VisitSummary
 __all__ = [
     "OutboxItem",
     "OutboxItemNotFoundError",
+    "PAIRED_SHOPPER_SETTING",
     "QueuedPhoto",
     "ReturnNote",
     "RevisionNotFoundError",

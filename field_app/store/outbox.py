@@ -16,6 +16,9 @@ OutboxKind = Literal["visit_revision", "photo"]
 # A refusal (the server said no: resending soon gets the same answer) or the network's
 # failure (the item goes again at the next run).
 FailureKind = Literal["refused", "network"]
+# The rule of `OutboxItem.sendable_as` in SQL, over the item's visit as `v`, with the
+# shopper as its parameter.
+SENDABLE_AS = "(v.shopper_id IS NULL OR v.shopper_id = ?)"
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,12 @@ class OutboxItem:
     last_attempt_at: datetime | None
     failure_kind: FailureKind | None  # of the last failed attempt
     refusals: int  # refusals in a row since the item last went through or failed on the network
+    shopper_id: str | None = None  # whose account its visit was made under; None: the phone was unpaired
+
+    def sendable_as(self, shopper_id: str | None) -> bool:
+        """Whether it may go under `shopper_id`'s account: the server would take another
+        shopper's visit as theirs. One made while unpaired goes under whoever pairs next."""
+        return self.shopper_id is None or self.shopper_id == shopper_id
 
 
 def enqueue_revision(db: Database, uuid: str, revision: VisitRevision, now: datetime) -> None:
@@ -56,9 +65,10 @@ def enqueue_revision(db: Database, uuid: str, revision: VisitRevision, now: date
 def pending(db: Database) -> list[OutboxItem]:
     rows = db.execute(
         """
-        SELECT id, kind, visit_uuid, revision, photo_sha256, created_at, attempts, last_error, last_attempt_at,
-               failure_kind, refusals
-        FROM outbox WHERE done_at IS NULL ORDER BY id
+        SELECT o.id, o.kind, o.visit_uuid, o.revision, o.photo_sha256, o.created_at, o.attempts, o.last_error,
+               o.last_attempt_at, o.failure_kind, o.refusals, v.shopper_id
+        FROM outbox o LEFT JOIN visits v ON v.uuid = o.visit_uuid
+        WHERE o.done_at IS NULL ORDER BY o.id
         """
     )
     return [
@@ -66,9 +76,10 @@ def pending(db: Database) -> list[OutboxItem]:
             id=item_id, kind=kind, visit_uuid=uuid, revision=revision, photo_sha256=digest,
             created_at=read_moment(created_at), attempts=attempts, last_error=error,
             last_attempt_at=read_moment_or_none(last_attempt_at), failure_kind=failure, refusals=refusals,
+            shopper_id=shopper_id,
         )
-        for item_id, kind, uuid, revision, digest, created_at, attempts, error, last_attempt_at, failure, refusals
-        in rows
+        for (item_id, kind, uuid, revision, digest, created_at, attempts, error, last_attempt_at, failure, refusals,
+             shopper_id) in rows
     ]
 
 

@@ -10,6 +10,9 @@ from sqlite_utils import Database
 from field_app.domain.records import VisitStatus
 from field_app.domain.route import Assignment, Dealership
 
+# Written by the sync client; the store only reads it, so it needs no sync code.
+PAIRED_SHOPPER_SETTING = "sync.shopper_id"
+
 
 @dataclass(frozen=True)
 class Stop:
@@ -84,6 +87,24 @@ def setting(db: Database, key: str) -> str | None:
 
 def put_setting(db: Database, key: str, value: str) -> None:
     db["settings"].upsert({"key": key, "value": value}, pk="key")
+
+
+def put_settings(db: Database, values: dict[str, str]) -> None:
+    for key, value in values.items():
+        put_setting(db, key, value)
+
+
+def paired_shopper(db: Database) -> str | None:
+    """The shopper the phone is paired as now, as the sync client keeps it (empty when
+    unpaired); a visit records it in the transaction that starts it."""
+    return setting(db, PAIRED_SHOPPER_SETTING) or None
+
+
+def unstarted(db: Database) -> list[str]:
+    """The ids of the stops no visit has started."""
+    rows = db.execute(
+        "SELECT id FROM assignments a WHERE NOT EXISTS (SELECT 1 FROM visits WHERE assignment_id = a.id) ORDER BY id")
+    return [assignment_id for (assignment_id,) in rows]
 
 
 def drop_unstarted(db: Database, assignment_ids: list[str]) -> list[str]:

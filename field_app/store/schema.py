@@ -216,3 +216,20 @@ def m004_outbox_failure_kinds(db: Database) -> None:
     ]
     for statement in statements:
         db.execute(statement)
+
+
+@MIGRATIONS()
+def m005_visit_shopper(db: Database) -> None:
+    statements = [
+        # Whose account the visit was made under: a phone handed to another shopper must
+        # not send it under theirs. NULL: made while the phone was not paired.
+        "ALTER TABLE visits ADD COLUMN shopper_id TEXT",
+        # The visits already here were made under the account paired now, if any: the
+        # sync client empties `sync.shopper_id` when it unpairs.
+        """
+        UPDATE visits SET shopper_id = (
+            SELECT value FROM settings WHERE key = 'sync.shopper_id' AND value <> '')
+        """,
+    ]
+    for statement in statements:
+        db.execute(statement)

@@ -140,7 +140,7 @@ class Store(SyncMethods):
         )
         if visits.exists(self.db, visit.uuid):
             raise VisitExistsError(f"visit {visit.uuid} is already stored")
-        visits.insert(self.db, visit, self._clock())
+        visits.insert(self.db, visit, route.paired_shopper(self.db), self._clock())
         self._visits[visit.uuid] = visit
         return visit
 

@@ -33,8 +33,7 @@ class SyncMethods:
     def set_settings(self, values: dict[str, str]) -> None:
         """Several settings at once: pairing writes a token and whose it is together."""
         with self._transaction():
-            for key, value in values.items():
-                route.put_setting(self.db, key, value)
+            route.put_settings(self.db, values)
 
     def return_note(self, uuid: str) -> ReturnNote | None:
         """Why the coordinator returned the visit, if they did."""
@@ -46,12 +45,22 @@ class SyncMethods:
         with self._transaction():
             uploads.put_offset(self.db, sha256, offset, total, self._clock())
 
-    def queued_photos(self) -> list[QueuedPhoto]:
-        """Photos still to upload, oldest first, with how far each has got."""
+    def queued_photos(self, shopper_id: str | None) -> list[QueuedPhoto]:
+        """Photos still to upload under `shopper_id`'s account, oldest first, with how far
+        each has got."""
         with self._transaction(write=False):
-            return uploads.queued_photos(self.db)
+            return uploads.queued_photos(self.db, shopper_id)
 
-    def queued_revisions(self) -> tuple[int, int]:
-        """How many finalized revisions wait to be sent, and their size in bytes."""
+    def queued_revisions(self, shopper_id: str | None) -> tuple[int, int]:
+        """How many finalized revisions wait to be sent under `shopper_id`'s account, and
+        their size in bytes."""
         with self._transaction(write=False):
-            return uploads.queued_revisions(self.db)
+            return uploads.queued_revisions(self.db, shopper_id)
+
+    def hand_over(self, settings: dict[str, str]) -> list[str]:
+        """The phone passes to another shopper: write the settings that say so and remove
+        the stops no visit has started (the last shopper's route), in one transaction, so
+        a crash never leaves one without the other. Returns the ids removed."""
+        with self._transaction():
+            route.put_settings(self.db, settings)
+            return route.drop_unstarted(self.db, route.unstarted(self.db))

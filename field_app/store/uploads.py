@@ -1,5 +1,6 @@
 """Queries for the sync client: what is queued, how big it is, and how far each photo's
-upload has got on the server."""
+upload has got on the server. What is queued counts only what may go under a shopper's
+account (`OutboxItem.sendable_as`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from .codec import moment_text
+from .outbox import SENDABLE_AS
 
 
 @dataclass(frozen=True)
@@ -32,27 +34,31 @@ def put_offset(db: Database, sha256: str, offset: int, total: int, now: datetime
     )
 
 
-def queued_photos(db: Database) -> list[QueuedPhoto]:
+def queued_photos(db: Database, shopper_id: str | None) -> list[QueuedPhoto]:
     rows = db.execute(
-        """
+        f"""
         SELECT o.photo_sha256,
                coalesce(u.bytes, (SELECT max(p.bytes) FROM photos p WHERE p.sha256 = o.photo_sha256), 0),
                coalesce(u.server_offset, 0)
         FROM outbox o LEFT JOIN photo_uploads u ON u.sha256 = o.photo_sha256
-        WHERE o.kind = 'photo' AND o.done_at IS NULL
+        LEFT JOIN visits v ON v.uuid = o.visit_uuid
+        WHERE o.kind = 'photo' AND o.done_at IS NULL AND {SENDABLE_AS}
         ORDER BY o.id
-        """
+        """,
+        [shopper_id],
     )
     return [QueuedPhoto(sha256, size, sent) for sha256, size, sent in rows]
 
 
-def queued_revisions(db: Database) -> tuple[int, int]:
+def queued_revisions(db: Database, shopper_id: str | None) -> tuple[int, int]:
     """How many revisions wait, and their payloads' total size in bytes."""
     count, size = db.execute(
-        """
+        f"""
         SELECT count(*), coalesce(sum(length(r.payload)), 0)
         FROM outbox o JOIN revisions r ON r.visit_uuid = o.visit_uuid AND r.revision = o.revision
-        WHERE o.kind = 'visit_revision' AND o.done_at IS NULL
-        """
+        LEFT JOIN visits v ON v.uuid = o.visit_uuid
+        WHERE o.kind = 'visit_revision' AND o.done_at IS NULL AND {SENDABLE_AS}
+        """,
+        [shopper_id],
     ).fetchone()
     return count, size

@@ -37,19 +37,20 @@ class VisitSummary:
     started_at: datetime
     updated_at: datetime
     current_section: str | None
+    shopper_id: str | None  # whose account it was made under; None: the phone was not paired
 
 
-def insert(db: Database, visit: Visit, now: datetime) -> None:
+def insert(db: Database, visit: Visit, shopper_id: str | None, now: datetime) -> None:
     db.execute(
         """
         INSERT INTO visits (uuid, assignment_id, checklist_id, checklist_version, checklist_sha256,
-                            status, revision, started_at, finalized_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            status, revision, started_at, finalized_at, updated_at, shopper_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
             visit.uuid, visit.assignment_id, visit.checklist.id, visit.checklist.version,
             visit.checklist_sha256, visit.status.value, visit.revision,
-            moment_text(visit.started_at), moment_text_or_none(visit.finalized_at), moment_text(now),
+            moment_text(visit.started_at), moment_text_or_none(visit.finalized_at), moment_text(now), shopper_id,
         ],
     )
 
@@ -185,7 +186,7 @@ def summaries(db: Database) -> list[VisitSummary]:
     rows = db.execute(
         """
         SELECT uuid, checklist_id, checklist_version, status, revision, assignment_id,
-               started_at, updated_at, current_section
+               started_at, updated_at, current_section, shopper_id
         FROM visits ORDER BY started_at, uuid
         """
     )
@@ -193,9 +194,10 @@ def summaries(db: Database) -> list[VisitSummary]:
         VisitSummary(
             uuid=uuid, checklist_id=checklist_id, checklist_version=version, status=VisitStatus(status),
             revision=revision, assignment_id=assignment_id, started_at=read_moment(started_at),
-            updated_at=read_moment(updated_at), current_section=section,
+            updated_at=read_moment(updated_at), current_section=section, shopper_id=shopper_id,
         )
-        for uuid, checklist_id, version, status, revision, assignment_id, started_at, updated_at, section in rows
+        for uuid, checklist_id, version, status, revision, assignment_id, started_at, updated_at, section, shopper_id
+        in rows
     ]
 
 

@@ -34,8 +34,8 @@ DATA_OPTION = click.option(
 def sync(ctx: click.Context, data: Path | None) -> None:
     """Sync once: fetch the route, send finalized visits and their photos.
 
-    Exits 0 when nothing is left to send, 1 when something is left (the network failed)
-    or was refused, 2 when the data folder is not paired (see `fieldaudit pair`).
+    Exits 0 when nothing is left to send, 1 when something is left (the network failed,
+    or it was made under another shopper's account) or was refused, 2 when the data folder is not paired (see `fieldaudit pair`).
     """
     with _opened(ctx, data) as service:
         line = _ProgressLine()
@@ -124,6 +124,9 @@ def _summary(report: SyncReport) -> None:
         # The network failed, or the server could not take an item now (the others may
         # have gone): the error says which.
         click.echo(f"not everything went, what is left goes next time: {report.network_error}")
+    if report.held_visits:
+        click.echo(f"{report.held_visits} visit(s) made under another shopper's account wait for that account "
+                   "to be paired again: they are not sent under this one")
     click.echo(f"left to send: {report.left_to_send}")
 
 

@@ -12,6 +12,11 @@ after a busy one gets a single attempt before it counts as the second.
 
 An automatic run leaves alone the refused items still waiting (`refusals`); their photos
 wait with them. A 401 stops the run and forgets the token: the device must be paired again.
+
+Only what may go under the paired shopper's account is sent (`OutboxItem.sendable_as`):
+the visits another shopper made on this phone stay queued, untouched, until their account
+is paired again. Their photo goes only when a visit of this shopper holds the same bytes
+and the server asks for them.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from .errors import (
     SyncError,
 )
 from .pull import pull
-from .report import ProgressCallback, ProgressMeter, RefusedItem, SyncReport, failure_text, subject
+from .report import ProgressCallback, ProgressMeter, RefusedItem, SyncReport, failure_text, held_visits, subject
 from .retry import Backoff
 from .state import SyncProblem
 from .uploads import PhotoUpload, check_file
@@ -55,6 +60,7 @@ class _Tally:
     busy: ServerBusyError | None = None  # the last busy answer an item was left with
     busy_in_a_row: bool = False  # the last item the server was asked about ended busy
     waiting: list[OutboxItem] = field(default_factory=list)  # refused, left alone this run
+    others: set[int] = field(default_factory=set)  # ids of photos of another shopper's visits
 
 
 class SyncEngine:
@@ -79,7 +85,8 @@ class SyncEngine:
         # What is queued now is this run's work; what the shopper finalizes meanwhile
         # waits for the next run.
         tally = _Tally()
-        items = self._items(tally)
+        shopper = state.pairing(self.store).shopper_id
+        items = self._items(tally, shopper)
         revisions = [(item, self.store.revision_payload(item.visit_uuid, item.revision))
                      for item in items if item.kind == "visit_revision"]
         photos = [(item, self._size(item.photo_sha256 or "")) for item in items if item.kind == "photo"]
@@ -105,17 +112,20 @@ class SyncEngine:
             network = error
         meter.phase("done")
         network = network or tally.busy
+        left = self.store.pending_outbox()
         report = SyncReport(
             sent_revisions=tally.sent_revisions, sent_photos=tally.sent_photos, bytes_sent=tally.bytes_sent,
             refused=tuple(tally.refused), network_failed=network is not None,
             network_error=str(network) if network else None, unpaired=revoked is not None,
-            pulled=tally.pulled, left_to_send=len(self.store.pending_outbox()),
+            pulled=tally.pulled, left_to_send=len(left), held_visits=held_visits(left, shopper),
         )
         self._record(report, network, revoked, tally.waiting)
         return report
 
-    def _items(self, tally: _Tally) -> list[OutboxItem]:
-        items = self.store.pending_outbox()
+    def _items(self, tally: _Tally, shopper: str | None) -> list[OutboxItem]:
+        items = [item for item in self.store.pending_outbox()
+                 if item.sendable_as(shopper) or item.kind == "photo"]
+        tally.others = {item.id for item in items if not item.sendable_as(shopper)}
         if not self.automatic:
             return items
         now = self.now()
@@ -160,6 +170,8 @@ class SyncEngine:
             return
         if (item.visit_uuid, item.revision) in tally.unsent_revisions and sha256 not in tally.missing:
             return  # the server knows the photo only from its revision: it waits for it
+        if item.id in tally.others and sha256 not in tally.missing:
+            return  # another shopper's visit's: it waits for their account
         meter.photo(sha256, size)
         upload: PhotoUpload | None = None
         try:

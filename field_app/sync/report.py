@@ -54,6 +54,8 @@ class SyncReport:
     unpaired: bool = False
     pulled: bool = False
     left_to_send: int = 0
+    # Of what is left: visits made under another shopper's account, which only it sends.
+    held_visits: int = 0
 
     @property
     def complete(self) -> bool:
@@ -66,6 +68,11 @@ def subject(item: OutboxItem) -> str:
     if item.kind == "photo":
         return f"photo {item.photo_sha256}"
     return f"visit {item.visit_uuid} r{item.revision}"
+
+
+def held_visits(items: list[OutboxItem], shopper_id: str | None) -> int:
+    """How many visits the queued `items` hold that may not go under `shopper_id`'s account."""
+    return len({item.visit_uuid for item in items if not item.sendable_as(shopper_id)})
 
 
 def failure_text(kind: FailureKind, code: str, message: str) -> str:

@@ -24,7 +24,7 @@ from .api import HEALTH_TIMEOUT, ApiClient
 from .auto import auto_sync
 from .engine import SyncEngine
 from .errors import NotPairedError, SyncError
-from .report import ProgressCallback, SyncProgress, SyncReport
+from .report import ProgressCallback, SyncProgress, SyncReport, held_visits
 from .retry import RetryPolicy
 from .state import SyncProblem
 
@@ -62,6 +62,9 @@ class SyncStatus:
     running: bool
     # Items the server refused, with why and when an automatic run sends them again.
     refused: list[SyncProblem] = field(default_factory=list)
+    # Visits made under another shopper's account: not in the waiting above, they go only
+    # once that account is paired again.
+    held_visits: int = 0
 
 
 class _Run:
@@ -99,9 +102,11 @@ class SyncService:
 
     def status(self) -> SyncStatus:
         pairing = state.pairing(self.store)
-        revisions, revision_bytes = self.store.queued_revisions()
+        # Unpaired, what waits is what the last shopper's account sends once paired again.
+        shopper = pairing.shopper_id if pairing.paired else state.last_shopper_id(self.store)
+        revisions, revision_bytes = self.store.queued_revisions(shopper)
         photos = [WaitingPhoto(p.sha256, p.bytes or self._file_size(p.sha256), p.sent)
-                  for p in self.store.queued_photos()]
+                  for p in self.store.queued_photos(shopper)]
         return SyncStatus(
             paired=pairing.paired,
             server_url=pairing.server_url,
@@ -114,6 +119,7 @@ class SyncService:
             last_problem=state.last_problem(self.store),
             running=self._running is not None,
             refused=self._refused(),
+            held_visits=held_visits(self.store.pending_outbox(), shopper),
         )
 
     def returned_comment(self, uuid: str) -> str | None:
@@ -122,12 +128,14 @@ class SyncService:
         return note.comment if note is not None else None
 
     def sync_due(self) -> bool:
-        """Paired, and something waits to be sent (a refused item once its wait is over)
-        or the route has not been pulled lately."""
-        if not state.pairing(self.store).paired:
+        """Paired, and something waits to be sent under this account (a refused item once
+        its wait is over) or the route has not been pulled lately."""
+        pairing = state.pairing(self.store)
+        if not pairing.paired:
             return False
         now = self.clock.now()
-        if any(not refusals.waiting(item, now) for item in self.store.pending_outbox()):
+        if any(item.sendable_as(pairing.shopper_id) and not refusals.waiting(item, now)
+               for item in self.store.pending_outbox()):
             return True
         last = state.last_pull_at(self.store)
         return last is None or now - last >= PULL_EVERY
@@ -150,8 +158,9 @@ class SyncService:
         shopper's name. Network failures are retried (a few times, with backoff): the
         request carries this phone's attempt id for the code, so a retry after a lost
         answer pairs instead of finding the code used; so does the shopper tapping again
-        later. Raises `NetworkError`, `ServerRefusedError` (a bad code) or
-        `InvalidServerUrlError`."""
+        later. Paired as another shopper than the last one, the stops no visit has started
+        leave the phone (`state.save_pairing`). Raises `NetworkError`, `ServerRefusedError`
+        (a bad code) or `InvalidServerUrlError`."""
         url = server_url.strip().rstrip("/")
         attempt = state.pairing_attempt(self.store, url, code)
         backoff = PAIRING_RETRIES.start(sleep=self._sleep, random=self._random)
@@ -163,7 +172,7 @@ class SyncService:
 
     def unpair(self) -> None:
         """Forget the token (telling the server when it can be reached); the visits and
-        the outbox stay on the phone."""
+        the outbox stay on the phone, to go when this shopper pairs it again."""
         pairing = state.pairing(self.store)
         if pairing.paired:
             try:

@@ -1,5 +1,6 @@
 """What the phone remembers about its server, kept in the store's settings: the pairing
-(server, token, shopper, device name), the pull cursor, and how the last runs went.
+(server, token, shopper, device name), the last shopper paired, the pull cursor, and how
+the last runs went.
 
 An empty value means "none": the settings table has no delete, and unpairing must be one
 transaction like every other write.
@@ -16,11 +17,14 @@ from datetime import datetime
 from typing import Literal
 
 from field_app.domain.sync_messages import normalize_pairing_code
-from field_app.store import Store
+from field_app.store import PAIRED_SHOPPER_SETTING, Store
 
 SERVER_URL = "sync.server_url"
 TOKEN = "sync.token"
-SHOPPER_ID = "sync.shopper_id"
+SHOPPER_ID = PAIRED_SHOPPER_SETTING  # the store stamps each visit it starts with it
+# Kept through unpairing and revocation: the visits made under that account wait for it,
+# and pairing as someone else hands the phone over (their route goes).
+LAST_SHOPPER_ID = "sync.last_shopper_id"
 SHOPPER_NAME = "sync.shopper_name"
 DEVICE_NAME = "sync.device_name"
 CURSOR = "sync.cursor"
@@ -65,12 +69,26 @@ def pairing(store: Store) -> Pairing:
 
 
 def save_pairing(store: Store, server_url: str, token: str, shopper_id: str, shopper_name: str,
-                 device_name: str) -> None:
-    """A new pairing starts from a full pull: the cursor belonged to the old one."""
-    store.set_settings({
-        SERVER_URL: server_url, TOKEN: token, SHOPPER_ID: shopper_id, SHOPPER_NAME: shopper_name,
-        DEVICE_NAME: device_name, CURSOR: "", LAST_PULL_AT: "", LAST_PROBLEM: "",
-    })
+                 device_name: str) -> list[str]:
+    """A new pairing starts from a full pull: the cursor belonged to the old one. Paired as
+    another shopper than the last one, the phone has changed hands: the stops no visit has
+    started were the last shopper's route and go (the full pull brings the new one); the
+    ids removed are returned."""
+    previous = last_shopper_id(store)
+    values = {
+        SERVER_URL: server_url, TOKEN: token, SHOPPER_ID: shopper_id, LAST_SHOPPER_ID: shopper_id,
+        SHOPPER_NAME: shopper_name, DEVICE_NAME: device_name, CURSOR: "", LAST_PULL_AT: "", LAST_PROBLEM: "",
+    }
+    if previous is not None and previous != shopper_id:
+        return store.hand_over(values)
+    store.set_settings(values)
+    return []
+
+
+def last_shopper_id(store: Store) -> str | None:
+    """The shopper paired now, or the last one paired before unpairing (or revocation)."""
+    # A phone paired before the last shopper was kept has only the current one.
+    return _get(store, LAST_SHOPPER_ID) or _get(store, SHOPPER_ID)
 
 
 def pairing_attempt(store: Store, server_url: str, code: str) -> str:
@@ -86,10 +104,11 @@ def pairing_attempt(store: Store, server_url: str, code: str) -> str:
 
 
 def forget_token(store: Store, problem: SyncProblem | None = None) -> None:
-    """Unpaired: the token and cursor go; the server and device name stay to pair again."""
+    """Unpaired: the token and cursor go; the server, device name and last shopper stay
+    to pair again."""
     store.set_settings({
-        TOKEN: "", SHOPPER_ID: "", SHOPPER_NAME: "", CURSOR: "", LAST_PULL_AT: "",
-        LAST_PROBLEM: _problem_text(problem),
+        TOKEN: "", SHOPPER_ID: "", LAST_SHOPPER_ID: last_shopper_id(store) or "", SHOPPER_NAME: "", CURSOR: "",
+        LAST_PULL_AT: "", LAST_PROBLEM: _problem_text(problem),
     })
 
 
