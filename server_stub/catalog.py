@@ -2,10 +2,8 @@
 content, so a cached copy never goes stale. A version published by another process (the
 admin CLI while the server runs) is read from the database on first use.
 
-A file uploaded in the console is checked for more than a file of the repository: it may
-be too large, not text, or small but built to blow up when read (YAML aliases that expand
-a hundredfold at each level, or nesting deeper than Python's recursion), and it may hold
-what the database cannot store.
+A file uploaded in the console is checked for size and encoding before the loader reads
+it (which guards every path against YAML built to blow up, see domain/yaml_limits.py).
 """
 
 from __future__ import annotations
@@ -14,12 +12,9 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
-import yaml
-
 from field_app.domain.canonical import checklist_json, checklist_sha256
 from field_app.domain.checklist import Checklist
 from field_app.domain.checklist_diff import ChecklistDiff, diff_checklists
-from field_app.domain.errors import ChecklistError, Problem
 from field_app.domain.loader import parse_checklist
 
 from .database import MAX_INTEGER, Database, storable
@@ -28,9 +23,6 @@ from .queries import checklists as q
 
 # The largest checklist of the repository is 13 KB; reading YAML takes about 6 s a MB.
 MAX_UPLOAD = 256 * 1024
-# Values and nesting a file may expand to; the repository's files have under 1,000 and 8.
-MAX_VALUES = 50_000
-MAX_DEPTH = 40
 
 
 class UnreadableUploadError(InvalidInputError):
@@ -147,8 +139,7 @@ class Catalog:
 
 
 def read_upload(data: bytes, name: str) -> Checklist:
-    """An uploaded checklist file, checked as the loader checks a file and for the dangers
-    of the module's docstring."""
+    """An uploaded checklist file: not too large, UTF-8 text, then what the loader checks."""
     if len(data) > MAX_UPLOAD:
         raise UnreadableUploadError("too_large", f"the file is larger than {MAX_UPLOAD // 1024} KB")
     if not data.strip():
@@ -157,60 +148,4 @@ def read_upload(data: bytes, name: str) -> Checklist:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise UnreadableUploadError("not_utf8", f"the file is not UTF-8 text (byte {exc.start + 1})") from None
-    problem = _expansion_problem(text)
-    if problem:
-        raise ChecklistError(name, [Problem(name, None, None, problem)])
-    checklist = parse_checklist(text, name)
-    if checklist.version > MAX_INTEGER:
-        raise ChecklistError(name, [Problem(name, None, "version", f"must be at most {MAX_INTEGER}")])
-    try:
-        checklist_json(checklist)
-    except UnicodeEncodeError:
-        # A YAML escape can spell half of a UTF-16 pair, which no UTF-8 text can hold.
-        raise ChecklistError(name, [Problem(name, None, None, "a \\u escape names a lone surrogate, not a character")])
-    return checklist
-
-
-def _expansion_problem(text: str) -> str | None:
-    """Count the values and the depth the file expands to, aliases followed, from the
-    parser's events (a fast C parser where there is one) before anything is built."""
-    anchors: dict[str, tuple[int, int]] = {}  # anchor -> (values, depth) of its node
-    open_nodes: list[list] = []  # per open collection: [anchor, values before it, deepest level in it]
-    values = 0
-    try:
-        for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-            level = len(open_nodes)
-            if isinstance(event, yaml.CollectionStartEvent):
-                open_nodes.append([event.anchor, values, level + 1])
-                reached = level + 1
-            elif isinstance(event, yaml.CollectionEndEvent):
-                anchor, before, deepest = open_nodes.pop()
-                values += 1
-                if anchor:
-                    anchors[anchor] = (values - before, deepest - level + 1)
-                reached = deepest
-            elif isinstance(event, yaml.AliasEvent):
-                count, depth = anchors.get(event.anchor, (1, 0))
-                values += count
-                reached = level + depth
-            elif isinstance(event, yaml.ScalarEvent):
-                values += 1
-                if event.anchor:
-                    anchors[event.anchor] = (1, 0)
-                reached = level
-            else:
-                continue
-            if open_nodes:
-                open_nodes[-1][2] = max(open_nodes[-1][2], reached)
-            if values > MAX_VALUES:
-                return _at(event, f"the file expands to more than {MAX_VALUES} values (through its aliases)")
-            if reached > MAX_DEPTH:
-                return _at(event, f"values are nested more than {MAX_DEPTH} deep")
-    except yaml.YAMLError:
-        return None  # the loader reports it, with its place
-    return None
-
-
-def _at(event: yaml.Event, message: str) -> str:
-    mark = event.start_mark
-    return f"{message}, at line {mark.line + 1}, column {mark.column + 1}"
+    return parse_checklist(text, name)

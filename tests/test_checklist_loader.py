@@ -1,6 +1,7 @@
 """A bad checklist file is refused with its path, the question id and the field at fault."""
 
 import copy
+import json
 
 import pytest
 import yaml
@@ -152,3 +153,40 @@ def test_registry_gives_the_newest_version_by_default():
     assert registry.get("mini_showroom").checklist.version == 2
     assert registry.get("mini_showroom", 1).checklist.version == 1
     assert parse_reference("mini_showroom@2") == ("mini_showroom", 2)
+
+
+# Every way a file is read (the repository's folder, `fieldaudit checklists validate`,
+# `fieldaudit admin publish-checklist`, the phone reading a server's checklist) goes
+# through the loader, so the loader itself refuses files built to do harm.
+SHOWROOM_YAML = yaml.safe_dump(SHOWROOM, allow_unicode=True, sort_keys=False)
+ALIAS_BOMB = "a0: &a0 [x]\n" + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 10))
+
+
+@pytest.mark.parametrize("text, message", [
+    (ALIAS_BOMB, "the file expands to more than 50000 values (through its aliases), at line"),
+    ("id: deep\nversion: 1\nx: " + "[" * 50 + "]" * 50 + "\n", "values are nested more than 40 deep, at line 3"),
+    ("id: deep\nversion: 1\nx: " + "[" * 5000 + "]" * 5000 + "\n", "values are nested more than 40 deep"),
+    (SHOWROOM_YAML.replace("version: 1", "version: 99999999999", 1), "less than or equal to 2147483647"),
+    (SHOWROOM_YAML.replace("title: ", 'title: "\\ud800" #', 1), "a \\u escape names a lone surrogate"),
+    (SHOWROOM_YAML.replace("weight: 2", "weight: .inf", 1), "finite number"),
+])
+def test_a_file_built_to_do_harm_is_refused_with_a_clear_problem(tmp_path, text, message):
+    assert text != SHOWROOM_YAML
+    path = tmp_path / "1.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ChecklistError) as caught:
+        load_checklist(path)
+    assert any(message in problem.message for problem in caught.value.problems), caught.value.problems
+
+
+def test_show_if_nested_a_thousand_deep_is_refused_not_a_recursion_error(tmp_path):
+    data = copy.deepcopy(SHOWROOM)
+    data["sections"][-1]["questions"][-1]["show_if"] = "CONDITION"
+    first = SHOWROOM["sections"][0]["questions"][0]["id"]
+    condition = '{"all": [' * 1000 + json.dumps({"question": first, "equals": "yes"}) + "]}" * 1000
+    text = json.dumps(data, ensure_ascii=False).replace('"CONDITION"', condition)  # JSON is YAML
+    path = tmp_path / "1.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ChecklistError) as caught:
+        load_checklist(path)
+    assert "nested more than 40 deep" in caught.value.problems[0].message

@@ -57,6 +57,18 @@ def test_validate_prints_one_line_per_problem_and_exits_1(tmp_path):
     assert result.output.startswith(f"{path}: greeted: type: Input should be")
 
 
+def test_validate_refuses_an_alias_bomb_in_one_line(tmp_path):
+    # Ten aliases of ten aliases...: 300 bytes that would expand to a billion values.
+    path = tmp_path / "bomb" / "1.yaml"
+    path.parent.mkdir()
+    path.write_text("a0: &a0 [x]\n" + "".join(
+        f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 10)), encoding="utf-8")
+    result = run("checklists", "validate", str(path))
+    assert result.exit_code == 1
+    assert result.output.startswith(f"{path}: -: -: the file expands to more than 50000 values")
+    assert len(result.output.splitlines()) == 1
+
+
 def test_validate_reports_rule_problems_together(tmp_path):
     data = json.loads(json.dumps(SHOWROOM))
     data["sections"][0]["questions"][1]["id"] = "front_photo"

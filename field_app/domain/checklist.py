@@ -21,10 +21,12 @@ AnswerValue = Union[bool, int, float, str]
 # Question types whose value is a measurement that a list of bands turns into an answer.
 BANDED_TYPES = ("timer", "counter")
 DEFAULT_MAX_PHOTOS = 10
+MAX_VERSION = 2**31 - 1
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # No inf or nan: a weight or a band of .inf would make every score nan.
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 class Option(Strict):
@@ -148,7 +150,8 @@ class Checklist(Strict):
     """One immutable version of a checklist; `(id, version)` names it everywhere."""
 
     id: Identifier
-    version: Annotated[int, Field(ge=1)]
+    # Within a 32-bit integer: the column PostgreSQL keeps it in.
+    version: Annotated[int, Field(ge=1, le=MAX_VERSION)]
     title: str
     channel: Channel
     locale: str = "ru"

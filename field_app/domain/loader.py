@@ -9,9 +9,11 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from .canonical import checklist_json
 from .checklist import Checklist
 from .errors import ChecklistError, Problem
 from .rules import check_rules
+from .yaml_limits import MAX_DEPTH, expansion_problem
 
 
 def load_checklist(path: str | Path) -> Checklist:
@@ -25,8 +27,15 @@ def load_checklist(path: str | Path) -> Checklist:
 
 
 def parse_checklist(text: str, path: str = "<text>") -> Checklist:
+    problem = expansion_problem(text)
+    if problem:
+        raise ChecklistError(path, [Problem(path, None, None, problem)])
     try:
         data = yaml.safe_load(text)
+    except RecursionError:
+        # Past libyaml's own limit of 1,000 levels the scan above gives up, and PyYAML's
+        # composer recurses once per level.
+        raise ChecklistError(path, [Problem(path, None, None, f"values are nested more than {MAX_DEPTH} deep")])
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -41,6 +50,11 @@ def parse_checklist(text: str, path: str = "<text>") -> Checklist:
     problems = check_rules(checklist, path)
     if problems:
         raise ChecklistError(path, problems)
+    try:
+        checklist_json(checklist)
+    except UnicodeEncodeError:
+        # A YAML escape can spell half of a UTF-16 pair, which no UTF-8 text can hold.
+        raise ChecklistError(path, [Problem(path, None, None, "a \\u escape names a lone surrogate, not a character")])
     return checklist
 
 
