@@ -164,6 +164,9 @@ def test_a_file_that_is_not_a_checklist_is_refused_with_a_clear_message(console,
 def test_a_body_beyond_the_consoles_limit_is_refused_before_it_is_read(console):
     page = upload(console, b"#" * (11 * 1024 * 1024), "huge.yaml")
     assert page.status == 413
+    # A page in the coordinator's language, not the sync API's JSON.
+    assert "Файл слишком большой: консоль принимает не больше 10 МБ за раз." in page
+    assert page.response.headers["content-type"].startswith("text/html")
 
 
 def test_aliases_that_expand_to_little_are_fine(console, server_store):

@@ -15,6 +15,7 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
+from starlette.types import Message, Scope, Send
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from field_app.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator
@@ -134,3 +135,17 @@ def safe_next(value: str | None) -> str:
     if value and value.startswith(PREFIX + "/") and not value.startswith("//") and "\\" not in value:
         return value
     return PREFIX + "/"
+
+
+async def refuse_too_large(scope: Scope, send: Send, limit: int) -> None:
+    """The body limit's 413 for a console address: a page in the coordinator's language,
+    not the sync API's JSON problem."""
+    request = Request(scope)
+    message = translator(request)("errors.too_large", megabytes=limit // (1024 * 1024))
+    page = render(request, "error.html", 413, message=message)
+    page.headers["Connection"] = "close"
+    await page(scope, _nothing_to_receive, send)
+
+
+async def _nothing_to_receive() -> Message:
+    return {"type": "http.disconnect"}

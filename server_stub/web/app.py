@@ -7,16 +7,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from starlette.types import Scope
+from starlette.types import Scope, Send
 
 from field_app.domain.sync_messages import API_PREFIX
 
 from ..console.app import create_console
+from ..console.web import refuse_too_large
 from ..settings import Settings
 from ..store import ServerStore, open_store
 from ..uploads import Uploads
 from . import problems
-from .middleware import BodyLimitMiddleware, LastResortMiddleware
+from .middleware import BodyLimitMiddleware, LastResortMiddleware, refuse_with_problem
 from .routes import blobs, checklists, devices, sync, visits
 
 _BLOBS = API_PREFIX + "/blobs/"
@@ -56,6 +57,10 @@ def create_app(settings: Settings, store: ServerStore | None = None) -> FastAPI:
             return settings.console_body_limit
         return settings.json_body_limit
 
-    app.add_middleware(BodyLimitMiddleware, limit_for=limit_for)
+    async def refuse(scope: Scope, send: Send, limit: int) -> None:
+        too_large = refuse_too_large if scope.get("path", "").startswith("/console/") else refuse_with_problem
+        await too_large(scope, send, limit)
+
+    app.add_middleware(BodyLimitMiddleware, limit_for=limit_for, refuse=refuse)
     app.add_middleware(LastResortMiddleware)
     return app

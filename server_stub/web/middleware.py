@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -30,10 +30,19 @@ async def send_problem(send: Send, problem: ProblemCode, message: str | None = N
     await send({"type": "http.response.body", "body": body})
 
 
+# Sends the 413 for a request whose body is over `limit` bytes (the console's is a page).
+Refusal = Callable[[Scope, Send, int], Awaitable[None]]
+
+
+async def refuse_with_problem(_scope: Scope, send: Send, limit: int) -> None:
+    await send_problem(send, problems.BODY_TOO_LARGE, _too_large(limit), {"Connection": "close"})
+
+
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, limit_for: Callable[[Scope], int]):
+    def __init__(self, app: ASGIApp, limit_for: Callable[[Scope], int], refuse: Refusal = refuse_with_problem):
         self.app = app
         self.limit_for = limit_for
+        self.refuse = refuse
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -42,7 +51,7 @@ class BodyLimitMiddleware:
         limit = self.limit_for(scope)
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await send_problem(send, problems.BODY_TOO_LARGE, _too_large(limit), {"Connection": "close"})
+            await self.refuse(scope, send, limit)
             return
 
         received = 0
@@ -57,7 +66,7 @@ class BodyLimitMiddleware:
             if full:
                 refused = True
                 if not started:
-                    await send_problem(send, problems.BODY_TOO_LARGE, _too_large(limit), {"Connection": "close"})
+                    await self.refuse(scope, send, limit)
                 return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
