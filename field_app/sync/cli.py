@@ -35,7 +35,8 @@ def sync(ctx: click.Context, data: Path | None) -> None:
     """Sync once: fetch the route, send finalized visits and their photos.
 
     Exits 0 when nothing is left to send, 1 when something is left (the network failed,
-    or it was made under another shopper's account) or was refused, 2 when the data folder is not paired (see `fieldaudit pair`).
+    or it was made under another shopper's account) or was refused, 2 when the data
+    folder is not paired (see `fieldaudit pair`).
     """
     with _opened(ctx, data) as service:
         line = _ProgressLine()

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 
 from field_app.clock import Clock
-from field_app.store import Store
+from field_app.store import OutboxItem, Store
 
 from . import refusals, state
 from .api import HEALTH_TIMEOUT, ApiClient
@@ -107,6 +107,7 @@ class SyncService:
         revisions, revision_bytes = self.store.queued_revisions(shopper)
         photos = [WaitingPhoto(p.sha256, p.bytes or self._file_size(p.sha256), p.sent)
                   for p in self.store.queued_photos(shopper)]
+        pending = self.store.pending_outbox()
         return SyncStatus(
             paired=pairing.paired,
             server_url=pairing.server_url,
@@ -118,8 +119,8 @@ class SyncService:
             last_success_at=state.last_success_at(self.store),
             last_problem=state.last_problem(self.store),
             running=self._running is not None,
-            refused=self._refused(),
-            held_visits=held_visits(self.store.pending_outbox(), shopper),
+            refused=self._refused(pending),
+            held_visits=held_visits(pending, shopper),
         )
 
     def returned_comment(self, uuid: str) -> str | None:
@@ -224,9 +225,9 @@ class SyncService:
 
     # --- inside -------------------------------------------------------------------------
 
-    def _refused(self) -> list[SyncProblem]:
+    def _refused(self, pending: list[OutboxItem]) -> list[SyncProblem]:
         now = self.clock.now()
-        return [refusals.problem(item, now) for item in self.store.pending_outbox() if item.failure_kind == "refused"]
+        return [refusals.problem(item, now) for item in pending if item.failure_kind == "refused"]
 
     def _file_size(self, sha256: str) -> int:
         try:
