@@ -37,12 +37,12 @@ from console_support import console_client  # noqa: E402
 from samples import answer_all  # noqa: E402
 
 from field_app.app import open_service  # noqa: E402
-from field_app.clock import ManualClock  # noqa: E402
+from field_app.domain.clock import ManualClock  # noqa: E402
 from field_app.demo import DEALERSHIPS  # noqa: E402
 from field_app.domain.records import VisitRevision  # noqa: E402
 from field_app.domain.registry import Registry  # noqa: E402
 from field_app.domain.route import Dealership  # noqa: E402
-from field_app.paths import checklists_dir  # noqa: E402
+from field_app.domain.resources import shipped_checklists  # noqa: E402
 from server_stub import admin, summaries  # noqa: E402
 from server_stub.database import moment  # noqa: E402
 from server_stub.settings import Settings  # noqa: E402
@@ -106,7 +106,7 @@ def answer_patterns(folder: Path, store, rng: random.Random) -> list[summaries.V
     clock = ManualClock(NOW)
     service = open_service(folder, clock)
     entry = store.catalog.newest(CHECKLIST)
-    service.store.save_checklist(Registry.from_directory(checklists_dir()).get(CHECKLIST, entry.checklist.version).checklist)
+    service.store.save_checklist(Registry.from_directory(shipped_checklists()).get(CHECKLIST, entry.checklist.version).checklist)
     found = []
     for _ in range(PATTERNS):
         uuid = service.store.start_visit(CHECKLIST, entry.checklist.version, at=clock.now()).uuid

@@ -57,11 +57,11 @@ from photos import camera_jpeg, forecourt_scene  # noqa: E402
 from samples import answer_all  # noqa: E402
 
 from field_app.app import open_service  # noqa: E402
-from field_app.clock import ManualClock  # noqa: E402
+from field_app.domain.clock import ManualClock  # noqa: E402
 from field_app.domain.canonical import canonical_json  # noqa: E402
 from field_app.domain.records import VisitRevision  # noqa: E402
 from field_app.domain.registry import Registry  # noqa: E402
-from field_app.paths import checklists_dir  # noqa: E402
+from field_app.domain.resources import shipped_checklists  # noqa: E402
 from field_app.photos import process_photo  # noqa: E402
 from field_app.photos.decode import MAX_PIXELS, check_jpeg  # noqa: E402
 from server_stub import admin  # noqa: E402
@@ -226,7 +226,7 @@ def visit_body(folder: Path) -> dict:
     (no assignment) so that any shopper may send it."""
     clock = ManualClock(datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc))
     service = open_service(folder, clock)
-    service.store.save_checklist(Registry.from_directory(checklists_dir()).get("showroom_visit", 1).checklist)
+    service.store.save_checklist(Registry.from_directory(shipped_checklists()).get("showroom_visit", 1).checklist)
     uuid = service.store.start_visit("showroom_visit", 1, at=clock.now()).uuid
     answer_all(service, uuid)
     clock.advance(60)
@@ -268,7 +268,7 @@ def free_port() -> int:
 
 def start_server(data: Path, port: int) -> subprocess.Popen:
     process = subprocess.Popen(
-        [sys.executable, "-m", "field_app.cli", "server", "--data", str(data), "--port", str(port)],
+        [sys.executable, "-m", "fieldaudit", "server", "--data", str(data), "--port", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 30

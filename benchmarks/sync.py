@@ -37,7 +37,7 @@ from samples import DEMO_NOW, answer_all, evidence_checklist  # noqa: E402
 from server_support import LiveServer  # noqa: E402
 
 from field_app.app import open_service  # noqa: E402
-from field_app.clock import ManualClock  # noqa: E402
+from field_app.domain.clock import ManualClock  # noqa: E402
 from field_app.demo import DEALERSHIPS  # noqa: E402
 from field_app.sync.service import SyncService  # noqa: E402
 from server_stub import admin  # noqa: E402

@@ -20,8 +20,8 @@ from flet_harness import FletHarness  # noqa: E402
 from field_app.app import build_app, open_service  # noqa: E402
 from field_app.demo import fill_demo  # noqa: E402
 from field_app.domain.registry import Registry  # noqa: E402
-from field_app.i18n import Translator  # noqa: E402
-from field_app.paths import checklists_dir  # noqa: E402
+from field_app.domain.i18n import Translator  # noqa: E402
+from field_app.domain.resources import shipped_checklists  # noqa: E402
 from field_app.screens.context import AppContext  # noqa: E402
 from field_app.screens.visit import VisitScreen  # noqa: E402
 
@@ -36,7 +36,7 @@ def percentile(values: list[float], share: float) -> float:
 
 async def measure(folder: Path) -> dict:
     service = open_service(folder)  # a file-backed store: WAL, synchronous=FULL, as on a phone
-    fill_demo(service, Registry.from_directory(checklists_dir()))
+    fill_demo(service, Registry.from_directory(shipped_checklists()))
     stop = next(s for s in service.overview().today if s.assignment.checklist_id == "showroom_visit")
     uuid = service.open_stop(stop.assignment.id)
     first = service.visit(uuid).checklist.sections[0].id

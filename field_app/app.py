@@ -20,11 +20,10 @@ from pathlib import Path
 
 import flet as ft
 
-from .clock import Clock, SystemClock
+from .domain.clock import Clock, SystemClock
 from .demo import fill_demo
 from .domain.registry import Registry
-from .i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator
-from .paths import ASSETS, checklists_dir
+from .domain.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator
 from .screens.camera import CameraScreen
 from .screens.context import AppContext
 from .screens.follow_ups import FollowUpsScreen
@@ -172,7 +171,7 @@ def run_app(data: str | Path | None, *, host: str = "127.0.0.1", port: int = 855
     """Serve the app. With no display (a server, CI) Flet serves its web client, offline."""
     folder = data_dir(data)
     service = open_service(folder)
-    if demo and fill_demo(service, Registry.from_directory(checklists_dir())):
+    if demo and fill_demo(service, Registry.shipped()):
         print(f"demo route for {service.today()} written to {folder}", flush=True)
     print(f"open http://{host}:{port}/ (data in {folder})", flush=True)
     serve_app(service, host=host, port=port)
@@ -180,11 +179,10 @@ def run_app(data: str | Path | None, *, host: str = "127.0.0.1", port: int = 855
 
 def serve_app(service: FieldService, *, host: str, port: int, sync: SyncService | None = None) -> None:
     ft.run(
-        build_app(service, sync), view=ft.AppView.WEB_BROWSER, host=host, port=port,
-        assets_dir=str(ASSETS), no_cdn=True,
+        build_app(service, sync), view=ft.AppView.WEB_BROWSER, host=host, port=port, no_cdn=True,
     )
 
 
 def run_phone() -> None:
     """On a phone build: data in the app's own storage, the route from sync."""
-    ft.run(build_app(open_service(data_dir())), assets_dir=str(ASSETS))
+    ft.run(build_app(open_service(data_dir())))

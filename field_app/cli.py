@@ -1,9 +1,12 @@
-"""The `fieldaudit` command: each command calls one library function and turns a named
-error into a clear message and an exit code."""
+"""The phone's side of the `fieldaudit` command (`app`, `checklists`; `sync` and `pair`
+are in `sync/cli.py`): each command calls one library function and turns a named error
+into a clear message and an exit code. The root that gathers them is `fieldaudit.cli`."""
 
 from __future__ import annotations
 
 import json
+import os
+from importlib.util import find_spec
 from pathlib import Path
 
 import click
@@ -14,16 +17,24 @@ from .domain.errors import ChecklistError, DomainError, Problem
 from .domain.loader import load_checklist
 from .domain.registry import Registry, layout_problem, parse_reference
 from .domain.outline import outline
-from .paths import checklists_dir
-from .sync.cli import pair, sync
+from .domain.resources import shipped_checklists
 
-@click.group()
-@click.version_option(package_name="fieldaudit")
-def cli() -> None:
-    """Field audit kit for mystery shopping: checklists, the phone app, the sync server."""
+WEB_CLIENT_MISSING = "the app's web client is not installed here: pip install 'fieldaudit[web]'"
 
 
-@cli.command()
+def checklists_source():
+    """The checklists `show` reads: $FIELDAUDIT_CHECKLISTS, else the ones this package ships."""
+    folder = os.environ.get("FIELDAUDIT_CHECKLISTS")
+    return Path(folder) if folder else shipped_checklists()
+
+
+def require_web_client() -> None:
+    """Off a phone the app is served as Flet's web client, which is the `web` extra."""
+    if find_spec("flet_web") is None:
+        raise click.ClickException(WEB_CLIENT_MISSING)
+
+
+@click.command()
 @click.option("--data", "data", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the phone's data (default: $FLET_APP_STORAGE_DATA on a phone, else data/app).")
 @click.option("--port", type=int, default=8550, show_default=True, help="Port of the web client.")
@@ -31,42 +42,26 @@ def cli() -> None:
 @click.option("--demo", is_flag=True, help="Fill an empty store with a demo route for today.")
 def app(data: Path | None, port: int, host: str, demo: bool) -> None:
     """Start the shopper's app (the web client sized for a phone when there is no display)."""
+    require_web_client()
     from .app import run_app
 
     run_app(data, host=host, port=port, demo=demo)
 
 
-@cli.command()
-@click.option("--data", "data", type=click.Path(file_okay=False, path_type=Path), default=Path("data/demo"),
-              show_default=True, help="Folder for the demo's server and app data (delete it to start again).")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve both on.")
-@click.option("--port", type=int, default=8550, show_default=True, help="Port of the shopper's app (web client).")
-@click.option("--server-port", type=int, default=8000, show_default=True, help="Port of the sync server.")
-def demo(data: Path, host: str, port: int, server_port: int) -> None:
-    """Start the sync server with demo data and the shopper's app paired to it.
-
-    The server gets a coordinator login, a shopper, three dealerships and a route around
-    today; the app is paired as that shopper and pulls the route. Prints the addresses
-    and logins.
-    """
-    from .full_demo import run_demo
-
-    run_demo(data, host=host, app_port=port, server_port=server_port)
-
-
-@cli.group()
+@click.group()
 def checklists() -> None:
     """Write, check and read versioned checklists."""
 
 
 @checklists.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 def validate(paths: tuple[Path, ...]) -> None:
-    """Check checklist files (or folders of them).
+    """Check checklist files (or folders of them); with none given, the shipped ones.
 
     Prints one line per problem (path: question id: field: message) and exits 1, or
     prints each file's id, version and sha256 and exits 0.
     """
+    paths = paths or (Path(str(shipped_checklists())),)
     files = [f for p in paths for f in (sorted(p.rglob("*.yaml")) if p.is_dir() else [p])]
     if not files:
         raise click.UsageError("no .yaml files under the given paths")
@@ -104,7 +99,7 @@ def show(reference: str, as_json: bool) -> None:
     """Show a checklist: ID for the newest version, ID@VERSION for one version."""
     try:
         checklist_id, version = parse_reference(reference)
-        entry = Registry.from_directory(checklists_dir()).get(checklist_id, version)
+        entry = Registry.from_directory(checklists_source()).get(checklist_id, version)
     except (DomainError, ValueError) as exc:
         raise click.ClickException(str(exc))
     if as_json:
@@ -118,18 +113,3 @@ def show(reference: str, as_json: bool) -> None:
 def schema() -> None:
     """Print the JSON Schema of the checklist format (for editors)."""
     click.echo(json.dumps(Checklist.model_json_schema(by_alias=True), ensure_ascii=False, indent=2))
-
-
-cli.add_command(sync)
-cli.add_command(pair)
-
-
-# Only click is imported here: the server loads when one of its commands runs.
-from server_stub.cli import admin as _server_admin, server as _server  # noqa: E402
-
-cli.add_command(_server)
-cli.add_command(_server_admin)
-
-
-if __name__ == "__main__":
-    cli()

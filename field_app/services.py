@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from .clock import Clock
+from .domain.clock import Clock
 from .domain.checklist import AnswerValue, Checklist, FollowUp
 from .domain.records import PhotoRef, VisitRevision, VisitStatus
 from .domain.scoring import VisitScore

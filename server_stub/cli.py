@@ -2,7 +2,8 @@
 library function (`admin.py`), and turns a named error into a message and exit code 1.
 
 Only click is imported up front: the server's own modules (FastAPI, SQLAlchemy) load
-when a command runs, so `fieldaudit app` starts as fast as before.
+when a command runs, so `fieldaudit app` starts fast, and an install without the `server`
+extra says what to install instead of a traceback.
 """
 
 from __future__ import annotations
@@ -12,12 +13,22 @@ import json
 import sys
 from collections.abc import Callable
 from datetime import timedelta
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
 import click
 
 DEFAULT_DATA = Path("data/server")
+# What the `server` extra brings (import names); psycopg only matters for PostgreSQL.
+SERVER_MODULES = ("fastapi", "uvicorn", "starlette", "sqlalchemy", "jinja2", "multipart", "openpyxl", "segno")
+SERVER_MISSING = "the sync server is not installed here: pip install 'fieldaudit[server]'"
+
+
+def require_server() -> None:
+    """Stop with one line naming the extra when the server's packages are missing."""
+    if any(find_spec(name) is None for name in SERVER_MODULES):
+        raise click.ClickException(SERVER_MISSING)
 
 
 def store_options(command: Callable) -> Callable:
@@ -85,7 +96,8 @@ def emit(as_json: bool, data: dict, text: str) -> None:
               help="Log a line per request (refusals and errors are logged without it).")
 def server(data_dir: Path, db_url: str | None, host: str, port: int, access_log: bool) -> None:
     """Run the sync server (one worker). On start it migrates the database and publishes
-    the checklists of checklists/ that it lacks."""
+    the shipped checklists that it lacks."""
+    require_server()
     from .serve import serve
 
     try:
@@ -97,6 +109,7 @@ def server(data_dir: Path, db_url: str | None, host: str, port: int, access_log:
 @click.group()
 def admin() -> None:
     """Coordinators, shoppers, devices, dealerships, routes and checklists of a server."""
+    require_server()
 
 
 @admin.command("create-coordinator")

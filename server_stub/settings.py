@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from field_app.clock import Clock, SystemClock
-from field_app.paths import checklists_dir
+from field_app.domain.clock import Clock, SystemClock
+from field_app.domain.resources import shipped_checklists
 from field_app.photos.decode import MAX_FILE_BYTES, MAX_PIXELS
 
 MIB = 1024 * 1024
@@ -21,7 +22,7 @@ class Settings:
     # None: SQLite at data_dir/server.db. `postgresql://user@host:port/db` works as is.
     db_url: str | None = None
     # Published on every start (idempotently); None publishes nothing.
-    checklists_dir: Path | None = field(default_factory=checklists_dir)
+    checklists_dir: Path | Traversable | None = field(default_factory=shipped_checklists)
     json_body_limit: int = 2 * MIB
     blob_body_limit: int = 20 * MIB
     # Console forms: a dealership CSV or a checklist YAML.

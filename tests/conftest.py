@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from field_app.app import open_service
-from field_app.clock import ManualClock
+from field_app.domain.clock import ManualClock
 from field_app.demo import fill_demo
 from field_app.domain.registry import Registry
-from field_app.paths import checklists_dir
+from field_app.domain.resources import shipped_checklists
 from field_app.services import FieldService
 from field_app.store import Store
 
@@ -59,7 +59,7 @@ def folder(tmp_path: Path) -> Path:
 def service(folder: Path, clock: ManualClock) -> Iterator[FieldService]:
     """The app's services over a fresh store holding the demo route."""
     service = open_service(folder, clock)
-    fill_demo(service, Registry.from_directory(checklists_dir()))
+    fill_demo(service, Registry.from_directory(shipped_checklists()))
     yield service
     service.store.close()
 

@@ -50,7 +50,7 @@ class AppProcess:
         return f"http://127.0.0.1:{self.port}/"
 
     def start(self, demo: bool = True) -> "AppProcess":
-        args = [sys.executable, "-m", "field_app.cli", "app", "--data", str(self.data), "--port", str(self.port)]
+        args = [sys.executable, "-m", "fieldaudit", "app", "--data", str(self.data), "--port", str(self.port)]
         if demo:
             args.append("--demo")
         env = dict(os.environ, FLET_WEB_NO_CDN="1", PYTHONUNBUFFERED="1")

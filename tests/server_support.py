@@ -160,7 +160,7 @@ class LiveServer:
 
 def start_server(data: Path, db_url: str | None, port: int, log: Path) -> subprocess.Popen:
     """`fieldaudit server` on `port`, once it answers `/health`; its output goes to `log`."""
-    command = [sys.executable, "-m", "field_app.cli", "server", "--data", str(data), "--port", str(port)]
+    command = [sys.executable, "-m", "fieldaudit", "server", "--data", str(data), "--port", str(port)]
     if db_url:
         command += ["--db", db_url]
     process = subprocess.Popen(command, stdout=log.open("ab"), stderr=subprocess.STDOUT)

@@ -11,8 +11,8 @@ import flet as ft
 from field_app.demo import DEALERSHIPS
 from field_app.domain.checklist import Checklist, YesNoLabels
 from field_app.domain.registry import Registry
-from field_app.i18n import Translator
-from field_app.paths import checklists_dir
+from field_app.domain.i18n import Translator
+from field_app.domain.resources import shipped_checklists
 
 from flet_harness import FletHarness
 
@@ -58,7 +58,7 @@ def checklist_strings(checklist: Checklist) -> set[str]:
 def data_strings() -> set[str]:
     """What the demo route's data may put on screen: checklist and dealership texts."""
     found: set[str] = set()
-    for entry in Registry.from_directory(checklists_dir()):
+    for entry in Registry.from_directory(shipped_checklists()):
         found |= checklist_strings(entry.checklist)
     for d in DEALERSHIPS:
         found.update({d.name, d.brand, d.city, d.address, d.phone, d.code})

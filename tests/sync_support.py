@@ -11,7 +11,7 @@ import hashlib
 from pathlib import Path
 
 from field_app.app import open_service
-from field_app.clock import ManualClock
+from field_app.domain.clock import ManualClock
 from field_app.demo import DEALERSHIPS
 from field_app.services import FieldService
 from field_app.sync.service import SyncReport, SyncService

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from field_app.domain.checklist import Checklist
 from field_app.domain.checklist_diff import Place, ScoreChange, diff_checklists
-from field_app.paths import checklists_dir
+from field_app.domain.resources import shipped_checklists
 
-IDS = sorted(p.name for p in checklists_dir().iterdir() if (p / "1.yaml").exists())
-FIRST = {i: yaml.safe_load((checklists_dir() / i / "1.yaml").read_text(encoding="utf-8")) for i in IDS}
+IDS = sorted(p.name for p in shipped_checklists().iterdir() if (p / "1.yaml").exists())
+FIRST = {i: yaml.safe_load((shipped_checklists() / i / "1.yaml").read_text(encoding="utf-8")) for i in IDS}
 
 
 def version_2(checklist_id: str, change) -> tuple[Checklist, Checklist]:

@@ -17,7 +17,7 @@ import yaml
 from field_app.domain.checklist import Checklist, Question, QuestionIs
 
 ROOT = Path(__file__).resolve().parents[1]
-CHECKLISTS = ROOT / "checklists"
+CHECKLISTS = ROOT / "field_app" / "checklists"
 SEEDS = ROOT.parent / "shared" / "seeds"
 STUDY_GLOB = "000_*.txt"
 

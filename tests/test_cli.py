@@ -7,8 +7,9 @@ import click
 import yaml
 from click.testing import CliRunner
 
-from field_app.cli import cli
+from fieldaudit.cli import cli
 from field_app.domain.loader import parse_checklist
+from field_app.domain.resources import shipped_checklists
 
 from samples import SHOWROOM
 
@@ -40,9 +41,16 @@ def test_every_command_has_help_text():
 
 
 def test_validate_the_project_checklists():
-    result = run("checklists", "validate", str(REPO / "checklists"))
+    result = run("checklists", "validate", str(REPO / "field_app" / "checklists"))
     assert result.exit_code == 0, result.output
-    assert result.output.count(": ok ") == len(list((REPO / "checklists").glob("*/*.yaml"))) >= 4
+    assert result.output.count(": ok ") == len(list((REPO / "field_app" / "checklists").glob("*/*.yaml"))) >= 4
+
+
+def test_validate_with_no_paths_checks_the_shipped_checklists():
+    result = run("checklists", "validate")
+    assert result.exit_code == 0, result.output
+    assert result.output.count(": ok ") == len(list(shipped_checklists().glob("*/*.yaml"))) >= 4
+    assert "showroom_visit@1" in result.output
 
 
 def test_validate_prints_one_line_per_problem_and_exits_1(tmp_path):

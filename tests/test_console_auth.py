@@ -121,7 +121,7 @@ def test_pages_switch_to_english_and_back(server_store, console):
 
 @pytest.mark.parametrize("language", ["ru", "en"])
 def test_console_translations_have_the_same_keys(language):
-    from field_app.i18n import catalogue
+    from field_app.domain.i18n import catalogue
     from server_stub.console.web import TRANSLATIONS
 
     assert set(catalogue(language, TRANSLATIONS)) == set(catalogue("ru", TRANSLATIONS))

@@ -13,12 +13,12 @@ import yaml
 from sqlalchemy import text
 
 from field_app.domain.sync_messages import API_PREFIX
-from field_app.paths import checklists_dir
+from field_app.domain.resources import shipped_checklists
 from server_stub import admin
 
 from server_support import MINI, new_uuid, publish_mini, revision
 
-SHOWROOM_TEXT = (checklists_dir() / "showroom_visit" / "1.yaml").read_text(encoding="utf-8")
+SHOWROOM_TEXT = (shipped_checklists() / "showroom_visit" / "1.yaml").read_text(encoding="utf-8")
 SHOWROOM = yaml.safe_load(SHOWROOM_TEXT)
 
 

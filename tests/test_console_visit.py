@@ -11,7 +11,7 @@ from PIL import Image
 
 from field_app.domain.checklist import Question
 from field_app.domain.sync_messages import API_PREFIX
-from field_app.i18n import Translator
+from field_app.domain.i18n import Translator
 from server_stub import admin
 from server_stub.console.pages.visit import answer_words
 from server_stub.console.web import TRANSLATIONS

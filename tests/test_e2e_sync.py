@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from field_app.app import open_service, open_sync
-from field_app.clock import SystemClock
+from field_app.domain.clock import SystemClock
 from field_app.demo import DEALERSHIPS
 from server_stub import admin
 

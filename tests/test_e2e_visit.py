@@ -15,13 +15,13 @@ from field_app.app import open_service
 from field_app.domain.records import VisitStatus
 from field_app.domain.registry import Registry
 from field_app.domain.visit import Visit
-from field_app.paths import checklists_dir
+from field_app.domain.resources import shipped_checklists
 
 from e2e_support import AppProcess, chromium, needs_chromium, open_phone, screenshot
 
 pytestmark = needs_chromium
 
-SHOWROOM = Registry.from_directory(checklists_dir()).get("showroom_visit")
+SHOWROOM = Registry.from_directory(shipped_checklists()).get("showroom_visit")
 SLOW = 60_000
 
 

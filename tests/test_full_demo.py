@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from field_app.app import open_service, open_sync
-from field_app.full_demo import connect_phone
+from fieldaudit.demo import connect_phone
 from server_stub import admin
-from server_stub.demo import SHOPPER, seed_demo
+from fieldaudit.demo_server import SHOPPER, seed_demo
 from server_stub.queries import visits as server_visits
 from server_stub.visits import missing_photos
 
@@ -42,7 +42,7 @@ def test_the_banner_gives_addresses_that_answer(server_settings, folder, clock, 
 
     import httpx
 
-    from field_app.full_demo import DemoAddresses, banner
+    from fieldaudit.demo import DemoAddresses, banner
 
     with LiveServer.start(server_settings) as server:
         text = banner(DemoAddresses("http://127.0.0.1:8550/", server.url), tmp_path)

@@ -17,17 +17,17 @@ import pytest
 from flet_camera import Camera, CameraLensDirection
 
 from field_app.app import build_app
-from field_app.clock import ManualClock
+from field_app.domain.clock import ManualClock
 from field_app.domain.registry import Registry
-from field_app.i18n import LANGUAGES, Translator
-from field_app.paths import checklists_dir
+from field_app.domain.i18n import LANGUAGES, Translator
+from field_app.domain.resources import shipped_checklists
 from field_app.screens.camera import CameraScreen
 
 from flet_harness import FletHarness
 from samples import jpeg
 from shown_text import data_strings, shown_strings, untranslated
 
-REGISTRY = Registry.from_directory(checklists_dir())
+REGISTRY = Registry.from_directory(shipped_checklists())
 RU, EN = Translator("ru"), Translator("en")
 QID = "photo_facade"  # showroom visit, first section, 1..3 photos
 SECTION = "dealership_appearance"

@@ -7,10 +7,10 @@ import flet as ft
 import pytest
 
 from field_app.app import build_app, open_service
-from field_app.clock import ManualClock
+from field_app.domain.clock import ManualClock
 from field_app.demo import fill_demo
 from field_app.domain.registry import Registry
-from field_app.paths import checklists_dir
+from field_app.domain.resources import shipped_checklists
 
 from flet_harness import FletHarness
 
@@ -23,7 +23,7 @@ def hidden_semantics_content(h: FletHarness) -> list[str]:
 @pytest.mark.parametrize("checklist_id", ["dealer_call", "showroom_visit", "service_visit"])
 async def test_no_semantics_wraps_a_hidden_control(tmp_path, checklist_id):
     service = open_service(tmp_path, ManualClock(datetime(2026, 11, 23, 9, tzinfo=timezone.utc)))
-    fill_demo(service, Registry.from_directory(checklists_dir()))
+    fill_demo(service, Registry.from_directory(shipped_checklists()))
     stop = next(s for s in service.overview().today if s.assignment.checklist_id == checklist_id)
     uuid = service.open_stop(stop.assignment.id)
     for section in service.visit(uuid).checklist.sections:

@@ -15,7 +15,7 @@ import pytest
 from field_app.app import build_app
 from field_app.domain import problems
 from field_app.domain.records import VisitStatus
-from field_app.i18n import LANGUAGES, Translator, catalogue
+from field_app.domain.i18n import LANGUAGES, Translator, catalogue
 from field_app.screens.sync_text import reason, size_text, when_text
 from field_app.services import FieldService
 

@@ -15,17 +15,17 @@ import flet as ft
 import pytest
 
 from field_app.app import build_app, open_service
-from field_app.clock import ManualClock
+from field_app.domain.clock import ManualClock
 from field_app.domain.checklist import Checklist
 from field_app.domain.registry import Registry
-from field_app.i18n import Translator
-from field_app.paths import checklists_dir
+from field_app.domain.i18n import Translator
+from field_app.domain.resources import shipped_checklists
 from field_app.store.errors import StoreError
 
 from flet_harness import FletHarness
 from samples import jpeg
 
-REGISTRY = Registry.from_directory(checklists_dir())
+REGISTRY = Registry.from_directory(shipped_checklists())
 RU, EN = Translator("ru"), Translator("en")
 
 # Question types and options the real checklists do not use.

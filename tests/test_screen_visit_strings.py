@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from field_app.paths import ROOT, TRANSLATIONS
+from field_app.domain.resources import app_translations
+
+ROOT = Path(__file__).resolve().parents[1]
+TRANSLATIONS = app_translations()
 
 MODULES = [ROOT / "field_app" / "screens" / f"{name}.py"
            for name in ("visit", "questions", "stopwatch", "photos", "visit_widgets")]

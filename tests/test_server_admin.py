@@ -11,7 +11,7 @@ import yaml
 from click.testing import CliRunner
 from sqlalchemy import text
 
-from field_app.cli import cli
+from fieldaudit.cli import cli
 from server_stub import admin, devices
 from server_stub.errors import TokenRevokedError
 from server_stub.settings import Settings

@@ -11,7 +11,7 @@ import yaml
 
 from field_app.domain.canonical import checklist_json
 from field_app.domain.registry import Registry
-from field_app.paths import checklists_dir
+from field_app.domain.resources import shipped_checklists
 from server_stub import admin
 from server_stub.errors import ChecklistConflictError
 from server_stub.settings import Settings
@@ -68,7 +68,7 @@ def test_checklists_need_a_token(live_server):
 
 
 def test_the_projects_checklists_are_published_on_start(live_server):
-    registry = Registry.from_directory(checklists_dir())
+    registry = Registry.from_directory(shipped_checklists())
     for entry in registry:
         served = live_server.store.catalog.get(entry.checklist.id, entry.checklist.version)
         assert served.sha256 == entry.sha256
@@ -111,5 +111,5 @@ def test_publish_refuses_other_content_and_ignores_the_same(live_server, tmp_pat
 
 
 def test_the_project_checklists_folder_is_the_default(tmp_path):
-    assert Settings(data_dir=tmp_path).checklists_dir == checklists_dir()
-    assert any(checklists_dir().glob("*/*.yaml"))
+    assert Settings(data_dir=tmp_path).checklists_dir == shipped_checklists()
+    assert any(shipped_checklists().glob("*/*.yaml"))

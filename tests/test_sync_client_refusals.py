@@ -9,7 +9,7 @@ from datetime import timedelta
 import httpx
 from click.testing import CliRunner
 
-from field_app.cli import cli
+from fieldaudit.cli import cli
 from field_app.services import FieldService
 from field_app.sync import SyncService
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from field_app.cli import cli
+from fieldaudit.cli import cli
 from field_app.domain.sync_messages import PairRequest
 from field_app.services import FieldService
 from field_app.store import Store

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from field_app.clock import ManualClock, SystemClock
+from field_app.domain.clock import ManualClock, SystemClock
 from field_app.sync import state
 from field_app.sync.api import ApiClient
 from server_stub.settings import Settings

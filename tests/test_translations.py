@@ -32,8 +32,10 @@ import field_app
 from field_app.app import build_app
 from field_app.demo import DEALERSHIPS
 from field_app.domain.records import VisitStatus
-from field_app.i18n import LANGUAGES, Translator, catalogue
-from field_app.paths import TRANSLATIONS
+from field_app.domain.i18n import LANGUAGES, Translator, catalogue
+from field_app.domain.resources import app_translations
+
+TRANSLATIONS = app_translations()
 from field_app.screens.today import TodayScreen
 from field_app.services import FieldService
 
@@ -105,7 +107,7 @@ def test_the_catalogue_check_can_fail():
 
 
 def test_the_translator_raises_on_a_missing_key():
-    from field_app.i18n import MissingTranslationError
+    from field_app.domain.i18n import MissingTranslationError
 
     with pytest.raises(MissingTranslationError):
         Translator("en")("today.no_such_key")

@@ -30,7 +30,16 @@ Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 
 class Record(BaseModel):
+    """What a phone sends, and what is stored: a field nobody knows is refused."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Reply(BaseModel):
+    """What the server answers a phone: fields this phone does not know are ignored, at
+    every level, because a server is upgraded before the phones in the field are."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
 
 class VisitStatus(str, Enum):

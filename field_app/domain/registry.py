@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from importlib.resources.abc import Traversable
+from pathlib import Path, PurePath
 
 from .canonical import checklist_sha256
 from .checklist import Checklist
 from .errors import ChecklistError, ConflictingVersionError, Problem, UnknownChecklistError
-from .loader import load_checklist
+from .loader import parse_checklist
+from .resources import shipped_checklists
 
 
 @dataclass(frozen=True)
@@ -57,19 +59,42 @@ class Registry:
         return iter(self._versions[key] for key in sorted(self._versions))
 
     @classmethod
-    def from_directory(cls, root: str | Path) -> "Registry":
-        """Load `root/<id>/<version>.yaml`; the path must agree with the file's content."""
+    def from_directory(cls, root: str | Path | Traversable) -> "Registry":
+        """Load `root/<id>/<version>.yaml`; the path must agree with the file's content.
+        `root` may be package data (a wheel's or a zip's folder) as well as a path."""
         registry = cls()
-        for path in sorted(Path(root).glob("*/*.yaml")):
-            checklist = load_checklist(path)
+        folder = Path(root) if isinstance(root, str) else root
+        if isinstance(folder, Path) and not folder.is_dir():
+            return registry
+        for path, item in _yaml_files(folder):
+            try:
+                text = item.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ChecklistError(path, [Problem(str(path), None, None, f"cannot read the file: {exc}")])
+            checklist = parse_checklist(text, str(path))
             problem = layout_problem(path, checklist)
             if problem is not None:
                 raise ChecklistError(path, [problem])
             registry.add(checklist)
         return registry
 
+    @classmethod
+    def shipped(cls) -> "Registry":
+        """The checklists this package ships (the study's call, showroom and service visits)."""
+        return cls.from_directory(shipped_checklists())
 
-def layout_problem(path: Path, checklist: Checklist) -> Problem | None:
+
+def _yaml_files(root: Path | Traversable) -> list[tuple[PurePath, Traversable]]:
+    """`(path, file)` of every `<id>/<version>.yaml` under `root`, in name order."""
+    found = []
+    for folder in sorted((f for f in root.iterdir() if f.is_dir()), key=lambda f: f.name):
+        for item in sorted((f for f in folder.iterdir() if f.name.endswith(".yaml")), key=lambda f: f.name):
+            path = item if isinstance(item, PurePath) else PurePath(folder.name, item.name)
+            found.append((path, item))
+    return found
+
+
+def layout_problem(path: PurePath, checklist: Checklist) -> Problem | None:
     """A file named `<version>.yaml` must sit in a folder named after its id."""
     if not path.stem.isdigit():
         return None

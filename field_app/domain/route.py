@@ -10,12 +10,12 @@ from typing import Annotated
 
 from pydantic import Field
 
-from .records import Record
+from .records import Reply
 
 ClockTime = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
 
 
-class Dealership(Record):
+class Dealership(Reply):
     """A dealership as the shopper needs it on the road."""
 
     code: str
@@ -28,7 +28,7 @@ class Dealership(Record):
     lon: float | None = None
 
 
-class Assignment(Record):
+class Assignment(Reply):
     """One stop of a route: a dealership to visit or call with a checklist on a day."""
 
     id: str

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from .records import Moment, Record, Sha256
+from .records import Moment, Record, Reply, Sha256
 from .route import Assignment, Dealership
 
 API_PREFIX = "/api/v1"
@@ -37,19 +37,19 @@ def normalize_pairing_code(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch not in "- \t")
 
 
-class Shopper(Record):
+class Shopper(Reply):
     id: str
     name: str
 
 
-class PairResponse(Record):
+class PairResponse(Reply):
     """The device token (shown once; the server keeps only its hash) and whose it is."""
 
     token: str
     shopper: Shopper
 
 
-class ChecklistStamp(Record):
+class ChecklistStamp(Reply):
     """A checklist version a route needs; its body is at `GET /checklists/{id}/{version}`."""
 
     id: str
@@ -57,7 +57,7 @@ class ChecklistStamp(Record):
     sha256: Sha256
 
 
-class ReturnedVisit(Record):
+class ReturnedVisit(Reply):
     """A coordinator sent a revision back for correction, with why."""
 
     visit_uuid: str
@@ -66,7 +66,7 @@ class ReturnedVisit(Record):
     returned_at: Moment
 
 
-class FollowUpDue(Record):
+class FollowUpDue(Reply):
     """A follow-up question of a synced visit that is still unanswered on the server."""
 
     visit_uuid: str
@@ -74,7 +74,7 @@ class FollowUpDue(Record):
     due_at: Moment
 
 
-class PullResponse(Record):
+class PullResponse(Reply):
     """`GET /sync/pull?since=<cursor>`: what changed for this shopper since the cursor.
 
     Without `since`, the whole current route (from 30 days back). `cursor` is opaque: pass
@@ -94,7 +94,7 @@ class PullResponse(Record):
 ServerVisitStatus = Literal["received", "returned", "approved"]
 
 
-class VisitReceipt(Record):
+class VisitReceipt(Reply):
     """The answer to `PUT /visits/{uuid}` (and `GET /visits/{uuid}`): what the server holds
     of the visit, and the photo hashes it still lacks (to upload next)."""
 
@@ -105,7 +105,7 @@ class VisitReceipt(Record):
     missing_photos: list[Sha256] = []
 
 
-class ProblemBody(Record):
+class ProblemBody(Reply):
     """Every refusal: a stable code from `problems.py` and a message for people."""
 
     code: str

@@ -8,7 +8,7 @@ from typing import Callable
 
 import flet as ft
 
-from field_app.i18n import MissingTranslationError, Translator
+from field_app.domain.i18n import MissingTranslationError, Translator
 from field_app.services import FieldService
 
 from .sync_runner import SyncClient, SyncRunner

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import flet as ft
 
-from field_app.i18n import LANGUAGES
+from field_app.domain.i18n import LANGUAGES
 
 from .context import TOUCH, AppContext
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from field_app.i18n import MissingTranslationError, Translator
+from field_app.domain.i18n import MissingTranslationError, Translator
 
 from .sync_runner import failure_kind
 

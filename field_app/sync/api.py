@@ -232,10 +232,9 @@ def _json(response: httpx.Response) -> dict:
 def _parse(model, response: httpx.Response):
     data = _json(response)
     try:
-        # Fields this phone does not know are ignored: a server is upgraded before the
-        # phones in the field are, and may add to its answers (the server itself still
-        # refuses unknown fields in what phones send).
-        return model.model_validate(data, extra="ignore")
+        # Answers are `Reply` models: fields a newer server adds are ignored (the server
+        # itself still refuses unknown fields in what phones send).
+        return model.model_validate(data)
     except ValidationError as exc:
         raise UnexpectedResponseError(
             "unexpected_response",

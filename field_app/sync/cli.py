@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from field_app.clock import SystemClock
+from field_app.domain.clock import SystemClock
 
 from .errors import InvalidServerUrlError, NetworkError, NotPairedError, ServerRefusedError
 from .report import SyncProgress, SyncReport

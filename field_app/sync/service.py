@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from field_app.clock import Clock
+from field_app.domain.clock import Clock
 from field_app.store import OutboxItem, Store
 
 from . import refusals, state

@@ -12,13 +12,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..errors import ServerError
 from ..store import ServerStore
 from . import pages
-from .web import HERE, CsrfError, NotLoggedInError, render, url
+from .web import CsrfError, NotLoggedInError, render, url
 
 
 def create_console(store: ServerStore) -> FastAPI:
     console = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     console.state.store = store
-    console.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    console.mount("/static", StaticFiles(packages=[(__package__, "static")]), name="static")
     for module in pages.MODULES:
         console.include_router(module.router)
 

@@ -8,7 +8,7 @@ reaches the page as text, never as markup.
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
+from importlib.resources import files
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -16,22 +16,22 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
 from starlette.types import Message, Scope, Send
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from field_app.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator
+from field_app.domain.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator
 
 from ..store import ServerStore
 from . import sessions
 from .sessions import ConsoleSession
 
-HERE = Path(__file__).resolve().parent
-TRANSLATIONS = HERE / "translations"
+# Package data (read through importlib.resources, so an installed wheel needs no checkout).
+TRANSLATIONS = files(__package__) / "translations"
 PREFIX = "/console"
 SESSION_COOKIE = "fa_session"
 LANGUAGE_COOKIE = "fa_lang"
 
 templates = Environment(
-    loader=FileSystemLoader(HERE / "templates"),
+    loader=PackageLoader(__package__, "templates"),
     autoescape=select_autoescape(["html"], default_for_string=True),
     undefined=StrictUndefined,
     trim_blocks=True,

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from field_app.i18n import Translator
+from field_app.domain.i18n import Translator
 
 from ... import analytics
 from ...analytics import DEFAULT_CHECKLIST, DealerReport, ItemGroup, Overview, Share

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from field_app.i18n import LANGUAGES
+from field_app.domain.i18n import LANGUAGES
 
 from .. import sessions
 from ..web import LANGUAGE_COOKIE, PREFIX, SESSION_COOKIE, Form, Session, Store, render, safe_next, url

@@ -15,7 +15,7 @@ from field_app.domain.records import PhotoRef, TimerEvent
 from field_app.domain.scoring import Points, band_index
 from field_app.domain.timers import stopwatch_state
 from field_app.domain.visit import MAX_TEXT
-from field_app.i18n import Translator
+from field_app.domain.i18n import Translator
 
 from ... import thumbnails, visits
 from ...errors import NotFoundError, RevisionConflictError

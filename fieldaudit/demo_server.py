@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from field_app.demo import DEALERSHIPS
-
-from . import admin
-from .store import ServerStore
+from server_stub import admin
+from server_stub.store import ServerStore
 
 COORDINATOR = "coordinator"
 COORDINATOR_PASSWORD = "demo-password"

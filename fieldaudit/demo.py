@@ -8,17 +8,17 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from field_app.app import open_service, open_sync, serve_app
+from field_app.demo import finished_service_visit
+from field_app.services import FieldService
+from field_app.sync.service import SyncService
 from server_stub import admin
-from server_stub.demo import COORDINATOR, COORDINATOR_PASSWORD, SHOPPER, DemoServer, seed_demo
 from server_stub.serve import serve_in_background
 from server_stub.settings import Settings
 from server_stub.store import open_store
 from server_stub.web.app import create_app
 
-from .app import open_service, open_sync, serve_app
-from .demo import finished_service_visit
-from .services import FieldService
-from .sync.service import SyncService
+from .demo_server import COORDINATOR, COORDINATOR_PASSWORD, SHOPPER, DemoServer, seed_demo
 
 DEVICE_NAME = "Демо-телефон"
 

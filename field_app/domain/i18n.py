@@ -1,4 +1,4 @@
-"""UI strings: `assets/translations/<lang>/<screen>.json`, keys `<screen>.<name>`.
+"""UI strings: `field_app/translations/<lang>/<screen>.json`, keys `<screen>.<name>`.
 
 Every string a screen shows comes from here (checklist content is data and comes from the
 checklist). A key missing in a language is an error, not a silent fallback: tests render
@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from pathlib import Path
+from importlib.resources.abc import Traversable
 
-from .paths import TRANSLATIONS
+from .resources import app_translations
+
 LANGUAGES = ("ru", "en")
 DEFAULT_LANGUAGE = "ru"
 
@@ -21,16 +22,19 @@ class MissingTranslationError(KeyError):
 
 
 @lru_cache(maxsize=None)
-def catalogue(language: str, directory: Path = TRANSLATIONS) -> dict[str, str]:
+def catalogue(language: str, directory: Traversable | None = None) -> dict[str, str]:
     strings: dict[str, str] = {}
-    for path in sorted((directory / language).glob("*.json")):
-        for key, text in json.loads(path.read_text(encoding="utf-8")).items():
-            strings[f"{path.stem}.{key}"] = text
+    folder = (directory or app_translations()) / language
+    for item in sorted(folder.iterdir(), key=lambda item: item.name):
+        if item.name.endswith(".json"):
+            screen = item.name.removesuffix(".json")
+            for key, text in json.loads(item.read_text(encoding="utf-8")).items():
+                strings[f"{screen}.{key}"] = text
     return strings
 
 
 class Translator:
-    def __init__(self, language: str = DEFAULT_LANGUAGE, directory: Path = TRANSLATIONS) -> None:
+    def __init__(self, language: str = DEFAULT_LANGUAGE, directory: Traversable | None = None) -> None:
         """`directory` holds a folder per language (the console keeps its own)."""
         if language not in LANGUAGES:
             raise ValueError(f"unknown language {language!r}; known: {', '.join(LANGUAGES)}")
