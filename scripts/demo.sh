@@ -4,5 +4,6 @@
 # suits a phone-sized window best).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+EXTRAS=server,web
 source scripts/setup.sh
 exec .venv/bin/fieldaudit demo --data data/demo --port "${PORT:-8550}" --server-port "${SERVER_PORT:-8000}" "$@"
