@@ -34,11 +34,11 @@ def require_server() -> None:
 def store_options(command: Callable) -> Callable:
     """`--data DIR` and `--db URL`, the same on every command."""
     command = click.option(
-        "--db", "db_url", envvar="FIELDAUDIT_DB_URL", default=None, metavar="URL",
+        "--db", "db_url", envvar="FIELDAUDIT_DB_URL", show_envvar=True, default=None, metavar="URL",
         help="Database URL, e.g. postgresql://user@host:5432/db (default: SQLite in the data folder).",
     )(command)
     command = click.option(
-        "--data", "data_dir", envvar="FIELDAUDIT_SERVER_DATA", default=DEFAULT_DATA, show_default=True,
+        "--data", "data_dir", envvar="FIELDAUDIT_SERVER_DATA", show_envvar=True, default=DEFAULT_DATA, show_default=True,
         type=click.Path(file_okay=False, path_type=Path),
         help="Folder of the server's data: photos, uploads, and server.db when no --db is given.",
     )(command)

@@ -149,3 +149,9 @@ def test_flet_build_packs_the_app_without_the_server(flet_build):
     top_level = {line.split("/")[0] for line in tracked.stdout.splitlines()}
     packed = {name for name in top_level if name not in excluded}
     assert packed == {"field_app", "main.py", "assets", "pyproject.toml"}
+
+
+def test_the_readmes_build_commands_ask_for_the_python_flet_built_the_binaries_for():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for target in ("apk", "ipa"):
+        assert f"flet build {target} --python-version {MOBILE['python']}" in readme
