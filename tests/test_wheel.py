@@ -50,6 +50,9 @@ class Bare:
     imported: str
     missing: str
     server: subprocess.CompletedProcess
+    admin: subprocess.CompletedProcess
+    demo: subprocess.CompletedProcess
+    app: subprocess.CompletedProcess
     show: subprocess.CompletedProcess
 
 
@@ -84,6 +87,9 @@ def bare(venv) -> Bare:
         imported=venv.run("python", "-c", phone_modules).stdout,
         missing=venv.run("python", "-c", missing).stdout,
         server=venv.run("fieldaudit", "server", "--data", "data", check=False),
+        admin=venv.run("fieldaudit", "admin", "create-shopper", "Иван Петров", "--data", "data", check=False),
+        demo=venv.run("fieldaudit", "demo", "--data", "demo", check=False),
+        app=venv.run("fieldaudit", "app", "--data", "app", check=False),
         show=venv.run("fieldaudit", "checklists", "show", "showroom_visit@1", check=False),
     )
 
@@ -110,11 +116,17 @@ def test_with_no_extras_nothing_of_the_server_is_installed(bare):
     assert bare.missing.strip() == repr(list(SERVER_ONLY))
 
 
-def test_with_no_extras_the_server_command_names_the_extra_in_one_line(bare):
-    assert bare.server.returncode == 1
-    assert bare.server.stdout == ""
-    assert bare.server.stderr.strip().splitlines() == [
-        "Error: the sync server is not installed here: pip install 'fieldaudit[server]'"]
+SERVER_MISSING = "Error: the sync server is not installed here: pip install 'fieldaudit[server]'"
+WEB_MISSING = "Error: the app's web client is not installed here: pip install 'fieldaudit[web]'"
+
+
+@pytest.mark.parametrize("command, line", [("server", SERVER_MISSING), ("admin", SERVER_MISSING),
+                                           ("demo", SERVER_MISSING), ("app", WEB_MISSING)])
+def test_with_no_extras_a_command_that_needs_one_names_it_in_one_line(bare, command, line):
+    result = getattr(bare, command)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [line]
 
 
 def test_with_no_extras_the_shipped_checklists_are_found(bare):
