@@ -17,6 +17,7 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import flet as ft
 
@@ -34,12 +35,17 @@ from .screens.sync import SyncScreen
 from .screens.sync_runner import AUTO_SYNC_INTERVAL_S, AutoSync, SyncClient, SyncRunner
 from .screens.today import TodayScreen
 from .screens.visit import VisitScreen
+from .secure_vault import SecureStorageVault
 from .services import FieldService
 from .store import Store
 from .sync.auto import auto_sync as background_sync
 from .sync.service import SyncService
+from .sync.vault import TokenVault
 
 log = logging.getLogger(__name__)
+
+# App lifecycle states after which the phone may end the app at any moment.
+BACKGROUND = (ft.AppLifecycleState.HIDE, ft.AppLifecycleState.PAUSE, ft.AppLifecycleState.DETACH)
 
 
 def data_dir(given: str | Path | None = None) -> Path:
@@ -56,57 +62,96 @@ def open_service(folder: Path, clock: Clock | None = None) -> FieldService:
     return FieldService(Store(folder / "field.db"), clock or SystemClock(), folder / "photos")
 
 
-def open_sync(service: FieldService) -> SyncService:
-    """The sync client over the same store, photos folder and clock as the app's services."""
-    return SyncService(service.store, service.photos_dir, clock=service.clock)
+def open_sync(service: FieldService, vault: TokenVault | None = None) -> SyncService:
+    """The sync client over the same store, photos folder and clock as the app's services;
+    the device token in `vault` (by default the store's settings table)."""
+    return SyncService(service.store, service.photos_dir, clock=service.clock, vault=vault)
+
+
+class Screen(Protocol):
+    def view(self) -> ft.View: ...
 
 
 @dataclass
 class Router:
-    """Turns the page's route into a stack of views; back pops to the view below."""
+    """Turns the page's route into a stack of views; back pops to the view below.
+
+    Before the screen on top goes (or the app goes to the background), what it holds and
+    has not stored yet is stored: see `save_pending`."""
 
     ctx: AppContext
+    screen: Screen | None = None  # the screen on top
 
     def views_for(self, route: str) -> list[ft.View]:
+        below, top = self._stack(route)
+        views = [*below, top.view()]
+        self.screen = top
+        return views
+
+    def _stack(self, route: str) -> tuple[list[ft.View], Screen]:
+        """The views below the top screen (built), and the top screen (not yet built)."""
         parts = [p for p in route.split("?")[0].split("/") if p]
         ctx = self.ctx
-        today = TodayScreen(ctx).view()
+        today = TodayScreen(ctx)
         match parts:
             case []:
-                return [today]
+                return [], today
             case ["visit", uuid]:
-                return [today, VisitScreen(ctx, uuid, None).view()]
+                return [today.view()], VisitScreen(ctx, uuid, None)
             case ["visit", uuid, section_id]:
-                return [today, VisitScreen(ctx, uuid, section_id).view()]
+                return [today.view()], VisitScreen(ctx, uuid, section_id)
             case ["review", uuid]:
                 # Only the route of the visit below: going back rebuilds it, and a hidden
                 # visit screen would run its stopwatch ticker for nothing.
-                return [today, ft.View(route=f"/visit/{uuid}"), ReviewScreen(ctx, uuid).view()]
+                return [today.view(), ft.View(route=f"/visit/{uuid}")], ReviewScreen(ctx, uuid)
             case ["camera", uuid, question_id]:
-                return [today, ft.View(route=f"/visit/{uuid}"), CameraScreen(ctx, uuid, question_id).view()]
+                return [today.view(), ft.View(route=f"/visit/{uuid}")], CameraScreen(ctx, uuid, question_id)
             case ["follow-ups", uuid]:
-                return [today, FollowUpsScreen(ctx, uuid).view()]
+                return [today.view()], FollowUpsScreen(ctx, uuid)
             case ["settings"]:
-                return [today, SettingsScreen(ctx).view()]
+                return [today.view()], SettingsScreen(ctx)
             case ["sync"]:
-                return [today, SyncScreen(ctx).view()]
+                return [today.view()], SyncScreen(ctx)
             case ["pair"]:
-                return [today, ft.View(route="/sync"), PairScreen(ctx).view()]
+                return [today.view(), ft.View(route="/sync")], PairScreen(ctx)
         log.warning("unknown route %s", route)
-        return [today]
+        return [], today
 
     def show(self, route: str) -> None:
         page = self.ctx.page
+        self.save_pending()
         try:
             views = self.views_for(route)
         except Exception as error:  # a broken link must not leave a blank screen
             self.ctx.show_error(error)
-            views = [TodayScreen(self.ctx).view()]
+            today = TodayScreen(self.ctx)
+            views, self.screen = [today.view()], today
             if route not in ("/", ""):
                 page.navigate("/")
         page.views.clear()
         page.views.extend(views)
         page.update()
+
+    def back_from(self, route: str) -> str | None:
+        """Where the back gesture (or the app bar's back) on the view of `route` leads:
+        the view below it. None when that view is not the one on top (the event is late:
+        the views changed since) or nothing is below it, so one gesture pops one view."""
+        views = self.ctx.page.views
+        if len(views) < 2 or views[-1].route != route:
+            return None
+        return views[-2].route or "/"
+
+    def save_pending(self) -> None:
+        """Store what the screen on top holds and has not stored yet, such as a comment
+        being typed: a text field stores itself only when it loses focus, and neither the
+        back gesture nor the app going to the background takes the focus first."""
+        save = getattr(self.screen, "save_pending", None)  # the visit and follow-up screens
+        if save is None:
+            return
+        try:
+            save()
+        except Exception as error:  # never stop the shopper from leaving
+            self.ctx.show_error(error)
 
 
 def build_app(
@@ -126,6 +171,9 @@ def build_app(
         sync = open_sync(service)
 
     async def main(page: ft.Page) -> None:
+        vault = getattr(sync, "vault", None)
+        if isinstance(vault, SecureStorageVault):
+            await vault.open()  # before anything asks whether the phone is paired
         language = service.language() or DEFAULT_LANGUAGE
         ctx = AppContext(page, service, Translator(language if language in LANGUAGES else DEFAULT_LANGUAGE),
                          rerender=lambda: None, sync=sync)
@@ -147,11 +195,21 @@ def build_app(
             router.show(e.route)
 
         async def on_view_pop(e: ft.ViewPopEvent) -> None:
-            if len(page.views) > 1:
-                await page.push_route(page.views[-2].route or "/")
+            # Flet's client reports the back gesture or the app bar's back for the view on
+            # top (once per view) and then shows the views it gets: the route below
+            # rebuilds the stack without that view.
+            below = router.back_from(e.route)
+            if below is not None:
+                router.save_pending()  # now: the route change below may never come
+                await page.push_route(below)
+
+        async def on_lifecycle(e: ft.AppLifecycleStateChangeEvent) -> None:  # on the event loop, as back is
+            if e.state in BACKGROUND:  # the phone may end the app without a word from here on
+                router.save_pending()
 
         page.on_route_change = on_route_change
         page.on_view_pop = on_view_pop
+        page.on_app_lifecycle_state_change = on_lifecycle
 
         runner.start(page.run_task, auto_sync, sync_interval_s)
         page.on_close = lambda: runner.stop()  # the session has ended
@@ -184,5 +242,10 @@ def serve_app(service: FieldService, *, host: str, port: int, sync: SyncService 
 
 
 def run_phone() -> None:
-    """On a phone build: data in the app's own storage, the route from sync."""
-    ft.run(build_app(open_service(data_dir())))
+    """On a phone build: data in the app's own storage, the route from sync, the device
+    token in the phone's secure storage.
+
+    Only here: served to browsers from a data folder (`run_app`), the folder is the phone,
+    shared by every browser that opens it, and keeps the token; so does the CLI on it."""
+    service = open_service(data_dir())
+    ft.run(build_app(service, open_sync(service, SecureStorageVault(service.store))))

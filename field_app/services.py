@@ -6,6 +6,7 @@ from the injected clock, so tests move time by hand.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,8 @@ from .photos import process_photo
 from .store import Stop, Store
 
 LATER_DAYS = 14
+# + the visit's uuid: its follow-up answers not saved yet
+DRAFT_SETTING = "follow_ups.draft."
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,14 @@ class RouteOverview:
     today: list[Stop]
     later: list[Stop]
     follow_ups: list[DueFollowUpItem]
+
+
+@dataclass(frozen=True)
+class FollowUpDraft:
+    """Follow-up answers not saved yet: chosen (by follow-up id) and typed (as typed)."""
+
+    chosen: dict[str, AnswerValue]
+    typed: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -187,7 +198,20 @@ class FieldService:
         return revision
 
     def answer_follow_ups(self, uuid: str, values: dict[str, AnswerValue]) -> VisitRevision:
-        return self.store.answer_follow_ups(uuid, values, self.now())
+        revision = self.store.answer_follow_ups(uuid, values, self.now())
+        self.keep_follow_up_draft(uuid, {}, {})
+        return revision
+
+    def follow_up_draft(self, uuid: str) -> FollowUpDraft:
+        """Follow-up answers chosen or typed but not saved yet (saving freezes a revision)."""
+        text = self.store.setting(DRAFT_SETTING + uuid)
+        data = json.loads(text) if text else {}
+        return FollowUpDraft(chosen=data.get("chosen", {}), typed=data.get("typed", {}))
+
+    def keep_follow_up_draft(self, uuid: str, chosen: dict[str, AnswerValue], typed: dict[str, str]) -> None:
+        """Keep them until the shopper comes back to save them (nothing kept: none)."""
+        text = json.dumps({"chosen": chosen, "typed": typed}, ensure_ascii=False) if chosen or typed else ""
+        self.store.set_setting(DRAFT_SETTING + uuid, text)
 
     # --- settings ----------------------------------------------------------------
 

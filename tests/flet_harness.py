@@ -80,8 +80,12 @@ class FletHarness:
         return self.session.page
 
     @classmethod
-    async def start(cls, main: Callable, route: str = "/", **page_props: Any) -> "FletHarness":
+    async def start(cls, main: Callable, route: str = "/", *, answers: dict[str, Any] | None = None,
+                    **page_props: Any) -> "FletHarness":
+        """`answers`: what the client answers to method calls, from the first one (see
+        `FakeConnection.method_results`)."""
         conn = FakeConnection(asyncio.get_running_loop())
+        conn.method_results.update(answers or {})
         session = Session(conn)
         conn.session = session
         session.apply_page_patch({"route": route, "web": True, "width": 390, "height": 844, **page_props})

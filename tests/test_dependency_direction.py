@@ -55,6 +55,13 @@ def test_the_phone_app_imports_neither_the_server_nor_the_command_root():
     assert offenders("field_app", lambda n: n.split(".")[0] not in ("server_stub", "fieldaudit")) == {}
 
 
+def test_the_sync_client_and_the_store_import_no_flet():
+    # `fieldaudit sync` and `fieldaudit pair` run with no Flet page; the app's secure
+    # storage of the device token (`field_app.secure_vault`) comes in through `TokenVault`.
+    for top in ("field_app/sync", "field_app/store"):
+        assert offenders(top, lambda n: n.split(".")[0] not in ("flet", "flet_secure_storage")) == {}, top
+
+
 def test_the_server_uses_only_the_phones_domain_and_photo_checks():
     def allowed(name: str) -> bool:
         if name.split(".")[0] == "fieldaudit":

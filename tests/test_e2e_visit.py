@@ -1,5 +1,6 @@
-"""A whole showroom visit in a real browser at a phone's size, and a phone that dies
-mid-visit with a stopwatch running. Screenshots of each screen go to docs/screenshots/."""
+"""A whole showroom visit in a real browser at a phone's size, a phone that dies mid-visit
+with a stopwatch running, and back right after typing a comment. Screenshots of each
+screen go to docs/screenshots/."""
 
 from __future__ import annotations
 
@@ -189,3 +190,33 @@ def test_the_app_killed_mid_visit_comes_back_with_everything_in_place(app, tmp_p
     assert visit.answers["met_at_entrance"].value is False
     assert len(visit.photos) == 1
     assert visit.stopwatch("consultant_wait_time", service.now()).running
+
+
+def test_a_comment_still_being_typed_is_kept_when_back_leaves_the_visit(app):
+    """Back right after typing, by the app bar's arrow and by the browser's own back. The
+    browser's back, like Android's back gesture, is no tap: the field keeps the focus whose
+    loss would have stored it (without the router storing it first, that comment is lost)."""
+    with chromium() as browser:
+        page = open_phone(browser, app.url)
+        start_showroom_visit(page)
+        tap(page, "comment-easy_to_find-toggle")
+        field = page.get_by_role("textbox", name="Комментарий к вопросу")
+        field.click()
+        field.fill("Вывеска за деревьями")
+        page.get_by_role("button", name="Back").click()
+        expect(page.get_by_text("Маршрут на сегодня")).to_be_visible(timeout=SLOW)
+
+        start_showroom_visit(page)
+        tap(page, "comment-access_and_parking-toggle")
+        field = page.get_by_role("textbox", name="Комментарий к вопросу").nth(1)  # the first is shown as saved
+        field.click()
+        field.fill("Парковка занята")
+        page.go_back()
+        expect(page.get_by_text("Маршрут на сегодня")).to_be_visible(timeout=SLOW)
+
+    app.stop()
+    service = open_service(app.data)
+    uuid = next(s.visit_uuid for s in service.overview().today if s.dealership.name == "Запад Моторс")
+    answers = service.visit(uuid).answers
+    assert answers["easy_to_find"].comment == "Вывеска за деревьями"
+    assert answers["access_and_parking"].comment == "Парковка занята"

@@ -143,6 +143,7 @@ async def test_an_unfinished_visit_reopens_where_it_was_on_start(harnesses, serv
 
 async def test_settings_switches_to_english_and_today_follows(harnesses, service):
     h = await start(harnesses, service)
+    assert h.page.title == "Полевой аудит"  # the app's name, as on the phone's home screen
     await h.click(h.button("Настройки"))
     await h.settle()
     assert h.top_view().route == "/settings"
@@ -153,7 +154,7 @@ async def test_settings_switches_to_english_and_today_follows(harnesses, service
     await h.event(group, "change", "en")
     assert service.language() == "en"
     assert h.top_view().appbar.title.value == "Settings"
-    assert h.page.title == "Mystery shopper"
+    assert h.page.title == "Field Audit"
 
     await h.back()
     await h.settle()

@@ -25,6 +25,7 @@ from field_app.sync import (
     auto_sync,
 )
 from field_app.sync import state
+from field_app.sync.vault import SettingsVault
 
 from fake_sync_server import SHOPPER, TOKEN, FakeServer, pair_directly
 
@@ -73,7 +74,7 @@ def test_a_clean_run_records_its_time_and_clears_the_waiting(service, sync):
 
 def test_pairing_keeps_the_token_and_says_whose_phone_it_is(service, fake, sync):
     assert sync.pair("http://sync.test/", " PAIR-1234 ", "Pixel 7") == SHOPPER["name"]
-    pairing = state.pairing(service.store)
+    pairing = state.pairing(service.store, sync.vault)
     assert pairing.paired and pairing.token in fake.tokens and pairing.device_name == "Pixel 7"
     assert pairing.server_url == "http://sync.test"
     assert sync.sync_now().complete  # the new token works
@@ -295,7 +296,7 @@ def test_fieldaudit_pair_then_sync(folder, fake):
                  "--device-name", "laptop")
     assert result.exit_code == 0 and SHOPPER["name"] in result.output
     with Store(folder / "field.db") as store:
-        assert state.pairing(store).device_name == "laptop"
+        assert state.pairing(store, SettingsVault(store)).device_name == "laptop"
     assert run(folder, fake, "sync").exit_code == 0
 
 

@@ -174,11 +174,11 @@ def test_pairing_as_another_shopper_removes_the_last_ones_unstarted_stops(servic
                                                                  service.today()) if s.visit_uuid}
     assert len(route_ids(service)) == 5 and len(demo_started) == 2
     if ended == "revoked":
-        fake.revoked.add(state.pairing(service.store).token or "")
+        fake.revoked.add(state.pairing(service.store, sync.vault).token or "")
         assert sync.sync_now().unpaired
     else:
         sync.unpair()
-    assert state.pairing(service.store).shopper_id is None
+    assert state.pairing(service.store, sync.vault).shopper_id is None
 
     pair_as(sync, fake, BORIS)
 

@@ -99,7 +99,7 @@ def test_a_visit_arrives_whole_and_once_when_its_server_is_killed_mid_photo_and_
             assert len(stored) >= STORED_BEFORE_THE_KILL
 
             server = start_server(settings.data_dir, server_db, port, log)
-            with ApiClient(f"http://127.0.0.1:{port}", state.pairing(service.store).token) as api:
+            with ApiClient(f"http://127.0.0.1:{port}", state.pairing(service.store, sync.vault).token) as api:
                 assert api.blob_state(cut).offset == held[cut]
             sent_before = proxy.counts.bytes_up
             sync_until_done(sync)

@@ -2,8 +2,9 @@
 back? was the car ready on time?).
 
 Due ones get big answer buttons (or a field); saving makes and freezes a new revision of
-the visit. Ones answered before are shown as answered; ones not yet due show from when
-they can be answered.
+the visit. What is chosen or typed and not saved is kept as a draft when the screen goes
+(back, or the app to the background) and shown again on return. Ones answered before are
+shown as answered; ones not yet due show from when they can be answered.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class FollowUpsScreen:
         # follow-up id -> the value chosen (buttons) or typed (fields); ids and values only
         self.values: dict[str, AnswerValue] = {}
         self.typed: dict[str, str] = {}
+        self._fields: dict[str, ft.TextField] = {}
         self._answer_rows: dict[str, ft.Column] = {}
         self._follow_ups: dict[str, FollowUp] = {}
         self._save: ft.FilledButton | None = None
@@ -52,6 +54,7 @@ class FollowUpsScreen:
             open_ = [d for d in due if not d.answered]
             if not open_:
                 controls.append(ft.Text(t("follow_ups.nothing_due"), key="nothing-due", italic=True))
+            self._restore_draft({d.follow_up.id for d in open_})
             controls.extend(self._open_card(d) for d in open_)
             answered = [d for d in due if d.answered]
             controls.extend(self._answered_card(visit, d) for d in answered)
@@ -147,7 +150,7 @@ class FollowUpsScreen:
                 return [ft.Row(controls=buttons, spacing=8)]
             return [ft.Row(controls=[button]) for button in buttons]
         number = f.type == "number"
-        return [ft.TextField(
+        field = self._fields[f.id] = ft.TextField(
             key=f"field-{f.id}",
             label=t("follow_ups.number_label" if number else "follow_ups.text_label"),
             value=self.typed.get(f.id, ""),
@@ -157,7 +160,8 @@ class FollowUpsScreen:
             max_lines=1 if number else 5,
             text_size=18,
             on_change=lambda e, fid=f.id: self._typed(fid, e.control.value or ""),
-        )]
+        )
+        return [field]
 
     @staticmethod
     def _choices(f: FollowUp) -> list[tuple[AnswerValue, str]]:
@@ -221,6 +225,22 @@ class FollowUpsScreen:
         if self._save is not None:
             self._save.disabled = not (self.values or self.typed)
 
+    def _restore_draft(self, open_ids: set[str]) -> None:
+        """What was chosen or typed here before leaving, for the follow-ups still open."""
+        draft = self.ctx.service.follow_up_draft(self.uuid)
+        self.values = {fid: value for fid, value in draft.chosen.items() if fid in open_ids}
+        self.typed = {fid: text for fid, text in draft.typed.items() if fid in open_ids}
+
+    def save_pending(self) -> None:
+        """Keep what is chosen or typed and not saved (the screen is going, or the app to
+        the background) as a draft; saving stays the shopper's act, as it freezes a
+        revision."""
+        if not self._follow_ups:
+            return
+        for fid, field in self._fields.items():
+            self._typed(fid, field.value or "")  # the field's text, should a change event be late
+        self.ctx.service.keep_follow_up_draft(self.uuid, self.values, self.typed)
+
     def collected(self) -> dict[str, AnswerValue]:
         """The answers to save: chosen ones, and typed ones read by their type."""
         values = dict(self.values)
@@ -242,6 +262,7 @@ class FollowUpsScreen:
         except Exception as error:
             self.ctx.show_error(error)
             return
+        self.values, self.typed, self._follow_ups = {}, {}, {}  # saved: no draft to keep on leaving
         self.ctx.go("/")
         self.ctx.notify(self.ctx.t("follow_ups.saved"))
 

@@ -91,6 +91,7 @@ def number(actions: VisitActions, q: Question, visit: Visit, now: datetime) -> l
         on_submit=lambda e: actions.save_number(q.id, e.control.value),
         on_blur=lambda e: actions.save_number(q.id, e.control.value),
     )
+    actions.holds_text(q.id, field, actions.save_number)
     return [tagged(field, f"number-{q.id}")]
 
 
@@ -104,6 +105,7 @@ def text(actions: VisitActions, q: Question, visit: Visit, now: datetime) -> lis
         on_submit=lambda e: actions.save_text(q.id, e.control.value),
         on_blur=lambda e: actions.save_text(q.id, e.control.value),
     )
+    actions.holds_text(q.id, field, actions.save_text)
     return [tagged(field, f"text-{q.id}")]
 
 
@@ -166,6 +168,7 @@ def comment_area(actions: VisitActions, q: Question, visit: Visit) -> list[ft.Co
         on_submit=lambda e: actions.comment(q.id, e.control.value),
         on_blur=lambda e: actions.comment(q.id, e.control.value),
     )
+    actions.holds_text(q.id, field, actions.comment)
     # Hide the Semantics wrapper, not the field: Flutter draws an error box for a
     # Semantics whose content is invisible.
     wrapped = tagged(field, f"comment-{q.id}")

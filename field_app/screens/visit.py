@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 import flet as ft
@@ -59,6 +60,8 @@ class VisitScreen:
         self.stopwatches: dict[str, StopwatchWidget] = {}
         self.strips: dict[str, PhotoStrip] = {}
         self.thumbs: dict[str, bytes | None] = {}
+        # field key -> its question, the field, how to store its text (see `save_pending`)
+        self.text_fields: dict[str, tuple[str, ft.TextField, Callable[[str, str], None]]] = {}
         self.running_bar = RunningBar(self)
         self._view: ft.View | None = None
 
@@ -265,6 +268,18 @@ class VisitScreen:
 
     def photos_changed(self, question_id: str) -> None:
         self.refresh(question_id)
+
+    def holds_text(self, question_id: str, field: ft.TextField, save: Callable[[str, str], None]) -> None:
+        self.text_fields[str(field.key)] = (question_id, field, save)  # a rebuilt card replaces its own
+
+    def save_pending(self) -> None:
+        """Store the text of every field still holding what it has not stored (typed, the
+        focus not yet gone): the screen is going, or the app to the background."""
+        if self.visit.status not in EDITABLE:
+            return
+        for question_id, field, save in list(self.text_fields.values()):
+            if question_id in self.shown:  # a hidden question's field is gone from the screen
+                save(question_id, field.value or "")
 
     def thumbnail(self, sha256: str) -> bytes | None:
         if sha256 not in self.thumbs:

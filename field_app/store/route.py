@@ -94,6 +94,10 @@ def put_settings(db: Database, values: dict[str, str]) -> None:
         put_setting(db, key, value)
 
 
+def delete_setting(db: Database, key: str) -> None:
+    db.execute("DELETE FROM settings WHERE key = ?", [key])
+
+
 def paired_shopper(db: Database) -> str | None:
     """The shopper the phone is paired as now, as the sync client keeps it (empty when
     unpaired); a visit records it in the transaction that starts it."""

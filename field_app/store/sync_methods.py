@@ -3,6 +3,7 @@ one screen-sized module. `Store` inherits them; each is one transaction, as else
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -16,6 +17,7 @@ from .uploads import QueuedPhoto
 
 class SyncMethods:
     db: Database
+    _lock: threading.RLock
     _clock: Callable[[], datetime]
     _transaction: Callable[..., AbstractContextManager[None]]
 
@@ -34,6 +36,22 @@ class SyncMethods:
         """Several settings at once: pairing writes a token and whose it is together."""
         with self._transaction():
             route.put_settings(self.db, values)
+
+    def erase_setting(self, key: str) -> None:
+        """Remove a setting and leave no copy of its value in the database files: for a
+        secret (the device token) that moves out of the store. SQLite as usually built
+        leaves deleted bytes in the file until the space is reused, and the WAL keeps old
+        pages until a checkpoint."""
+        with self._lock:
+            before = self.db.execute("PRAGMA secure_delete").fetchone()[0]
+            self.db.execute("PRAGMA secure_delete = ON")  # freed space is overwritten with zeros
+            try:
+                with self._transaction():
+                    route.delete_setting(self.db, key)
+            finally:
+                self.db.execute(f"PRAGMA secure_delete = {int(before)}")
+            # Best effort: while another connection reads, the WAL stays until a later checkpoint.
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def return_note(self, uuid: str) -> ReturnNote | None:
         """Why the coordinator returned the visit, if they did."""

@@ -14,11 +14,13 @@ from .errors import (
     ServerBusyError,
     ServerRefusedError,
     SyncError,
+    TokenStorageError,
     UnexpectedResponseError,
 )
 from .report import RefusedItem, SyncProgress, SyncReport
 from .retry import RetryPolicy
 from .service import SyncProblem, SyncService, SyncStatus, WaitingPhoto
+from .vault import SettingsVault, TokenVault
 
 __all__ = [
     "ApiClient",
@@ -32,6 +34,7 @@ __all__ = [
     "RetryPolicy",
     "ServerBusyError",
     "ServerRefusedError",
+    "SettingsVault",
     "SyncEngine",
     "SyncError",
     "SyncProblem",
@@ -39,6 +42,8 @@ __all__ = [
     "SyncReport",
     "SyncService",
     "SyncStatus",
+    "TokenStorageError",
+    "TokenVault",
     "UnexpectedResponseError",
     "WaitingPhoto",
     "auto_sync",

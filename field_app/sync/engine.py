@@ -44,6 +44,7 @@ from .report import ProgressCallback, ProgressMeter, RefusedItem, SyncReport, fa
 from .retry import Backoff
 from .state import SyncProblem
 from .uploads import PhotoUpload, check_file
+from .vault import TokenVault
 
 
 @dataclass
@@ -67,11 +68,12 @@ class SyncEngine:
     """Runs one sync against a server; `run()` never raises for a network failure or a
     refusal, it reports them."""
 
-    def __init__(self, store: Store, api: ApiClient, photos_dir: Path, *, backoff: Backoff,
+    def __init__(self, store: Store, api: ApiClient, photos_dir: Path, *, vault: TokenVault, backoff: Backoff,
                  now: Callable[[], datetime], on_progress: ProgressCallback | None = None,
                  automatic: bool = False) -> None:
         self.store = store
         self.api = api
+        self.vault = vault
         self.photos_dir = Path(photos_dir)
         self.backoff = backoff
         self.now = now
@@ -85,7 +87,7 @@ class SyncEngine:
         # What is queued now is this run's work; what the shopper finalizes meanwhile
         # waits for the next run.
         tally = _Tally()
-        shopper = state.pairing(self.store).shopper_id
+        shopper = state.pairing(self.store, self.vault).shopper_id
         items = self._items(tally, shopper)
         revisions = [(item, self.store.revision_payload(item.visit_uuid, item.revision))
                      for item in items if item.kind == "visit_revision"]
@@ -223,7 +225,7 @@ class SyncEngine:
                 revoked: PairingRevokedError | None, waiting: list[OutboxItem]) -> None:
         at = self.now()
         if revoked is not None:
-            state.forget_token(self.store, SyncProblem("unpaired", revoked.code, revoked.message, at))
+            state.forget_token(self.store, self.vault, SyncProblem("unpaired", revoked.code, revoked.message, at))
             return
         problem = None
         if network is not None:

@@ -12,7 +12,8 @@ retrying that item, show why).
     │                               that does not fit the contract or fails a check
     ├── PhotoFileError              photo_missing / photo_damaged: the phone's own file
     ├── NotPairedError              sync.not_paired
-    └── InvalidServerUrlError       sync.invalid_server_url
+    ├── InvalidServerUrlError       sync.invalid_server_url
+    └── TokenStorageError           sync.token_storage: the phone's secure storage failed
 
 A `code` is stable, like the domain's: the app translates it into the shopper's language.
 """
@@ -91,3 +92,9 @@ class InvalidServerUrlError(SyncError):
     "The server address is not an http(s) URL"
 
     code = "sync.invalid_server_url"
+
+
+class TokenStorageError(SyncError):
+    "The phone's secure storage did not keep (or forget) the device token"
+
+    code = "sync.token_storage"

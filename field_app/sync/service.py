@@ -27,6 +27,7 @@ from .errors import NotPairedError, SyncError
 from .report import ProgressCallback, SyncProgress, SyncReport, held_visits
 from .retry import RetryPolicy
 from .state import SyncProblem
+from .vault import SettingsVault, TokenVault
 
 # Without anything to send, a paired phone still asks for route changes this often.
 PULL_EVERY = timedelta(minutes=15)
@@ -87,8 +88,12 @@ class SyncService:
         sleep: Callable[[float], None] = time.sleep,
         random: Callable[[], float] = random_module.random,
         policy: RetryPolicy | None = None,
+        vault: TokenVault | None = None,
     ) -> None:
+        """`vault` keeps the device token: by default the store's settings table (what
+        runs with no Flet page); the app on a phone gives its secure storage."""
         self.store = store
+        self.vault: TokenVault = vault if vault is not None else SettingsVault(store)
         self.photos_dir = Path(photos_dir)
         self.clock = clock
         self.policy = policy or RetryPolicy()
@@ -101,7 +106,7 @@ class SyncService:
     # --- how things stand ----------------------------------------------------------------
 
     def status(self) -> SyncStatus:
-        pairing = state.pairing(self.store)
+        pairing = state.pairing(self.store, self.vault)
         # Unpaired, what waits is what the last shopper's account sends once paired again.
         shopper = pairing.shopper_id if pairing.paired else state.last_shopper_id(self.store)
         revisions, revision_bytes = self.store.queued_revisions(shopper)
@@ -131,7 +136,7 @@ class SyncService:
     def sync_due(self) -> bool:
         """Paired, and something waits to be sent under this account (a refused item once
         its wait is over) or the route has not been pulled lately."""
-        pairing = state.pairing(self.store)
+        pairing = state.pairing(self.store, self.vault)
         if not pairing.paired:
             return False
         now = self.clock.now()
@@ -143,7 +148,7 @@ class SyncService:
 
     def server_reachable(self) -> bool:
         """Whether the paired server answers `/health` now (a quick probe; never raises)."""
-        url = state.pairing(self.store).server_url
+        url = state.pairing(self.store, self.vault).server_url
         if not url:
             return False
         try:
@@ -167,21 +172,21 @@ class SyncService:
         backoff = PAIRING_RETRIES.start(sleep=self._sleep, random=self._random)
         with ApiClient(url, transport=self._transport) as api:  # a mistyped address fails here
             answer = backoff.call(lambda: api.pair(code.strip(), device_name.strip(), attempt))
-        state.save_pairing(self.store, url, answer.token, answer.shopper.id, answer.shopper.name,
+        state.save_pairing(self.store, self.vault, url, answer.token, answer.shopper.id, answer.shopper.name,
                            device_name.strip())
         return answer.shopper.name
 
     def unpair(self) -> None:
         """Forget the token (telling the server when it can be reached); the visits and
         the outbox stay on the phone, to go when this shopper pairs it again."""
-        pairing = state.pairing(self.store)
+        pairing = state.pairing(self.store, self.vault)
         if pairing.paired:
             try:
                 with ApiClient(pairing.server_url or "", pairing.token, transport=self._transport) as api:
                     api.unpair()
             except SyncError:
                 pass  # offline, or already revoked: forgetting it here is what matters
-        state.forget_token(self.store)
+        state.forget_token(self.store, self.vault)
 
     # --- syncing ------------------------------------------------------------------------
 
@@ -214,13 +219,13 @@ class SyncService:
             run.done.set()
 
     def _run(self, on_progress: ProgressCallback | None, automatic: bool) -> SyncReport:
-        pairing = state.pairing(self.store)
+        pairing = state.pairing(self.store, self.vault)
         if not pairing.paired:
             raise NotPairedError("this phone is not paired with a server")
         backoff = self.policy.start(sleep=self._sleep, random=self._random)
         with ApiClient(pairing.server_url or "", pairing.token, transport=self._transport) as api:
-            engine = SyncEngine(self.store, api, self.photos_dir, backoff=backoff, now=self.clock.now,
-                                on_progress=on_progress, automatic=automatic)
+            engine = SyncEngine(self.store, api, self.photos_dir, vault=self.vault, backoff=backoff,
+                                now=self.clock.now, on_progress=on_progress, automatic=automatic)
             return engine.run()
 
     # --- inside -------------------------------------------------------------------------

@@ -1,9 +1,11 @@
 """What the phone remembers about its server, kept in the store's settings: the pairing
-(server, token, shopper, device name), the last shopper paired, the pull cursor, and how
-the last runs went.
+(server, shopper, device name), the last shopper paired, the pull cursor, and how the last
+runs went. The device token is kept apart, in a `TokenVault` (the phone's secure storage
+in the app): every function that reads or changes the pairing is given it.
 
-An empty value means "none": the settings table has no delete, and unpairing must be one
-transaction like every other write.
+An empty value means "none": each change of the settings is one transaction, and a key
+emptied in it needs no delete. The token cannot join that transaction; `save_pairing` and
+`forget_token` order the two writes so that a crash between them leaves the phone unpaired.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from typing import Literal
 from field_app.domain.sync_messages import normalize_pairing_code
 from field_app.store import PAIRED_SHOPPER_SETTING, Store
 
+from .vault import TokenVault
+
 SERVER_URL = "sync.server_url"
-TOKEN = "sync.token"
 SHOPPER_ID = PAIRED_SHOPPER_SETTING  # the store stamps each visit it starts with it
 # Kept through unpairing and revocation: the visits made under that account wait for it,
 # and pairing as someone else hands the phone over (their route goes).
@@ -64,25 +67,34 @@ class Pairing:
         return bool(self.server_url and self.token)
 
 
-def pairing(store: Store) -> Pairing:
-    return Pairing(*(_get(store, key) for key in (SERVER_URL, TOKEN, SHOPPER_ID, SHOPPER_NAME, DEVICE_NAME)))
+def pairing(store: Store, vault: TokenVault) -> Pairing:
+    return Pairing(_get(store, SERVER_URL), vault.token(), _get(store, SHOPPER_ID), _get(store, SHOPPER_NAME),
+                   _get(store, DEVICE_NAME))
 
 
-def save_pairing(store: Store, server_url: str, token: str, shopper_id: str, shopper_name: str,
-                 device_name: str) -> list[str]:
+def save_pairing(store: Store, vault: TokenVault, server_url: str, token: str, shopper_id: str,
+                 shopper_name: str, device_name: str) -> list[str]:
     """A new pairing starts from a full pull: the cursor belonged to the old one. Paired as
     another shopper than the last one, the phone has changed hands: the stops no visit has
     started were the last shopper's route and go (the full pull brings the new one); the
     ids removed are returned."""
+    # The token and the settings cannot share a transaction. The old token goes first and
+    # the new one comes last, so a crash in between leaves the phone unpaired (pairing
+    # again with the same code works: see `pairing_attempt`), never one shopper's token
+    # with another's settings.
+    vault.forget()
     previous = last_shopper_id(store)
     values = {
-        SERVER_URL: server_url, TOKEN: token, SHOPPER_ID: shopper_id, LAST_SHOPPER_ID: shopper_id,
-        SHOPPER_NAME: shopper_name, DEVICE_NAME: device_name, CURSOR: "", LAST_PULL_AT: "", LAST_PROBLEM: "",
+        SERVER_URL: server_url, SHOPPER_ID: shopper_id, LAST_SHOPPER_ID: shopper_id, SHOPPER_NAME: shopper_name,
+        DEVICE_NAME: device_name, CURSOR: "", LAST_PULL_AT: "", LAST_PROBLEM: "",
     }
+    removed: list[str] = []
     if previous is not None and previous != shopper_id:
-        return store.hand_over(values)
-    store.set_settings(values)
-    return []
+        removed = store.hand_over(values)
+    else:
+        store.set_settings(values)
+    vault.keep(token)
+    return removed
 
 
 def last_shopper_id(store: Store) -> str | None:
@@ -103,11 +115,12 @@ def pairing_attempt(store: Store, server_url: str, code: str) -> str:
     return hmac.new(bytes.fromhex(secret), message, hashlib.sha256).hexdigest()
 
 
-def forget_token(store: Store, problem: SyncProblem | None = None) -> None:
+def forget_token(store: Store, vault: TokenVault, problem: SyncProblem | None = None) -> None:
     """Unpaired: the token and cursor go; the server, device name and last shopper stay
     to pair again."""
+    vault.forget()  # first: a crash before the settings below still leaves the phone unpaired
     store.set_settings({
-        TOKEN: "", SHOPPER_ID: "", LAST_SHOPPER_ID: last_shopper_id(store) or "", SHOPPER_NAME: "", CURSOR: "",
+        SHOPPER_ID: "", LAST_SHOPPER_ID: last_shopper_id(store) or "", SHOPPER_NAME: "", CURSOR: "",
         LAST_PULL_AT: "", LAST_PROBLEM: _problem_text(problem),
     })
 

@@ -1,0 +1,162 @@
+"""Back, as a phone does it: Android's back gesture and the app bar's back arrow both reach
+the app as one `view_pop` event for the view on top (Flutter pops nothing itself and waits
+for the app to show the route below). Each pops exactly one view, a late event for a view
+already gone pops nothing, and nothing typed is lost on the way: a comment, a number or a
+text still in its field (the focus never left it, so it was not stored) is stored before
+the visit screen goes, and so is it when the app goes to the background; on the
+follow-ups screen, what is chosen or typed is kept as a draft (saving freezes a revision,
+so it stays the shopper's act) and shown again on return.
+"""
+
+from __future__ import annotations
+
+import flet as ft
+
+from field_app.app import build_app
+from field_app.services import FieldService
+
+from flet_harness import FletHarness, no_failing_handlers  # noqa: F401 (autouse fixture)
+from test_screen_follow_ups import finalized_asked_later
+from test_screen_visit import FIELD_TEST
+
+
+async def start(harnesses, service: FieldService, route: str) -> FletHarness:
+    h = await FletHarness.start(build_app(service, auto_sync=None), route=route)
+    harnesses.append(h)
+    return h
+
+
+async def back(h: FletHarness) -> None:
+    await h.back()
+    await h.settle()
+
+
+def showroom_visit(service: FieldService) -> str:
+    stop = next(s for s in service.overview().today if s.assignment.checklist_id == "showroom_visit")
+    return service.open_stop(stop.assignment.id)
+
+
+def routes(h: FletHarness) -> list[str]:
+    return [v.route for v in h.page.views]
+
+
+# --- one view at a time ----------------------------------------------------------------
+
+
+async def test_back_pops_one_view_at_a_time(harnesses, service):
+    uuid = showroom_visit(service)
+    h = await start(harnesses, service, f"/review/{uuid}")
+    assert routes(h) == ["/", f"/visit/{uuid}", f"/review/{uuid}"]
+
+    await back(h)
+    assert routes(h) == ["/", f"/visit/{uuid}"] and h.page.route == f"/visit/{uuid}"
+    await back(h)
+    assert routes(h) == ["/"] and h.page.route == "/"
+
+
+async def test_back_from_pairing_is_sync_then_today(harnesses, service):
+    h = await start(harnesses, service, "/pair")
+    await back(h)
+    assert routes(h) == ["/", "/sync"]
+    await back(h)
+    assert routes(h) == ["/"]
+
+
+async def test_a_late_pop_of_a_view_already_gone_pops_nothing(harnesses, service):
+    uuid = showroom_visit(service)
+    h = await start(harnesses, service, f"/review/{uuid}")
+    await back(h)
+    assert routes(h) == ["/", f"/visit/{uuid}"]
+
+    # The same gesture reported twice: the review is gone, the visit must stay.
+    await h.session.dispatch_event(h.page._i, "view_pop", {"route": f"/review/{uuid}"})
+    await h.settle()
+    assert routes(h) == ["/", f"/visit/{uuid}"] and h.page.route == f"/visit/{uuid}"
+
+
+async def test_back_on_today_leaves_it_to_the_phone(harnesses, service):
+    h = await start(harnesses, service, "/")
+    await back(h)  # Flutter does not even ask with one view; asked anyway, nothing happens
+    assert routes(h) == ["/"] and not [i for i in h.conn.invocations if i.name == "push_route"]
+
+
+# --- nothing typed is lost ---------------------------------------------------------------
+
+
+async def test_a_comment_being_typed_is_stored_when_back_leaves_the_visit(harnesses, service):
+    uuid = showroom_visit(service)
+    h = await start(harnesses, service, f"/visit/{uuid}/client_meeting")
+    await h.click(h.by_key("comment-greeted_first-toggle"))
+    await h.type(h.by_key("comment-greeted_first"), "Кивнул, но не поздоровался")  # the focus still in it
+    assert "greeted_first" not in service.visit(uuid).answers
+
+    await back(h)
+
+    assert routes(h) == ["/"]
+    assert service.visit(uuid).answers["greeted_first"].comment == "Кивнул, но не поздоровался"
+    h2 = await start(harnesses, service, f"/visit/{uuid}/client_meeting")
+    assert h2.shown("comment-greeted_first") and h2.by_key("comment-greeted_first").value == (
+        "Кивнул, но не поздоровался")
+
+
+async def test_a_number_and_a_text_being_typed_are_stored_when_the_visit_goes(harnesses, service, clock):
+    service.store.save_checklist(FIELD_TEST)
+    uuid = service.store.start_visit("field_test", 1, at=clock.now()).uuid
+    h = await start(harnesses, service, f"/visit/{uuid}")
+    await h.type(h.by_key("number-cars_on_display"), "12")
+    await h.type(h.by_key("text-impression"), "Чисто, но шумно")
+
+    await h.click(h.by_key("next-section"))  # a button of the screen itself: the same rule
+    await h.settle()
+
+    answers = service.visit(uuid).answers
+    assert answers["cars_on_display"].value == 12 and answers["impression"].value == "Чисто, но шумно"
+
+
+async def test_going_to_the_background_stores_what_is_typed(harnesses, service):
+    uuid = showroom_visit(service)
+    h = await start(harnesses, service, f"/visit/{uuid}/client_meeting")
+    await h.click(h.by_key("comment-greeted_first-toggle"))
+    await h.type(h.by_key("comment-greeted_first"), "Не встретил")
+
+    await h.event(h.page, "app_lifecycle_state_change", {"state": "inactive"})
+    assert "greeted_first" not in service.visit(uuid).answers  # a pulled-down shade is not leaving
+    await h.event(h.page, "app_lifecycle_state_change", {"state": "hide"})
+
+    assert service.visit(uuid).answers["greeted_first"].comment == "Не встретил"
+    assert routes(h) == ["/", f"/visit/{uuid}/client_meeting"]  # still there when the shopper returns
+
+
+async def test_a_finalized_visit_stores_nothing_on_leaving(harnesses, service):
+    [summary] = [v for v in service.store.visits() if v.status.value == "finalized"]
+    before = service.visit(summary.uuid).answers
+    h = await start(harnesses, service, f"/visit/{summary.uuid}")
+    await back(h)
+    assert service.visit(summary.uuid).answers == before and routes(h) == ["/"]
+
+
+# --- follow-ups: a draft ---------------------------------------------------------------
+
+
+async def test_follow_up_answers_not_saved_are_kept_as_a_draft_and_shown_again(harnesses, service):
+    uuid = finalized_asked_later(service)  # its follow-ups due
+    h = await start(harnesses, service, f"/follow-ups/{uuid}")
+    await h.click(h.by_key("answer-how_contacted-sms"))
+    await h.type(h.by_key("field-what_they_said"), "Обещали перезвонить")
+
+    await back(h)
+
+    assert routes(h) == ["/"]
+    visit = service.visit(uuid)
+    assert visit.follow_ups == {} and visit.revision == 1  # nothing frozen behind the shopper's back
+    h2 = await start(harnesses, service, f"/follow-ups/{uuid}")
+    assert isinstance(h2.by_key("answer-how_contacted-sms"), ft.FilledButton)
+    assert h2.by_key("field-what_they_said").value == "Обещали перезвонить"
+    assert not h2.by_key("save-follow-ups").disabled
+
+    await h2.click(h2.by_key("save-follow-ups"))
+    await h2.settle()
+    visit = service.visit(uuid)
+    assert visit.follow_ups["how_contacted"].value == "sms"
+    assert visit.follow_ups["what_they_said"].value == "Обещали перезвонить"
+    assert service.follow_up_draft(uuid).chosen == {} and service.follow_up_draft(uuid).typed == {}
