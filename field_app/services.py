@@ -109,20 +109,14 @@ class FieldService:
         return tuple(self.store.stops(today, today + timedelta(days=LATER_DAYS))), tuple(self.store.visits())
 
     def due_follow_ups(self) -> list[DueFollowUpItem]:
-        now = self.now()
+        """Read from the store's index of open follow-ups: as quick with a year of visits
+        done as with a day's."""
         items = []
-        for summary in self.store.visits():
-            if summary.status not in (VisitStatus.FINALIZED, VisitStatus.SYNCED):
-                continue
-            visit = self.store.visit(summary.uuid)
-            stop = self.stop_of(visit)
-            for due in visit.follow_ups_due(now):
-                if not due.answered:
-                    items.append(DueFollowUpItem(
-                        visit.uuid, stop.dealership.name if stop else "", visit.checklist.title,
-                        due.follow_up, due.due_at,
-                    ))
-        return sorted(items, key=lambda item: item.due_at)
+        for row in self.store.due_follow_ups(self.now()):
+            checklist = self.store.checklist(row.checklist_id, row.checklist_version)
+            items.append(DueFollowUpItem(row.visit_uuid, row.dealership_name, checklist.title,
+                                         checklist.follow_up(row.follow_up_id), row.due_at))
+        return items
 
     # --- recording a visit -------------------------------------------------------
 

@@ -8,10 +8,9 @@ a revision that answers less than it should is still the shopper's account of th
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from .checklist import AnswerValue, Checklist, FollowUp, Question
-from .conditions import holds
 from .errors import InvalidAnswerError
 from .records import VisitRevision
 from .scoring import VisitScore
@@ -74,33 +73,10 @@ def revision_problems(checklist: Checklist, revision: VisitRevision, *,
 def open_follow_ups(checklist: Checklist, revision: VisitRevision) -> list[tuple[str, datetime]]:
     """The follow-ups the revision leaves unanswered, each with its due moment: the
     visit's start plus the follow-up's hours, as the phone counts them (`Visit.
-    follow_up_due_at`), so the console and the phone name the same moment. A follow-up
-    that its `show_if` hides for these answers is not asked at all."""
-    visit = _as_visit(checklist, revision)
-    moment = revision.finalized_at
-    shown = visit.visible(moment)
-
-    def value_of(qid: str) -> AnswerValue | None:
-        if qid in revision.follow_ups:
-            return revision.follow_ups[qid].value
-        return visit.value(qid, moment) if qid in shown else None
-
-    result = []
-    for f in checklist.follow_ups:
-        answer = revision.follow_ups.get(f.id)
-        if answer is not None and answer.value is not None:
-            continue
-        if f.show_if is not None and not holds(f.show_if, value_of):
-            continue
-        result.append((f.id, _later(revision.started_at, timedelta(hours=f.due_after_hours))))
-    return result
-
-
-def _later(moment: datetime, delay: timedelta) -> datetime:
-    try:
-        return moment + delay
-    except OverflowError:  # a phone whose clock says year 9999
-        return datetime.max.replace(tzinfo=moment.tzinfo)
+    open_follow_ups`), so the console and the phone name the same moment; the phone's
+    store keeps the same list for Today. A follow-up that its `show_if` hides for these
+    answers is not asked at all."""
+    return [(f.id, due_at) for f, due_at in _as_visit(checklist, revision).open_follow_ups(revision.finalized_at)]
 
 
 def _value_problem(where: str, item: Question | FollowUp, value: AnswerValue) -> list[str]:

@@ -159,6 +159,13 @@ class Visit:
         """Follow-ups whose time has come, once the visit is finalized."""
         if self.status not in (VisitStatus.FINALIZED, VisitStatus.SYNCED):
             return []
+        return [DueFollowUp(f, due_at, f.id in self.follow_ups)
+                for f, due_at in self.asked_follow_ups(now) if due_at <= now]
+
+    def asked_follow_ups(self, now: datetime) -> list[tuple[FollowUp, datetime]]:
+        """The follow-ups this visit asks (those its answers' `show_if` does not hide),
+        answered or not, each with its due moment. The phone's Today, its store's index
+        of open follow-ups and the server's pending follow-ups all come from here."""
         shown = self.visible(now)
 
         def value_of(qid: str) -> AnswerValue | None:
@@ -166,17 +173,16 @@ class Visit:
                 return self.follow_ups[qid].value
             return self.value(qid, now) if qid in shown else None
 
-        due = []
-        for f in self.checklist.follow_ups:
-            if f.show_if is not None and not holds(f.show_if, value_of):
-                continue
-            due_at = self.follow_up_due_at(f)
-            if due_at <= now:
-                due.append(DueFollowUp(f, due_at, f.id in self.follow_ups))
-        return due
+        return [(f, self.follow_up_due_at(f)) for f in self.checklist.follow_ups
+                if f.show_if is None or holds(f.show_if, value_of)]
+
+    def open_follow_ups(self, now: datetime) -> list[tuple[FollowUp, datetime]]:
+        """The asked follow-ups still without an answer, each with its due moment."""
+        return [(f, due_at) for f, due_at in self.asked_follow_ups(now)
+                if f.id not in self.follow_ups or self.follow_ups[f.id].value is None]
 
     def follow_up_due_at(self, follow_up: FollowUp) -> datetime:
-        return self.started_at + timedelta(hours=follow_up.due_after_hours)
+        return follow_up_due_at(self.started_at, follow_up)
 
     # --- changing ----------------------------------------------------------------
 
@@ -319,6 +325,15 @@ class Visit:
     def _touch(self) -> None:
         if self.status == VisitStatus.PLANNED:
             self.status = VisitStatus.IN_PROGRESS
+
+
+def follow_up_due_at(started_at: datetime, follow_up: FollowUp) -> datetime:
+    """When a follow-up falls due: the visit's start plus the follow-up's hours, on the
+    phone and on the server alike."""
+    try:
+        return started_at + timedelta(hours=follow_up.due_after_hours)
+    except OverflowError:  # a phone whose clock says year 9999
+        return datetime.max.replace(tzinfo=started_at.tzinfo)
 
 
 def check_value(item: Question | FollowUp, value: object) -> None:

@@ -9,6 +9,7 @@ from .errors import (
     VisitExistsError,
     VisitNotFoundError,
 )
+from .follow_ups import DueFollowUpRow
 from .outbox import OutboxItem
 from .returns import ReturnNote
 from .route import PAIRED_SHOPPER_SETTING, Stop
@@ -17,6 +18,7 @@ from .uploads import QueuedPhoto
 from .visits import VisitSummary
 
 __all__ = [
+    "DueFollowUpRow",
     "OutboxItem",
     "OutboxItemNotFoundError",
     "PAIRED_SHOPPER_SETTING",

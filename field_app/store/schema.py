@@ -12,6 +12,11 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from field_app.domain.checklist import Checklist
+from field_app.domain.errors import UnknownChecklistError
+
+from . import checklists, follow_ups, visits
+
 MIGRATIONS = Migrations("field_app.store")
 
 
@@ -233,3 +238,48 @@ def m005_visit_shopper(db: Database) -> None:
     ]
     for statement in statements:
         db.execute(statement)
+
+
+@MIGRATIONS()
+def m006_open_follow_ups(db: Database) -> None:
+    # Today lists the follow-ups due: reading them from every finalized visit made a year
+    # of visits cost a year. Each visit's unanswered ones are kept here with their due
+    # moment, written with the revision that changes them (`follow_ups.replace`).
+    statements = [
+        """
+        CREATE TABLE open_follow_ups (
+            visit_uuid TEXT NOT NULL REFERENCES visits (uuid),
+            follow_up_id TEXT NOT NULL,
+            due_at TEXT NOT NULL,
+            PRIMARY KEY (visit_uuid, follow_up_id)
+        )
+        """,
+        "CREATE INDEX open_follow_ups_by_due ON open_follow_ups (due_at)",
+    ]
+    for statement in statements:
+        db.execute(statement)
+    # The visits already here: each one whose revision is frozen (finalized, synced or
+    # returned; one reopened has not frozen its next yet) is rebuilt from its rows, as
+    # the store reads it, and its open follow-ups counted by the domain's rule.
+    read: dict[tuple[str, int], Checklist] = {}
+
+    def checklist_of(checklist_id: str, version: int) -> Checklist:
+        if (checklist_id, version) not in read:
+            entry = checklists.load(db, checklist_id, version)
+            if entry is None:
+                raise UnknownChecklistError(f"no checklist {checklist_id}@{version} is stored")
+            read[(checklist_id, version)] = entry[0]
+        return read[(checklist_id, version)]
+
+    frozen = db.execute(
+        """
+        SELECT v.uuid FROM visits v
+        WHERE v.status IN ('finalized', 'synced', 'returned')
+          AND EXISTS (SELECT 1 FROM revisions r WHERE r.visit_uuid = v.uuid AND r.revision = v.revision)
+        ORDER BY v.rowid
+        """
+    ).fetchall()
+    for (uuid,) in frozen:
+        visit = visits.load(db, uuid, checklist_of)
+        if visit is not None:
+            follow_ups.replace(db, visit)

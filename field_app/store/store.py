@@ -30,7 +30,7 @@ from field_app.domain.records import Answer, PhotoRef, TimerEvent, VisitRevision
 from field_app.domain.route import Assignment, Dealership
 from field_app.domain.visit import Visit
 
-from . import checklists, outbox, returns, revisions, route, visits
+from . import checklists, follow_ups, outbox, returns, revisions, route, visits
 from .codec import utc, utc_now
 from .errors import (
     OutboxItemNotFoundError,
@@ -40,6 +40,7 @@ from .errors import (
     VisitExistsError,
     VisitNotFoundError,
 )
+from .follow_ups import DueFollowUpRow
 from .outbox import FailureKind, OutboxItem
 from .returns import ReturnNote
 from .route import Stop
@@ -153,6 +154,12 @@ class Store(SyncMethods):
         """Every stored visit, oldest first."""
         with self._transaction(write=False):
             return visits.summaries(self.db)
+
+    def due_follow_ups(self, now: datetime) -> list[DueFollowUpRow]:
+        """The follow-ups due by `now` and unanswered, earliest first, read from the index
+        of open ones (not from every visit done)."""
+        with self._transaction(write=False):
+            return follow_ups.due(self.db, now)
 
     # --- the route ---------------------------------------------------------------
 
@@ -347,6 +354,7 @@ class Store(SyncMethods):
 
     def _freeze(self, visit: Visit, revision: VisitRevision) -> None:
         revisions.insert(self.db, visit.uuid, revision)
+        follow_ups.replace(self.db, visit)
         outbox.enqueue_revision(self.db, visit.uuid, revision, self._clock())
 
     def _cached_visit(self, uuid: str) -> Visit:
