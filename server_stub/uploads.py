@@ -11,7 +11,8 @@ The sha256 is computed as the bytes stream in. The running hash lives in memory,
 the length it covers; after a restart (or for an upload this process has forgotten) it is
 rebuilt from the part file once, so nothing beyond the part file needs to be persisted.
 
-PATCHes of one blob take turns on a per-sha lock (one worker process serves uploads).
+PATCHes of one blob take turns on a per-sha lock (one worker process serves uploads), and
+a HEAD waits its turn too, so that the offset it states is final.
 What may wait runs on worker threads: the database, opening and renaming files (a
 directory lock held by another upload's rename), syncing and decoding. Appending a chunk
 to an open file only copies it into the page cache and stays on the event loop: under
@@ -83,9 +84,19 @@ class Uploads:
 
     # --- HEAD ------------------------------------------------------------------------
 
-    def state(self, token: str | None, sha256: str) -> UploadState:
-        """Blocking (database, file system): call from a worker thread."""
-        declared = self._authorize(token, sha256)
+    async def state(self, token: str | None, sha256: str) -> UploadState:
+        """Bytes held once no PATCH of the photo is under way. A phone asks right after its
+        connection was cut, while the server may still be writing what arrived before the
+        cut: an offset read then would be short, and the PATCH sent from it refused with 409
+        only once its whole body was on the way (a client sends the body before it reads
+        the answer). So HEAD takes its turn on the photo's lock, as a PATCH does (423 when
+        it stays held). The caller's right to the photo is checked before waiting."""
+        declared = await run_blocking(self._authorize, token, sha256)
+        async with self._lock(sha256):
+            return await run_blocking(self._held, sha256, declared)
+
+    def _held(self, sha256: str, declared: int) -> UploadState:
+        """Blocking (file system)."""
         if self.store.files.is_in_place(sha256):
             return UploadState(declared, declared)
         return UploadState(min(self.store.files.received(sha256), declared), declared)

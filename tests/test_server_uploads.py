@@ -261,6 +261,38 @@ def test_a_cut_connection_keeps_what_arrived(live_server):
     assert stored(live_server, data)
 
 
+def test_head_during_a_patch_answers_once_the_patch_has_ended(live_server):
+    # A phone asks right after its connection was cut, while the server may still be
+    # taking in what arrived before the cut: the offset must be the final one, or the
+    # PATCH sent from it streams a whole body only to be refused with 409.
+    anna = live_server.shopper()
+    data = noisy_photo()
+    send_visit(anna, data)
+    sock = start_raw_patch(live_server.port, anna.token, data, 0, data[:20_000])
+    wait_for(lambda: part_size(live_server, data) == 20_000, what="the first bytes to reach the disk")
+    answers: list[int] = []
+    asking = threading.Thread(target=lambda: answers.append(held(anna, data)))
+    asking.start()
+    asking.join(0.3)
+    assert answers == []  # waits for the PATCH
+    sock.sendall(data[20_000:50_000])
+    wait_for(lambda: part_size(live_server, data) == 50_000, what="the rest to reach the disk")
+    sock.close()
+    asking.join(10)
+    assert answers == [50_000]
+
+
+def test_head_while_a_patch_stays_stalled_answers_423(strict_server):
+    anna = strict_server.shopper()
+    data = noisy_photo((250, 180))
+    send_visit(anna, data)
+    sock = start_raw_patch(strict_server.port, anna.token, data, 0, data[:10_000])
+    wait_for(lambda: part_size(strict_server, data) == 10_000, what="the first bytes to reach the disk")
+    answer = anna.client.head(f"/blobs/{sha(data)}")
+    sock.close()
+    assert answer.status_code == 423
+
+
 def test_bytes_sent_just_before_a_cut_are_kept(live_server):
     anna = live_server.shopper()
     data = noisy_photo()

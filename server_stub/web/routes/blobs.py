@@ -9,7 +9,6 @@ from fastapi import APIRouter, Header, Path, Request, Response
 from field_app.domain import problems
 from field_app.domain.sync_messages import TUS_VERSION, UPLOAD_CONTENT_TYPE
 
-from ...blocking import run_blocking
 from ...uploads import PatchHeaders
 from ..deps import BearerToken, UploadManager
 from ..problems import AUTH, responses
@@ -33,13 +32,14 @@ _UPLOAD_HEADERS = {
               "headers": {**_UPLOAD_HEADERS,
                           "Upload-Length": {"schema": {"type": "integer"},
                                             "description": "The photo's size, as its visit gives it."}}},
-        **responses(*AUTH, problems.NOT_FOUND),
+        **responses(*AUTH, problems.NOT_FOUND, problems.UPLOAD_LOCKED),
     },
 )
 async def upload_state(sha256: Sha256, token: BearerToken, uploads: UploadManager) -> Response:
     """How many bytes of the photo the server holds (`Upload-Offset`) of how many
-    (`Upload-Length`); 404 unless one of the caller's stored visits names the photo."""
-    state = await run_blocking(uploads.state, token, sha256)
+    (`Upload-Length`), once no PATCH of it is under way (423 if one stays under way);
+    404 unless one of the caller's stored visits names the photo."""
+    state = await uploads.state(token, sha256)
     return Response(status_code=200, headers={
         "Tus-Resumable": TUS_VERSION, "Upload-Offset": str(state.offset),
         "Upload-Length": str(state.length), "Cache-Control": "no-store",
