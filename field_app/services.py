@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from . import storage
 from .domain.clock import Clock
 from .domain.checklist import AnswerValue, Checklist, FollowUp
 from .domain.records import PhotoRef, VisitRevision, VisitStatus
@@ -163,10 +164,13 @@ class FieldService:
         self.store.remove_photo(uuid, question_id, sha256)
 
     def thumbnail_path(self, sha256: str) -> Path:
-        return self.photos_dir / f"{sha256}.thumb.jpg"
+        return storage.thumbnail_file(self.photos_dir, sha256)
 
     def photo_path(self, sha256: str) -> Path:
-        return self.photos_dir / f"{sha256}.jpg"
+        """The photo to show large: its full file, or its thumbnail once the full one has
+        left the phone (the server confirmed it; see `storage`)."""
+        full = storage.photo_file(self.photos_dir, sha256)
+        return full if full.exists() else self.thumbnail_path(sha256)
 
     def current_section(self, uuid: str) -> str | None:
         return self.store.current_section(uuid)
@@ -208,6 +212,11 @@ class FieldService:
         self.store.set_setting(DRAFT_SETTING + uuid, text)
 
     # --- settings ----------------------------------------------------------------
+
+    def space_used(self) -> storage.SpaceUsed:
+        """What the app takes on the phone: database, photos, thumbnails (reads the photo
+        folder: call it off the UI path)."""
+        return storage.space_used(self.store, self.photos_dir)
 
     def language(self) -> str | None:
         return self.store.setting("language")

@@ -6,14 +6,22 @@ change sequence read *before* the assignments, in the same transaction: whatever
 number up to it is committed and visible, so nothing falls between two pulls.
 
 Returned visits and open follow-ups are state, not changes: every pull lists all of them,
-so a phone that lost a pull's answer still learns them on the next one.
+so a phone that lost a pull's answer still learns them on the next one. So are approvals,
+those of the last `CONFIRMED_AFTER` (older ones no longer matter to a phone).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from field_app.domain.sync_messages import ChecklistStamp, FollowUpDue, PullResponse, ReturnedVisit
+from field_app.domain.sync_messages import (
+    CONFIRMED_AFTER,
+    ApprovedVisit,
+    ChecklistStamp,
+    FollowUpDue,
+    PullResponse,
+    ReturnedVisit,
+)
 
 from .errors import InvalidRequestError
 from .queries import routes, visits
@@ -42,6 +50,7 @@ def pull(store: ServerStore, device: Device, since: str | None) -> PullResponse:
         dealers = routes.dealerships(conn, (a.dealer_code for a in changes.current))
         returned = visits.returned_visits(conn, device.shopper_id)
         follow_ups = visits.follow_ups_of(conn, device.shopper_id)
+        approved = visits.approved_visits(conn, device.shopper_id, now - CONFIRMED_AFTER)
     needed = sorted({(a.checklist_id, a.checklist_version) for a in changes.current})
     stamps = [ChecklistStamp(id=cid, version=v, sha256=store.catalog.get(cid, v).sha256) for cid, v in needed]
     return PullResponse(
@@ -54,4 +63,5 @@ def pull(store: ServerStore, device: Device, since: str | None) -> PullResponse:
         returned=[ReturnedVisit(visit_uuid=r.uuid, revision=r.revision, comment=r.comment, returned_at=r.returned_at)
                   for r in returned],
         follow_ups_due=[FollowUpDue(visit_uuid=u, follow_up_id=f, due_at=at) for u, f, at in follow_ups],
+        approved=[ApprovedVisit(visit_uuid=a.uuid, revision=a.revision, approved_at=a.approved_at) for a in approved],
     )

@@ -134,6 +134,27 @@ def test_a_returned_visit_is_in_every_pull_until_its_next_revision(live_server, 
     assert pull(anna)["returned"] == []
 
 
+def test_an_approval_is_in_every_pull_for_30_days_and_not_after_a_later_revision(live_server, clock):
+    store = live_server.store
+    anna, boris = live_server.shopper("Анна"), live_server.shopper("Борис")
+    approved, returned, corrected = new_uuid(), new_uuid(), new_uuid()
+    for uuid in (approved, returned, corrected):
+        anna.client.put(f"/visits/{uuid}", json=revision(1))
+    clock.advance(3600)
+    admin.review_visit(store, approved, "approve", "", by="olga")
+    admin.review_visit(store, returned, "return", "Нет фото визитки", by="olga")
+    admin.review_visit(store, corrected, "approve", "", by="olga")
+    anna.client.put(f"/visits/{corrected}", json=revision(2))  # follow-ups answered: to review again
+    body = pull(anna)
+    assert body["approved"] == [{"visit_uuid": approved, "revision": 1, "approved_at": "2026-11-22T10:00:00Z"}]
+    assert pull(anna, body["cursor"])["approved"] == body["approved"]
+    assert pull(boris)["approved"] == []
+    clock.advance(30 * 24 * 3600)
+    assert pull(anna)["approved"] == body["approved"]
+    clock.advance(1)
+    assert pull(anna)["approved"] == []  # past that the phone lets the photos go by age
+
+
 def test_follow_ups_left_open_are_due_hours_after_the_visit_started(live_server):
     anna = live_server.shopper()
     uuid = new_uuid()

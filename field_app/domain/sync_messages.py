@@ -6,6 +6,7 @@ photos travel as raw bytes in tus uploads (`Upload-Offset`, `Upload-Length` head
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -14,6 +15,10 @@ from .records import Moment, Record, Reply, Sha256
 from .route import Assignment, Dealership
 
 API_PREFIX = "/api/v1"
+CONFIRMED_AFTER = timedelta(days=30)
+"""A visit whose latest revision reached the server this long ago counts as confirmed even
+if no coordinator approved it: its photos may leave the phone. A pull lists approvals
+given this long back; an older one would tell the phone nothing more."""
 TUS_VERSION = "1.0.0"
 UPLOAD_CONTENT_TYPE = "application/offset+octet-stream"
 
@@ -66,6 +71,15 @@ class ReturnedVisit(Reply):
     returned_at: Moment
 
 
+class ApprovedVisit(Reply):
+    """A coordinator approved this revision of a visit (added later: a server that does
+    not send these leaves a phone keeping photos until `CONFIRMED_AFTER`)."""
+
+    visit_uuid: str
+    revision: int
+    approved_at: Moment
+
+
 class FollowUpDue(Reply):
     """A follow-up question of a synced visit that is still unanswered on the server."""
 
@@ -79,6 +93,8 @@ class PullResponse(Reply):
 
     Without `since`, the whole current route (from 30 days back). `cursor` is opaque: pass
     it back as `since` next time. Assignments in `removed_assignments` were withdrawn.
+    `approved`: the shopper's visits approved in the last `CONFIRMED_AFTER`, whatever the
+    cursor (state, as `returned` is).
     """
 
     cursor: str
@@ -89,6 +105,7 @@ class PullResponse(Reply):
     checklists: list[ChecklistStamp] = []
     returned: list[ReturnedVisit] = []
     follow_ups_due: list[FollowUpDue] = []
+    approved: list[ApprovedVisit] = []
 
 
 ServerVisitStatus = Literal["received", "returned", "approved"]

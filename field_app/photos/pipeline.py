@@ -88,6 +88,21 @@ def process_photo(
     )
 
 
+def write_thumbnail(photo_path: Path, thumbnail_path: Path) -> Path:
+    """Make the thumbnail of a stored photo (as `process_photo` makes it), for a photo
+    stored without one, before its full file leaves the phone. Raises a PhotoError if
+    the file is not a photo the pipeline would store, OSError if it cannot be read."""
+    with open_image(Path(photo_path).read_bytes(), PHOTO_FORMATS, MAX_PIXELS) as image:
+        icc_profile = _rgb_icc_profile(image)
+        target = fit_within(image.size, THUMBNAIL_SIDE)
+        image.draft("RGB", target)
+        decode_pixels(image)
+        thumbnail = _resized(_as_rgb(image), target, reducing_gap=1.0)
+    written = write_durably(Path(thumbnail_path), _encode_jpeg(thumbnail, THUMBNAIL_QUALITY, icc_profile=icc_profile))
+    _fsync_directory(written.parent)
+    return written
+
+
 def fit_within(size: tuple[int, int], max_side: int) -> tuple[int, int]:
     """The size with the same aspect whose long side is max_side; never larger than size."""
     width, height = size

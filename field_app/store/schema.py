@@ -283,3 +283,23 @@ def m006_open_follow_ups(db: Database) -> None:
         visit = visits.load(db, uuid, checklist_of)
         if visit is not None:
             follow_ups.replace(db, visit)
+
+
+@MIGRATIONS()
+def m007_photos_leave_the_phone(db: Database) -> None:
+    statements = [
+        # The revision a coordinator approved, as a pull told it (`PullResponse.approved`);
+        # NULL: not approved, or not known to be.
+        "ALTER TABLE visits ADD COLUMN approved_revision INTEGER",
+        # Photos whose full file has left the phone (the server has them; the thumbnail
+        # stays). A photo is named by its sha256 wherever a visit uses it.
+        """
+        CREATE TABLE removed_photos (
+            sha256 TEXT PRIMARY KEY,
+            removed_at TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX photos_by_sha256 ON photos (sha256)",
+    ]
+    for statement in statements:
+        db.execute(statement)

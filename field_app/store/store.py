@@ -30,7 +30,7 @@ from field_app.domain.records import Answer, PhotoRef, TimerEvent, VisitRevision
 from field_app.domain.route import Assignment, Dealership
 from field_app.domain.visit import Visit
 
-from . import checklists, follow_ups, outbox, returns, revisions, route, visits
+from . import checklists, follow_ups, outbox, retention, returns, revisions, route, visits
 from .codec import utc, utc_now
 from .errors import (
     OutboxItemNotFoundError,
@@ -84,6 +84,15 @@ class Store(SyncMethods):
     def close(self) -> None:
         with self._lock:
             self.db.close()
+
+    def files(self) -> list[Path]:
+        """The database's files (none for a store in memory): its file, WAL and index."""
+        with self._lock:
+            name = self.db.execute("PRAGMA database_list").fetchone()[2]
+        if not name:
+            return []
+        main = Path(name)
+        return [main, main.with_name(main.name + "-wal"), main.with_name(main.name + "-shm")]
 
     def __enter__(self) -> Store:
         return self
@@ -254,11 +263,11 @@ class Store(SyncMethods):
 
     def add_photo(self, uuid: str, photo: PhotoRef, path: str | Path) -> PhotoRef | None:
         """Attach a processed photo already fsynced at `path`; None if it was attached already."""
-        return self._act(
-            uuid,
-            lambda visit: visit.add_photo(photo),
-            lambda visit, record: visits.add_photo(self.db, uuid, record, path),
-        )
+        def write(visit: Visit, record: PhotoRef) -> None:
+            visits.add_photo(self.db, uuid, record, path)
+            retention.back_on_phone(self.db, record.sha256)
+
+        return self._act(uuid, lambda visit: visit.add_photo(photo), write)
 
     def remove_photo(self, uuid: str, question_id: str, sha256: str) -> bool:
         """Detach a photo (its file stays: another visit may use the same bytes)."""

@@ -10,7 +10,9 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
-from . import checklists, returns, route, uploads
+from field_app.domain.sync_messages import CONFIRMED_AFTER
+
+from . import checklists, retention, returns, route, uploads
 from .returns import ReturnNote
 from .uploads import QueuedPhoto
 
@@ -82,3 +84,22 @@ class SyncMethods:
         with self._transaction():
             route.put_settings(self.db, settings)
             return route.drop_unstarted(self.db, route.unstarted(self.db))
+
+    def mark_approved(self, approvals: list[tuple[str, int]]) -> list[str]:
+        """Coordinators approved these (visit uuid, revision)s; returns the uuids whose
+        revision on the phone is the one approved."""
+        if not approvals:
+            return []
+        with self._transaction():
+            return [uuid for uuid, revision in approvals if retention.approve(self.db, uuid, revision)]
+
+    def photos_that_may_leave(self, now: datetime) -> list[str]:
+        """The sha256 of the photos on the phone that only confirmed visits name (see
+        `retention`): the server holds them, and no visit will send them again."""
+        with self._transaction(write=False):
+            return retention.may_leave(self.db, now - CONFIRMED_AFTER)
+
+    def record_photos_removed(self, sha256s: list[str]) -> None:
+        """These photos' full files have left the phone (their thumbnails stay)."""
+        with self._transaction():
+            retention.mark_removed(self.db, sha256s, self._clock())

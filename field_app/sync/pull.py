@@ -31,6 +31,7 @@ class PullResult:
     dropped: list[str] = field(default_factory=list)
     checklists: list[str] = field(default_factory=list)
     returned: list[str] = field(default_factory=list)
+    approved: list[str] = field(default_factory=list)
 
 
 def pull(store: Store, api: ApiClient, backoff: Backoff, now: datetime) -> PullResult:
@@ -49,6 +50,8 @@ def pull(store: Store, api: ApiClient, backoff: Backoff, now: datetime) -> PullR
         ) from exc
     result.dropped = store.drop_assignments(response.removed_assignments)
     result.returned = _mark_returned(store, response)
+    # A server older than approvals sends none: the phone then keeps photos by age alone.
+    result.approved = store.mark_approved([(a.visit_uuid, a.revision) for a in response.approved])
     state.save_cursor(store, response.cursor, now)
     return result
 

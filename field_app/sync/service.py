@@ -6,6 +6,7 @@ path); its progress callback is called on the syncing thread.
 
 from __future__ import annotations
 
+import logging
 import random as random_module
 import threading
 import time
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import httpx
 
+from field_app import storage
 from field_app.domain.clock import Clock
 from field_app.store import OutboxItem, Store
 
@@ -28,6 +30,8 @@ from .report import ProgressCallback, SyncProgress, SyncReport, held_visits
 from .retry import RetryPolicy
 from .state import SyncProblem
 from .vault import SettingsVault, TokenVault
+
+log = logging.getLogger(__name__)
 
 # Without anything to send, a paired phone still asks for route changes this often.
 PULL_EVERY = timedelta(minutes=15)
@@ -209,6 +213,7 @@ class SyncService:
             return run.report
         try:
             run.report = self._run(on_progress, automatic)
+            self._free_space()
             return run.report
         except BaseException as error:
             run.error = error
@@ -240,3 +245,13 @@ class SyncService:
         except OSError:
             return 0
 
+    def _free_space(self) -> None:
+        """After a run, on its thread: the photos the server has confirmed leave the phone
+        (their thumbnails stay; see `storage`). A failure is logged and fails no run."""
+        try:
+            removed = storage.free_confirmed_photos(self.store, self.photos_dir, self.clock.now())
+        except Exception:
+            log.exception("confirmed photos could not be removed")
+            return
+        if removed:
+            log.info("%d confirmed photo(s) left the phone", len(removed))

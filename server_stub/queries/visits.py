@@ -161,6 +161,23 @@ def returned_visits(conn: Connection, shopper_id: str) -> list[ReturnedRow]:
     return [ReturnedRow(r.uuid, r.reviewed_revision, r.review_comment, parse_moment(r.reviewed_at)) for r in rows]
 
 
+@dataclass(frozen=True)
+class ApprovedRow:
+    uuid: str
+    revision: int
+    approved_at: datetime
+
+
+def approved_visits(conn: Connection, shopper_id: str, since: datetime) -> list[ApprovedRow]:
+    """The shopper's visits whose latest review, at `since` or later, approved them."""
+    rows = conn.execute(
+        text("SELECT uuid, reviewed_revision, reviewed_at FROM visits "
+             "WHERE shopper_id = :s AND status = 'approved' AND reviewed_at >= :since ORDER BY reviewed_at, uuid"),
+        {"s": shopper_id, "since": moment(since)},
+    )
+    return [ApprovedRow(r.uuid, r.reviewed_revision, parse_moment(r.reviewed_at)) for r in rows]
+
+
 # --- follow-ups ------------------------------------------------------------------------
 
 def replace_follow_ups(conn: Connection, uuid: str, due: list[tuple[str, datetime]], clear: bool = True) -> None:
