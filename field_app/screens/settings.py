@@ -1,13 +1,31 @@
-"""Settings: the interface language (the checklists stay in their own language), and
-which server and shopper this phone is paired with, with the way to the sync screen."""
+"""Settings: the interface language (the checklists stay in their own language), which
+server and shopper this phone is paired with, with the way to the sync screen, and the
+space the app takes on the phone (counted off the UI path: it reads the photo folder)."""
 
 from __future__ import annotations
 
+import asyncio
+
 import flet as ft
 
-from field_app.domain.i18n import LANGUAGES
+from field_app.domain.i18n import LANGUAGES, Translator
 
 from .context import TOUCH, AppContext
+from .visit_widgets import update_if_mounted
+
+# 1000-based, as a phone's own storage settings count.
+UNITS = (("settings.size_bytes", 1), ("settings.size_kb", 10**3), ("settings.size_mb", 10**6),
+         ("settings.size_gb", 10**9))
+
+
+def plain_size(size: int, t: Translator) -> str:
+    """A size as a phone shows it: «1,2 ГБ», «350 МБ», «0 Б»; one decimal under 10."""
+    for key, unit in UNITS:  # the last one (GB) if none breaks
+        if size < unit * 999.5:
+            break
+    value = size / unit
+    text = f"{value:.1f}" if unit > 1 and round(value, 1) < 10 else f"{value:.0f}"
+    return t(key, size=text.replace(".", t("settings.decimal_mark")))
 
 
 class SettingsScreen:
@@ -36,9 +54,27 @@ class SettingsScreen:
                     choices,
                     ft.Text(t("settings.language_note"), size=13, color=ft.Colors.GREY_700),
                     *self._sync(),
+                    *self._space(),
                 ]),
             )],
         )
+
+    def _space(self) -> list[ft.Control]:
+        t = self.ctx.t
+        shown = ft.Text(t("settings.space_counting"), key="settings-space")
+        self.ctx.page.run_task(self._count_space, shown)
+        return [
+            ft.Divider(),
+            ft.Text(t("settings.storage"), theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
+            shown,
+            ft.Text(t("settings.storage_note"), size=13, color=ft.Colors.GREY_700),
+        ]
+
+    async def _count_space(self, shown: ft.Text) -> None:
+        used = await asyncio.to_thread(self.ctx.service.space_used)
+        t = self.ctx.t
+        shown.value = t("settings.space_used", size=plain_size(used.total, t))
+        update_if_mounted(shown)
 
     def _sync(self) -> list[ft.Control]:
         if self.ctx.sync is None:
