@@ -8,6 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 from sqlite_utils import Database
 
@@ -247,3 +249,64 @@ def test_after_the_coordinator_approves_the_next_sync_run_lets_the_photos_go(ser
         assert all(service.thumbnail_path(sha).exists() for sha in shas)
         assert service.space_used().photos == 0
         service.store.close()
+
+
+ACTION = st.tuples(
+    # Sending, approving and waiting come up more often, so that photos do leave.
+    st.sampled_from(["record", "record", "record_unfinished", "finalize", "send", "send", "send", "send_revision_only",
+                     "approve", "approve", "return", "reopen", "wait", "wait"]),
+    st.integers(min_value=0, max_value=1),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(actions=st.lists(ACTION, min_size=1, max_size=14))
+def test_whatever_happened_no_photo_leaves_that_is_unsent_or_of_an_unconfirmed_visit(
+        actions: list[tuple[str, int]], tmp_path_factory: pytest.TempPathFactory) -> None:
+    folder = tmp_path_factory.mktemp("phone")
+    with Store(folder / "field.db") as store:
+        store.save_checklist(checklist())
+        service = FieldService(store, ManualClock(T0), folder / "photos")
+        uuids: list[str] = []
+        for action, n in actions:
+            states = {v.uuid: v for v in store.visits()}
+            uuid = uuids[-1 - n % len(uuids)] if uuids else None  # the last recorded, or the one before
+            status = states[uuid].status.value if uuid else None
+            pending = [i for i in store.pending_outbox() if i.visit_uuid == uuid]
+            if action.startswith("record") or uuid is None:
+                # Three pictures for any number of visits: some visits share one.
+                colour = (80 * (len(uuids) % 3), 90, 90)
+                uuids.append(finished(service, colour, finalize=action != "record_unfinished"))
+            elif action == "finalize" and status == "in_progress":
+                service.finalize(uuid)
+            elif action.startswith("send"):
+                for item in pending:
+                    if item.kind == "visit_revision" or action == "send":
+                        store.mark_outbox_done(item.id)
+            elif action == "approve":
+                store.mark_approved([(uuid, states[uuid].revision)])
+            elif action == "return" and status in ("finalized", "synced"):
+                store.mark_returned(uuid)
+            elif action == "reopen" and status == "returned":
+                service.reopen(uuid)
+            elif action == "wait":
+                advance(service, 12 * DAY)
+
+            removed = set(free(service))
+            if removed:
+                event("some photos left the phone")
+
+            # Removed now: none of a visit unsent, returned or being recorded or corrected.
+            unconfirmed = {p.sha256 for u in uuids for p in service.visit(u).photos
+                           if service.visit(u).status.value != "synced"}
+            assert not removed & unconfirmed
+            # Ever: no photo the server has not taken. (A visit returned after its photos
+            # left is corrected without them: the server has them.)
+            uploaded = {sha for (sha,) in store.db.execute(
+                "SELECT photo_sha256 FROM outbox WHERE kind = 'photo' AND done_at IS NOT NULL")}
+            for u in uuids:
+                for photo in service.visit(u).photos:
+                    if photo.sha256 not in uploaded:
+                        assert storage.photo_file(service.photos_dir, photo.sha256).exists()
+            for sha in removed:
+                assert service.thumbnail_path(sha).exists()

@@ -20,6 +20,7 @@ from field_app.domain.records import PhotoRef, VisitStatus
 from field_app.domain.route import Assignment, Dealership
 from field_app.services import FieldService
 from field_app.store import Store
+from field_app.store import visits as stored_visits
 from field_app.store.schema import MIGRATIONS
 
 from samples import SHOWROOM, T0
@@ -206,3 +207,21 @@ def test_a_phone_that_had_visits_before_the_index_lists_the_same_follow_ups(stor
             "SELECT follow_up_id FROM open_follow_ups WHERE visit_uuid = ? ORDER BY rowid",
             ["00000000-0000-4000-8000-00000000000d"]).fetchall()
         assert returned == [("callback",), ("test_drive_call",)]
+
+
+def test_today_s_reads_rebuild_no_visit_done(fresh_store: Store, tmp_path: Path, monkeypatch) -> None:
+    service = make_service(fresh_store, tmp_path)
+    for day in range(30):
+        uuid = fresh_store.start_visit(CHECKLIST.id, 1, at=service.now()).uuid
+        finish(fresh_store, uuid, "yes", service.now())
+        assert isinstance(service.clock, ManualClock)
+        service.clock.advance(24 * 3600)
+    expected = listed(service)
+    assert len(expected) == 29 + 28  # due 48 and 72 hours after each visit began, a day apart
+    rebuilt: list[str] = []
+    load = stored_visits.load
+    monkeypatch.setattr(stored_visits, "load", lambda *args: rebuilt.append(args[1]) or load(*args))
+    fresh_store._visits.clear()  # nothing cached either
+    assert listed(service) == expected
+    service.overview()
+    assert rebuilt == []
