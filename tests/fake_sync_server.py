@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +56,7 @@ class FakeServer(httpx.BaseTransport):
         self.pulls: list[str | None] = []  # the `since` of each pull
         self.patch_bytes = 0  # body bytes received by PATCH, cut ones included
         self.patch_offsets: list[int] = []  # the Upload-Offset of each PATCH
+        self._lock = threading.Lock()
 
     # --- switches ------------------------------------------------------------------------
 
@@ -84,10 +86,11 @@ class FakeServer(httpx.BaseTransport):
         return response
 
     def _fault(self, method: str, path: str) -> Fault | None:
-        for fault in self.faults:
-            if fault.times > 0 and fault.method == method and path.startswith(fault.path):
-                fault.times -= 1
-                return fault
+        with self._lock:  # photos go several at a time, each on its own thread
+            for fault in self.faults:
+                if fault.times > 0 and fault.method == method and path.startswith(fault.path):
+                    fault.times -= 1
+                    return fault
         return None
 
     def _route(self, request: httpx.Request, path: str) -> httpx.Response:

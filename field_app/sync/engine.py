@@ -10,6 +10,12 @@ out. A second such item in a row stops the run: then the server itself is in tro
 The backoff's count of failures in a row runs on from one item to the next, so the item
 after a busy one gets a single attempt before it counts as the second.
 
+Photos go `UPLOADS_IN_FLIGHT` at a time, each on a worker thread, so that one photo's
+round trips (its request's way out, the server's check of the finished file, the answer's
+way back) overlap the others' bytes and the link never idles; what happened to each is
+dealt with on the run's own thread, in the order they end, as above. A run that stops
+sends no new photo and waits for those in flight, which end the same way or go through.
+
 An automatic run leaves alone the refused items still waiting (`refusals`); their photos
 wait with them. A 401 stops the run and forgets the token: the device must be paired again.
 
@@ -22,7 +28,9 @@ and the server asks for them.
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -47,6 +55,12 @@ from .uploads import PhotoUpload, check_file
 from .vault import TokenVault
 
 
+# Two or three photos in flight keep a link of a few Mbit/s busy through each one's round
+# trips (at 1 Mbit/s and 300 ms, one round trip is 37 KB of the link's time); more would
+# only cost memory (a chunk each) and server slots.
+UPLOADS_IN_FLIGHT = 3
+
+
 @dataclass
 class _Tally:
     sent_revisions: int = 0
@@ -62,6 +76,21 @@ class _Tally:
     busy_in_a_row: bool = False  # the last item the server was asked about ended busy
     waiting: list[OutboxItem] = field(default_factory=list)  # refused, left alone this run
     others: set[int] = field(default_factory=set)  # ids of photos of another shopper's visits
+    uploaded: set[str] = field(default_factory=set)  # photos the server confirmed whole this run
+
+
+@dataclass
+class _PhotoJob:
+    """One photo's upload on a worker thread, and how it ended."""
+
+    item: OutboxItem
+    size: int
+    upload: PhotoUpload | None = None
+    error: SyncError | None = None
+
+    @property
+    def sha256(self) -> str:
+        return self.item.photo_sha256 or ""
 
 
 class SyncEngine:
@@ -70,7 +99,11 @@ class SyncEngine:
 
     def __init__(self, store: Store, api: ApiClient, photos_dir: Path, *, vault: TokenVault, backoff: Backoff,
                  now: Callable[[], datetime], on_progress: ProgressCallback | None = None,
-                 automatic: bool = False) -> None:
+                 automatic: bool = False, unsure: set[str] | None = None,
+                 uploads_in_flight: int = UPLOADS_IN_FLIGHT) -> None:
+        """`unsure` holds the photos whose bytes went out in an earlier run without the
+        server saying where its copy ends (kept by the caller across runs, updated here):
+        those are asked about before sending."""
         self.store = store
         self.api = api
         self.vault = vault
@@ -79,6 +112,8 @@ class SyncEngine:
         self.now = now
         self.on_progress = on_progress
         self.automatic = automatic
+        self.unsure = unsure if unsure is not None else set()
+        self.uploads_in_flight = max(1, uploads_in_flight)
 
     def photo_path(self, sha256: str) -> Path:
         return self.photos_dir / f"{sha256}.jpg"
@@ -103,9 +138,8 @@ class SyncEngine:
                 self._push(item, payload, tally)
                 meter.finished(len(payload))
             meter.phase("photos")
-            for item, size in photos:
-                self._photo(item, size, tally, meter)
-                meter.finished(size)
+            self.unsure |= self._started(shopper)
+            self._photos(photos, tally, meter)
         except PairingRevokedError as error:
             revoked = error
             # Also a refusal, so a caller that only reads `refused` still shows why.
@@ -165,39 +199,103 @@ class SyncEngine:
         tally.missing |= missing
         tally.present |= {photo["sha256"] for photo in json.loads(payload).get("photos", [])} - missing
 
-    def _photo(self, item: OutboxItem, size: int, tally: _Tally, meter: ProgressMeter) -> None:
-        sha256 = item.photo_sha256 or ""
-        if sha256 in tally.present and sha256 not in tally.missing:
-            self.store.mark_outbox_done(item.id)
-            return
-        if (item.visit_uuid, item.revision) in tally.unsent_revisions and sha256 not in tally.missing:
-            return  # the server knows the photo only from its revision: it waits for it
-        if item.id in tally.others and sha256 not in tally.missing:
-            return  # another shopper's visit's: it waits for their account
-        meter.photo(sha256, size)
-        upload: PhotoUpload | None = None
-        try:
-            upload = self._upload(sha256, meter)
-            upload.run()
-        except SyncError as error:
-            self._fail(item, error, tally)
-            return
-        finally:
-            tally.bytes_sent += upload.bytes_sent if upload else 0
-        self.store.mark_outbox_done(item.id)
-        tally.busy_in_a_row = False
-        tally.sent_photos += int(upload.uploaded)
+    def _photos(self, photos: list[tuple[OutboxItem, int]], tally: _Tally, meter: ProgressMeter) -> None:
+        """Upload the photos that must go, a few at a time; the first error that stops the
+        run is raised once the photos in flight have ended. Two items of one photo (two
+        visits holding the same bytes) never go at once: the second waits for the first,
+        and then needs no upload."""
+        queue = deque(photos)
+        running: dict[Future[_PhotoJob], _PhotoJob] = {}
+        twins: dict[str, list[tuple[OutboxItem, int]]] = {}  # items of a photo in flight
+        stop: SyncError | None = None
+        with ThreadPoolExecutor(self.uploads_in_flight, thread_name_prefix="photo-upload") as pool:
+            while True:
+                while stop is None and len(running) < self.uploads_in_flight:
+                    job = self._next_job(queue, twins, tally, meter)
+                    if job is None:
+                        break
+                    twins[job.sha256] = []
+                    running[pool.submit(self._send, job, meter)] = job
+                if not running:
+                    break
+                ended, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in ended:
+                    job = running.pop(future)
+                    queue.extendleft(reversed(twins.pop(job.sha256)))
+                    future.result()  # a bug in the worker comes out here
+                    try:
+                        self._photo_outcome(job, tally)
+                    except (NetworkError, PairingRevokedError) as error:
+                        stop = stop or error
+                    finally:
+                        meter.finished(job.size, job.sha256)
+        if stop is not None:
+            raise stop
 
-    def _upload(self, sha256: str, meter: ProgressMeter) -> PhotoUpload:
+    def _next_job(self, queue: deque[tuple[OutboxItem, int]], twins: dict[str, list[tuple[OutboxItem, int]]],
+                  tally: _Tally, meter: ProgressMeter) -> _PhotoJob | None:
+        """The next photo that must be uploaded; those that need not are dealt with here."""
+        while queue:
+            item, size = queue.popleft()
+            sha256 = item.photo_sha256 or ""
+            if sha256 in twins:
+                twins[sha256].append((item, size))
+                continue
+            if sha256 in tally.uploaded or (sha256 in tally.present and sha256 not in tally.missing):
+                self.store.mark_outbox_done(item.id)
+            elif (item.visit_uuid, item.revision) in tally.unsent_revisions and sha256 not in tally.missing:
+                pass  # the server knows the photo only from its revision: it waits for it
+            elif item.id in tally.others and sha256 not in tally.missing:
+                pass  # another shopper's visit's: it waits for their account
+            else:
+                meter.photo(sha256, size)
+                return _PhotoJob(item, size)
+            meter.finished(size)
+        return None
+
+    def _send(self, job: _PhotoJob, meter: ProgressMeter) -> _PhotoJob:
+        """On a worker thread: check the file, then upload it. Never raises a SyncError."""
+        sha256 = job.sha256
+        try:
+            job.upload = self._upload(sha256, meter, start=None if sha256 in self.unsure else 0)
+            job.upload.run()
+        except SyncError as error:
+            job.error = error
+        return job
+
+    def _photo_outcome(self, job: _PhotoJob, tally: _Tally) -> None:
+        upload, sha256 = job.upload, job.sha256
+        if upload is not None:
+            tally.bytes_sent += upload.bytes_sent
+            if upload.unsure:
+                self.unsure.add(sha256)
+            elif upload.complete:
+                self.unsure.discard(sha256)
+        if job.error is not None:
+            self._fail(job.item, job.error, tally)
+            return
+        self.store.mark_outbox_done(job.item.id)
+        tally.uploaded.add(sha256)
+        tally.busy_in_a_row = False
+        tally.sent_photos += int(upload is not None and upload.uploaded)
+
+    def _upload(self, sha256: str, meter: ProgressMeter, *, start: int | None) -> PhotoUpload:
         path = self.photo_path(sha256)
         total = check_file(path, sha256)
 
         def heard(offset: int) -> None:
             # Kept for the app's "sent so far"; a resumed photo's bar starts there.
             self.store.record_upload_offset(sha256, offset, total)
-            meter.photo_at(offset)
+            meter.photo_at(sha256, offset)
 
-        return PhotoUpload(self.api, self.backoff, sha256, path, total, on_offset=heard, on_bytes=meter.photo_at)
+        return PhotoUpload(self.api, self.backoff, sha256, path, total, start=start, on_offset=heard,
+                           on_bytes=lambda done: meter.photo_at(sha256, done))
+
+    def _started(self, shopper: str | None) -> set[str]:
+        """Photos whose server copy may hold more bytes than this phone knows: the
+        server's last word, kept in the store, is above 0 (an app restarted since the run
+        that sent them has no `unsure` of its own)."""
+        return {photo.sha256 for photo in self.store.queued_photos(shopper) if photo.sent > 0}
 
     # --- outcomes ---------------------------------------------------------------------
 

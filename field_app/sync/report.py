@@ -7,6 +7,7 @@ later tell a refusal (show it) from a network failure (it will go by itself).
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -96,6 +97,10 @@ ProgressCallback = Callable[[SyncProgress], None]
 class ProgressMeter:
     """Turns what the engine does into `SyncProgress` records whose bytes never go back.
 
+    Several photos may be in flight at once, each on its own thread: a record names the
+    photo that moved, and the run's bytes count every photo in flight. Calls take turns,
+    so the callback never runs twice at once.
+
     After a cut the server may hold fewer bytes than were handed to the network; the shown
     count then waits until the resent bytes catch up, instead of jumping backwards.
     """
@@ -105,36 +110,42 @@ class ProgressMeter:
         self._callback = callback
         self._phase: Phase = "pull"
         self._base = 0
-        self._photo: str | None = None
-        self._photo_total = 0
-        self._photo_done = 0
+        self._photos: dict[str, tuple[int, int]] = {}  # in flight: sha256 -> (done, total)
         self._shown = 0
+        self._lock = threading.RLock()
 
     def phase(self, phase: Phase) -> None:
-        self._phase = phase
-        self._emit()
+        with self._lock:
+            self._phase = phase
+            self._emit(None)
 
-    def finished(self, size: int) -> None:
+    def finished(self, size: int, sha256: str | None = None) -> None:
         """An item (a revision or a whole photo) is dealt with, sent or not."""
-        self._base += size
-        self._photo, self._photo_total, self._photo_done = None, 0, 0
-        self._emit()
+        with self._lock:
+            self._base += size
+            if sha256 is not None:
+                self._photos.pop(sha256, None)
+            self._emit(None)
 
     def photo(self, sha256: str, total: int) -> None:
-        self._photo, self._photo_total, self._photo_done = sha256, total, 0
-        self._emit()
+        with self._lock:
+            self._photos[sha256] = (0, total)
+            self._emit(sha256)
 
-    def photo_at(self, done: int) -> None:
-        if done > self._photo_done:
-            self._photo_done = min(done, self._photo_total)
-            self._emit()
+    def photo_at(self, sha256: str, done: int) -> None:
+        with self._lock:
+            was, total = self._photos.get(sha256, (0, 0))
+            if done > was:
+                self._photos[sha256] = (min(done, total), total)
+                self._emit(sha256)
 
-    def _emit(self) -> None:
-        self._shown = min(max(self._shown, self._base + self._photo_done), max(self.bytes_total, self._shown))
+    def _emit(self, sha256: str | None) -> None:
+        in_flight = sum(done for done, _ in self._photos.values())
+        self._shown = min(max(self._shown, self._base + in_flight), max(self.bytes_total, self._shown))
         if self._callback is None:
             return
-        record = SyncProgress(self._phase, self._photo, self._photo_done, self._photo_total,
-                              self._shown, self.bytes_total)
+        done, total = self._photos.get(sha256, (0, 0)) if sha256 is not None else (0, 0)
+        record = SyncProgress(self._phase, sha256, done, total, self._shown, self.bytes_total)
         try:
             self._callback(record)
         except Exception:  # a closed screen must not stop the upload it was watching

@@ -10,6 +10,7 @@ finishes, while a link that moves nothing gives up after `max_failures`.
 from __future__ import annotations
 
 import random as random_module
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -50,7 +51,9 @@ class RetryPolicy:
 
 
 class Backoff:
-    """One run's count of failures in a row, and the waits between attempts."""
+    """One run's count of failures in a row, and the waits between attempts. The photos in
+    flight share it (each on its own thread): a link that moves nothing for any of them
+    gives up after `max_failures` in all, and any photo's progress starts the count again."""
 
     def __init__(self, policy: RetryPolicy, *, sleep: Callable[[float], None],
                  random: Callable[[], float]) -> None:
@@ -59,20 +62,24 @@ class Backoff:
         self.waits: list[float] = []
         self._sleep = sleep
         self._random = random
+        self._lock = threading.Lock()
 
     def failed(self, error: SyncError) -> None:
         """Count a failure and wait before the next attempt; re-raise `error` when that
         makes too many in a row."""
-        self.failures += 1
-        if self.failures >= self.policy.max_failures:
-            raise error
-        wait = self.policy.delay(self.failures, self._random, getattr(error, "retry_after", None))
-        self.waits.append(wait)
+        with self._lock:
+            self.failures += 1
+            failures = self.failures
+            if failures >= self.policy.max_failures:
+                raise error
+            wait = self.policy.delay(failures, self._random, getattr(error, "retry_after", None))
+            self.waits.append(wait)
         self._sleep(wait)
 
     def progressed(self) -> None:
         """Something moved: the next failure counts as the first."""
-        self.failures = 0
+        with self._lock:
+            self.failures = 0
 
     def call(self, attempt: Callable[[], T]) -> T:
         """Run `attempt` until it succeeds, retrying network failures only."""

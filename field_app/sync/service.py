@@ -106,6 +106,9 @@ class SyncService:
         self._random = random
         self._guard = threading.Lock()
         self._running: _Run | None = None
+        # Photos whose bytes went out in a run that ended before the server said where its
+        # copy ends: the next run asks before sending them (`SyncEngine`).
+        self._unsure: set[str] = set()
 
     # --- how things stand ----------------------------------------------------------------
 
@@ -230,7 +233,8 @@ class SyncService:
         backoff = self.policy.start(sleep=self._sleep, random=self._random)
         with ApiClient(pairing.server_url or "", pairing.token, transport=self._transport) as api:
             engine = SyncEngine(self.store, api, self.photos_dir, vault=self.vault, backoff=backoff,
-                                now=self.clock.now, on_progress=on_progress, automatic=automatic)
+                                now=self.clock.now, on_progress=on_progress, automatic=automatic,
+                                unsure=self._unsure)
             return engine.run()
 
     # --- inside -------------------------------------------------------------------------
