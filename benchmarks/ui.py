@@ -1,6 +1,8 @@
 """The visit screen at Python level, in an in-memory Flet session (no browser):
-building the first section of showroom_visit, and a tap on an answer until it is durably
-stored. Prints one JSON object: visit_screen_build_ms (median), answer_tap_ms (p95)."""
+building the first section of showroom_visit, a tap on an answer until it is durably
+stored, and «Далее» until the next section's update is sent (the app's own work for a
+section change; the browser's share is benchmarks/ui_browser.py). Prints one JSON object:
+visit_screen_build_ms (median), answer_tap_ms (p95), section_change_ms (p50, p95)."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from field_app.screens.visit import VisitScreen  # noqa: E402
 
 BUILDS = 50
 TAPS = 200
+WALKS = 8
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -59,8 +62,22 @@ async def measure(folder: Path) -> dict:
         taps.append((time.perf_counter() - started) * 1000)
         assert stored is (option == "yes"), "the tap was not stored"
         await h.settle()
+
+    changes = []
+    sections = [s.id for s in service.visit(uuid).checklist.sections]
+    for _ in range(WALKS):
+        await h.go(f"/visit/{uuid}/{first}")
+        for number in range(2, len(sections) + 1):
+            button = h.by_key("next-section")
+            started = time.perf_counter()
+            await h.session.dispatch_event(button._i, "click", None)
+            while not (h.by_key("section-progress").value or "").startswith(f"Раздел {number} "):
+                await asyncio.sleep(0)  # the route change runs as its own task, as in a session
+            changes.append((time.perf_counter() - started) * 1000)
     h.close()
     return {
+        "section_change_ms": {"p50": round(statistics.median(changes), 2), "p95": round(percentile(changes, 0.95), 2),
+                              "n": len(changes)},
         "visit_screen_build_ms": round(statistics.median(builds), 2),
         "answer_tap_ms": round(percentile(taps, 0.95), 2),
         "answer_tap_median_ms": round(statistics.median(taps), 2),
