@@ -1,8 +1,8 @@
 """Syncing by itself: while the app runs, send what waits as soon as the server answers.
 
 Network calls run in worker threads (`asyncio.to_thread`), so the app's event loop never
-waits on the network. `on_progress` is called on the worker thread; `on_finish` on the
-event loop.
+waits on the network. `on_progress` is called on the worker threads (the run's, or a
+photo upload's), one call at a time; `on_finish` on the event loop.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """What the screens may ask of sync: pair, unpair, sync now, and how things stand.
 
 Screens call these methods and never touch HTTP. `sync_now` blocks (run it off the UI
-path); its progress callback is called on the syncing thread.
+path); its progress callback is called on the syncing thread or on a photo upload's
+(several photos go at once), one call at a time.
 """
 
 from __future__ import annotations
