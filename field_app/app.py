@@ -27,6 +27,7 @@ from .domain.registry import Registry
 from .domain.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator
 from .screens.camera import CameraScreen
 from .screens.context import AppContext
+from .screens import look
 from .screens.follow_ups import FollowUpsScreen
 from .screens.pair import PairScreen
 from .screens.review import ReviewScreen
@@ -188,8 +189,7 @@ def build_app(
 
         runner = ctx.sync_runner = SyncRunner(sync, service, on_change=today_changed)
         page.title = ctx.t("common.app_title")
-        page.theme = ft.Theme(color_scheme_seed=ft.Colors.INDIGO, use_material3=True)
-        page.theme_mode = ft.ThemeMode.LIGHT
+        look.apply(page, ctx.t.language)
 
         def on_route_change(e: ft.RouteChangeEvent) -> None:
             router.show(e.route)

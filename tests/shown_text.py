@@ -13,6 +13,7 @@ from field_app.domain.checklist import Checklist, YesNoLabels
 from field_app.domain.registry import Registry
 from field_app.domain.i18n import Translator
 from field_app.domain.resources import shipped_checklists
+from field_app.domain.units import forms_of
 
 from flet_harness import FletHarness
 
@@ -47,7 +48,8 @@ def checklist_strings(checklist: Checklist) -> set[str]:
     for section in checklist.sections:
         found.add(section.title)
     for item in items:
-        found.update({item.text, item.hint or "", getattr(item, "unit", None) or ""})
+        unit = getattr(item, "unit", None) or ""
+        found.update({item.text, item.hint or "", unit, *(forms_of(unit, checklist.locale) or {}).values()})
         found.update(o.label for o in item.options or [])
         found.update(b.label for b in getattr(item, "bands", None) or [])
         labels = item.labels or YesNoLabels()

@@ -37,6 +37,15 @@ ASKED_LATER = Checklist.model_validate({
 })
 
 
+RU_MONTHS = ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября",
+             "ноября", "декабря"]
+
+
+def ru_date(day, year: bool = True) -> str:
+    """A date as the Russian UI writes it: 4 декабря 2026 (no 04.12.2026)."""
+    return f"{day.day} {RU_MONTHS[day.month - 1]}" + (f" {day.year}" if year else "")
+
+
 async def open_follow_ups(harnesses, service: FieldService, uuid: str) -> FletHarness:
     h = await FletHarness.start(build_app(service), route=f"/follow-ups/{uuid}")
     harnesses.append(h)
@@ -140,7 +149,7 @@ async def test_answered_follow_ups_are_shown_as_answered(harnesses, service):
     local = NOW.astimezone()
     assert h.texts(answered) == [
         "Позвонили ли вам из сервисного центра в течение 48 часов после визита?",
-        "Ответ: Не позвонили", f"Сохранён {local:%d.%m.%Y} в {local:%H:%M}"]
+        "Ответ: Не позвонили", f"Сохранён {ru_date(local)} в {local:%H:%M}"]
     assert not h.has_key("answer-callback_48_hours-true")
     assert not h.has_key("follow-up-callback_48_hours")
     assert h.has_key("follow-up-car_ready_on_time")
@@ -156,7 +165,7 @@ async def test_follow_ups_not_yet_due_show_from_when(harnesses, service):
     assert "Сейчас отвечать не на что." in h.texts()
     due = (NOW + timedelta(hours=216)).astimezone()
     card = h.by_key("upcoming-callback_7_working_days")
-    assert h.texts(card)[-1] == f"Можно ответить с {due:%d.%m} {due:%H:%M}"
+    assert h.texts(card)[-1] == f"Можно ответить с {ru_date(due, year=False)} {due:%H:%M}"
     assert not h.has_key("save-follow-ups")
     assert not any(isinstance(c, ft.OutlinedButton) for c in h.walk())
 

@@ -17,6 +17,9 @@ from samples import DEMO_NOW, answer_all, jpeg
 NOW = DEMO_NOW
 
 
+RU_MONTHS = ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября",
+             "ноября", "декабря"]
+
 async def open_review(harnesses, service: FieldService, uuid: str) -> FletHarness:
     h = await FletHarness.start(build_app(service), route=f"/review/{uuid}")
     harnesses.append(h)
@@ -53,7 +56,7 @@ async def test_missing_questions_are_grouped_by_section_with_why(harnesses, serv
     meeting = h.by_key("missing-section-client_meeting")
     shown = h.texts(meeting)
     assert shown[0] == "Встреча клиента"
-    assert "Фото фасада сервисного центра" in shown and "Нужно ещё фото: 1" in shown
+    assert "Фото фасада сервисного центра" in shown and "Нужно ещё 1 фото" in shown
     assert "Приветствие консультанта" in shown and "Нет ответа" in shown
     assert "Встреча у входа в центр администратором" not in shown  # answered
 
@@ -61,7 +64,7 @@ async def test_missing_questions_are_grouped_by_section_with_why(harnesses, serv
     section_cards = [k.removeprefix("missing-section-") for k in keys(h) if k.startswith("missing-section-")]
     assert section_cards == [s.id for s in checklist.sections if any(
         m.section_id == s.id for m in service.review(uuid).missing)]
-    assert "Осталось заполнить: " + str(len(service.review(uuid).missing)) in h.texts()
+    assert f"Осталось заполнить {len(service.review(uuid).missing)} пунктов" in h.texts()  # 28: declined
 
 
 async def test_a_running_stopwatch_is_missing_until_stopped(harnesses, service):
@@ -88,8 +91,8 @@ async def test_photos_needed_says_how_many_more(harnesses, service):
     service.answer(uuid, "clean", True)
     h = await open_review(harnesses, service, uuid)
 
-    assert h.texts(h.by_key("missing-facade-photos")) == ["Фасад", "Нужно ещё фото: 2"]
-    assert h.texts(h.by_key("missing-clean-photos")) == ["Чисто у входа", "Нужно ещё фото: 1"]
+    assert h.texts(h.by_key("missing-facade-photos")) == ["Фасад", "Нужно ещё 2 фото"]
+    assert h.texts(h.by_key("missing-clean-photos")) == ["Чисто у входа", "Нужно ещё 1 фото"]
     assert not h.has_key("missing-clean-unanswered")
 
 
@@ -156,7 +159,9 @@ async def test_finalize_asks_first_then_freezes_and_goes_home_with_a_notice(harn
     await h.click(finalize_button(h))
     [dialog] = h.dialogs()
     assert isinstance(dialog, ft.AlertDialog)
-    assert "После завершения эта версия визита будет зафиксирована" in " ".join(h.texts(dialog))
+    # a call is called a call
+    assert "После завершения эта версия звонка будет зафиксирована" in " ".join(h.texts(dialog))
+    assert "Завершить звонок?" in h.texts(dialog)
     assert service.visit(uuid).status == VisitStatus.IN_PROGRESS  # nothing happens before the answer
 
     await h.click(h.button("Завершить", root=dialog))
@@ -164,7 +169,7 @@ async def test_finalize_asks_first_then_freezes_and_goes_home_with_a_notice(harn
     assert service.visit(uuid).status == VisitStatus.FINALIZED
     assert h.page.route == "/" and h.top_view().route == "/"
     notices = [d for d in h.dialogs() if isinstance(d, ft.SnackBar)]
-    assert [n.content.value for n in notices] == ["Визит завершён и сохранён."]
+    assert [n.content.value for n in notices] == ["Звонок завершён и сохранён."]
     assert service.open_visit() is None
 
 
@@ -216,7 +221,7 @@ async def test_a_finalized_visit_is_shown_read_only_with_its_scores(harnesses, s
     assert not any(k.startswith("missing-") for k in keys(h))
     at = visit.finalized_at.astimezone()
     assert h.texts(h.by_key("finalized")) == [
-        f"Визит завершён {at:%d.%m.%Y} в {at:%H:%M}. Ответы больше не меняются."]
+        f"Визит завершён {at.day} {RU_MONTHS[at.month - 1]} {at.year} в {at:%H:%M}. Ответы больше не меняются."]
     # every answer of the demo visit is "yes" / the first option: full marks
     assert h.by_key("score-client_meeting").value == "100%"
     assert h.by_key("score-follow_ups").value == "—"
@@ -232,9 +237,9 @@ async def test_the_review_speaks_english_when_chosen(harnesses, service):
     service.set_language("en")
     uuid = today_stop(service, "service_visit")
     h = await open_review(harnesses, service, uuid)
-    assert h.top_view().appbar.title.value == "Review"
+    assert h.top_view().appbar.title.value == "Review of the visit"
     assert finalize_button(h).content == "Finalize the visit"
-    assert "Not answered" in h.texts() and "More photos needed: 1" in h.texts()
+    assert "Not answered" in h.texts() and "1 more photo needed" in h.texts()
     assert "Встреча клиента" in h.texts()  # the checklist stays in its own language
     assert "Нет ответа" not in h.texts()
 

@@ -457,11 +457,11 @@ async def test_a_returned_visit_shows_the_comment_and_correcting_reopens_it(harn
     fake.comments[uuid] = "Нет фото визитки консультанта, добавьте, пожалуйста."
     h = await start(harnesses, service, fake, route=f"/review/{uuid}")
 
-    assert h.texts(h.by_key("finalized")) == ["Координатор вернул визит на исправление."]
+    assert h.texts(h.by_key("finalized")) == ["Координатор вернул звонок на исправление."]  # a call
     assert h.texts(h.by_key("returned-comment")) == [
         "Комментарий координатора", "Нет фото визитки консультанта, добавьте, пожалуйста."]
     button = h.by_key("reopen")
-    assert button.content == "Исправить визит" and button.height >= 48
+    assert button.content == "Исправить звонок" and button.height >= 48
 
     await h.click(button)
     await h.settle()
@@ -528,6 +528,6 @@ async def test_the_sync_screens_show_only_translated_text(harnesses, service, fa
 
     data = data_strings() | {SHOPPER, SERVER, DEVICE, "Добавьте фото."}
     assert untranslated(shown, produced | data) == []
-    own = set(catalogue(language).values())
-    others = set().union(*(set(catalogue(o).values()) for o in LANGUAGES if o != language))
+    own = Translator(language).shown()
+    others = set().union(*(Translator(o).shown() for o in LANGUAGES if o != language))
     assert {s for s in shown if s in others - own and s not in data} == set()

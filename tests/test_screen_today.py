@@ -48,7 +48,10 @@ async def test_todays_stops_in_order_with_dealership_checklist_and_status(harnes
     day = service.today()
     months = ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
               "сентября", "октября", "ноября", "декабря"]
-    assert h.texts()[0] == f"{day.day} {months[day.month - 1]} {day.year}"
+    shown = h.texts()
+    title = shown.index(f"{day.day} {months[day.month - 1]} {day.year}")
+    assert shown[0] == "Пора ответить" and title > shown.index(
+        "Позвонили ли вам из сервисного центра в течение 48 часов после визита?")  # due follow-ups on top
 
     today = [h.texts(c) for c in stop_cards(h)][:3]
     assert [t[0] for t in today] == ["1. Автоцентр «Северный»", "2. Запад Моторс", "3. Сервис-Юг"]
@@ -80,7 +83,14 @@ async def test_due_follow_ups_are_listed_and_a_tap_opens_them(harnesses, service
         "Был ли автомобиль готов в обещанный срок?",
         "Позвонили ли вам из сервисного центра в течение 48 часов после визита?",
     ]  # soonest due first
-    assert all(t.subtitle.value == "Сервис-Юг · Визит на СТО" for t in tiles)
+    # the visit's date and dealership, so that none reads as one of today's stops
+    started = service.visit(finalized).started_at.astimezone()
+    months = ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
+              "сентября", "октября", "ноября", "декабря"]
+    assert {t.subtitle.value for t in tiles} == {
+        f"Визит {started.day} {months[started.month - 1]} {started.year} · Сервис-Юг"}
+    day_title, first_stop = order_of(h, "22 ноября 2026", "1. Автоцентр «Северный»")
+    assert all(h.texts().index(t.title.value) < day_title < first_stop for t in tiles)  # on top
     assert all(t.min_height >= 48 for t in tiles)
     assert "Пора ответить" in h.texts()
 
@@ -95,8 +105,9 @@ async def test_later_days_come_below_today(harnesses, service):
     later, last_today, follow_ups = order_of(h, "Следующие дни", "3. Сервис-Юг", "Пора ответить")
     assert later > last_today and later > follow_ups
 
-    tomorrow = card_of(h, "23.11 · 1. Автоцентр «Северный»")
-    assert h.texts(tomorrow)[:3] == ["23.11 · 1. Автоцентр «Северный»", "Звонок на линию помощи в пути", "Запланирован"]
+    tomorrow = card_of(h, "23 ноября · 1. Автоцентр «Северный»")
+    assert h.texts(tomorrow)[:3] == ["23 ноября · 1. Автоцентр «Северный»", "Звонок на линию помощи в пути",
+                                     "Запланирован"]
     # a later stop cannot be started from here
     assert not any(isinstance(c, ft.FilledButton) for c in h.walk(tomorrow))
     assert stop_cards(h)[-1] is tomorrow
@@ -164,8 +175,9 @@ async def test_settings_switches_to_english_and_today_follows(harnesses, service
     shown = h.texts()
     months = ["January", "February", "March", "April", "May", "June", "July", "August",
               "September", "October", "November", "December"]
-    assert shown[0] == f"{months[day.month - 1]} {day.day}, {day.year}"
-    assert "Due now" in shown and "Next days" in shown
+    assert shown[0] == "Due now" and f"{months[day.month - 1]} {day.day}, {day.year}" in shown
+    assert "Next days" in shown
+    assert "November 23 · 1. Автоцентр «Северный»" in shown  # no 23.11 beside November 22, 2026
     card = card_of(h, "1. Автоцентр «Северный»")
     assert h.texts(card)[2] == "Planned"
     h.button("Call +7 495 000-01-01", root=card)

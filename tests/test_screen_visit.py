@@ -390,18 +390,20 @@ async def test_counter_plus_minus_never_below_min_with_band(service, start):
     h = await start(f"/visit/{uuid}")
     qid = "attempt_number"  # min 1; band "С первой попытки" up to 1
     assert h.by_key(f"counter-{qid}-value").value == RU("visit.no_value")
-    assert "попытка" in h.texts()  # the unit from the checklist
+    assert h.by_key(f"counter-{qid}-unit").value == "попыток"  # the checklist's unit, declined
 
     await h.click(h.by_key(f"counter-{qid}-plus"))
     assert service.visit(uuid).answers[qid].value == 1
     assert h.by_key(f"counter-{qid}-value").value == "1"
     assert h.by_key(f"counter-{qid}-band").value == "С первой попытки"
+    assert h.by_key(f"counter-{qid}-unit").value == "попытка"
     assert h.by_key(f"counter-{qid}-minus").disabled
 
     await h.click(h.by_key(f"counter-{qid}-plus"))
     await h.click(h.by_key(f"counter-{qid}-plus"))
     assert service.visit(uuid).answers[qid].value == 3
     assert h.by_key(f"counter-{qid}-band").value == "Не с первой"
+    assert h.by_key(f"counter-{qid}-unit").value == "попытки"
 
     for _ in range(2):
         await h.click(h.by_key(f"counter-{qid}-minus"))
@@ -415,6 +417,11 @@ async def test_counter_plus_minus_never_below_min_with_band(service, start):
     await h.click(h.by_key(f"counter-{rings}-minus"))
     assert service.visit(uuid).answers[rings].value == 0
     assert h.by_key(f"counter-{rings}-band").value == "До 5 гудков"
+    shown = []
+    for _ in range(5):  # the checklist says "гудков"; each count gets its own form
+        await h.click(h.by_key(f"counter-{rings}-plus"))
+        shown.append(f'{h.by_key(f"counter-{rings}-value").value} {h.by_key(f"counter-{rings}-unit").value}')
+    assert shown == ["1 гудок", "2 гудка", "3 гудка", "4 гудка", "5 гудков"]
 
 
 # --- photos --------------------------------------------------------------------------

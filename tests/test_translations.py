@@ -33,6 +33,7 @@ from field_app.app import build_app
 from field_app.demo import DEALERSHIPS
 from field_app.domain.records import VisitStatus
 from field_app.domain.i18n import LANGUAGES, Translator, catalogue
+from field_app.domain.plural import USED as PLURALS_USED
 from field_app.domain.resources import app_translations
 
 TRANSLATIONS = app_translations()
@@ -58,6 +59,15 @@ def files_of(language: str) -> dict[str, dict[str, str]]:
     }
 
 
+def forms_of(text: object) -> list[str]:
+    """A text's forms: itself, or each of its plural forms."""
+    if isinstance(text, str):
+        return [text]
+    if isinstance(text, dict) and all(isinstance(form, str) for form in text.values()):
+        return list(text.values())
+    return []
+
+
 def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
 
@@ -77,11 +87,17 @@ def catalogue_problems(languages: dict[str, dict[str, dict[str, str]]]) -> list[
             for key in sorted(every_key - set(strings)):
                 problems.append(f"{lang}/{name}: no key {key!r}")
             for key, text in strings.items():
-                if not isinstance(text, str) or not text.strip():
+                if isinstance(text, dict):  # plural forms: the language's CLDR categories, each with {count}
+                    if set(text) != set(PLURALS_USED.get(lang, ("other",))):
+                        problems.append(f"{lang}/{name}: {key!r} has forms {sorted(text)}, "
+                                        f"not {list(PLURALS_USED.get(lang, ('other',)))}")
+                    if any(not isinstance(form, str) or "{count}" not in form for form in text.values()):
+                        problems.append(f"{lang}/{name}: {key!r} has a form without {{count}}")
+                if not forms_of(text) or not all(form.strip() for form in forms_of(text)):
                     problems.append(f"{lang}/{name}: {key!r} is empty")
         for key in sorted(every_key):
-            found = {lang: placeholders(strings[key]) for lang, strings in present.items()
-                     if isinstance(strings.get(key), str)}
+            found = {lang: set().union(*map(placeholders, forms_of(strings[key]))) for lang, strings in present.items()
+                     if forms_of(strings.get(key))}
             if len({frozenset(p) for p in found.values()}) > 1:
                 problems.append(f"{name}: {key!r} has different placeholders: {found}")
     return problems
@@ -95,10 +111,15 @@ def test_every_language_has_the_same_files_keys_and_placeholders():
 
 def test_the_catalogue_check_can_fail():
     languages = {
-        "ru": {"a.json": {"x": "Привет, {name}", "y": "Да", "z": "  "}},
-        "en": {"a.json": {"x": "Hello, {who}", "w": "Extra"}, "b.json": {"k": "Only here"}},
+        "ru": {"a.json": {"x": "Привет, {name}", "y": "Да", "z": "  ",
+                          "p": {"one": "{count} гудок", "few": "{count} гудка", "other": "гудков"}}},
+        "en": {"a.json": {"x": "Hello, {who}", "w": "Extra", "p": {"one": "{count} ring", "other": "{count} rings"}},
+               "b.json": {"k": "Only here"}},
     }
     problems = catalogue_problems(languages)
+    assert "ru/a.json: 'p' has forms ['few', 'one', 'other'], not ['one', 'few', 'many', 'other']" in problems
+    assert "ru/a.json: 'p' has a form without {count}" in problems
+    assert not any(p.startswith("en/a.json: 'p'") for p in problems)
     assert "ru: no file b.json" in problems
     assert "ru/a.json: no key 'w'" in problems
     assert "en/a.json: no key 'y'" in problems and "en/a.json: no key 'z'" in problems
@@ -394,7 +415,7 @@ def test_every_key_the_screens_ask_for_exists(language):
 
 
 def test_the_key_check_can_fail():
-    source = 'def f(t, ctx, n):\n    t("today.title"); ctx.t("today.nope"); t(f"today.month_{n}"); t(f"gone.{n}")\n'
+    source = 'def f(t, ctx, n):\n    t("today.title"); ctx.t("today.nope"); t(f"common.month_{n}"); t(f"gone.{n}")\n'
     assert unknown_keys({"x.py": source}, "ru") == ["x.py:2: 'today.nope'", "x.py:2: 'gone.'"]
 
 
@@ -495,8 +516,8 @@ async def test_every_screen_shows_only_translated_text_or_data(language, service
     assert problems == {}
 
     # and no text of another language's catalogue slipped in (a stale translator)
-    others = set().union(*(set(catalogue(other).values()) for other in LANGUAGES if other != language))
-    own = set(catalogue(language).values())
+    others = set().union(*(Translator(other).shown() for other in LANGUAGES if other != language))
+    own = Translator(language).shown()
     leaked = {s for s in everything if s in others and s not in own and s not in data_strings()}
     assert leaked == set()
 
@@ -516,7 +537,7 @@ async def test_after_switching_language_no_old_text_remains(service, produced):
     finally:
         h.close()
     assert untranslated(shown, produced_now | data_strings()) == []
-    assert not {s for s in shown if s in set(catalogue("ru").values()) - set(catalogue("en").values())}
+    assert not {s for s in shown if s in Translator("ru").shown() - Translator("en").shown()}
 
 
 async def test_the_screen_check_catches_an_untranslated_control(service, produced, monkeypatch):

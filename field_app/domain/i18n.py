@@ -3,6 +3,12 @@
 Every string a screen shows comes from here (checklist content is data and comes from the
 checklist). A key missing in a language is an error, not a silent fallback: tests render
 every screen in every language.
+
+A text that follows a number gives its plural forms by CLDR category, and is asked for
+with that number as `count`:
+
+    "missing_title": {"one": "Остался {count} пункт", "few": "Осталось {count} пункта",
+                      "many": "Осталось {count} пунктов", "other": "Осталось {count} пункта"}
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import json
 from functools import lru_cache
 from importlib.resources.abc import Traversable
 
+from .plural import pick
 from .resources import app_translations
 
 LANGUAGES = ("ru", "en")
@@ -22,8 +29,8 @@ class MissingTranslationError(KeyError):
 
 
 @lru_cache(maxsize=None)
-def catalogue(language: str, directory: Traversable | None = None) -> dict[str, str]:
-    strings: dict[str, str] = {}
+def catalogue(language: str, directory: Traversable | None = None) -> dict[str, str | dict[str, str]]:
+    strings: dict[str, str | dict[str, str]] = {}
     folder = (directory or app_translations()) / language
     for item in sorted(folder.iterdir(), key=lambda item: item.name):
         if item.name.endswith(".json"):
@@ -46,8 +53,15 @@ class Translator:
             text = self._strings[key]
         except KeyError:
             raise MissingTranslationError(f"no {self.language} text for {key!r}") from None
+        if isinstance(text, dict):  # plural forms, picked by `count`
+            if "count" not in values:
+                raise TypeError(f"{key!r} has plural forms: give it count=")
+            text = pick(self.language, values["count"], text)  # type: ignore[arg-type]
         return text.format(**values) if values else text
 
     def shown(self) -> set[str]:
         """Every text this language can show (for tests that look for untranslated text)."""
-        return set(self._strings.values())
+        found: set[str] = set()
+        for text in self._strings.values():
+            found.update(text.values() if isinstance(text, dict) else [text])
+        return found

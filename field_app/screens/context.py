@@ -11,6 +11,7 @@ import flet as ft
 from field_app.domain.i18n import MissingTranslationError, Translator
 from field_app.services import FieldService
 
+from . import look
 from .sync_runner import SyncClient, SyncRunner
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ class AppContext:
         self.service.set_language(language)
         self.t = Translator(language)
         self.page.title = self.t("common.app_title")
+        self.page.locale_configuration = look.locale(language)
         self.rerender()
 
     def go(self, route: str) -> None:
@@ -72,7 +74,7 @@ class AppContext:
             title=ft.Text(title),
             content=ft.Text(message),
             actions=[
-                ft.TextButton(content=self.t("common.cancel"), on_click=close),
-                ft.FilledButton(content=confirm_label, on_click=accept),
+                ft.TextButton(content=self.t("common.cancel"), on_click=close, height=TOUCH),
+                ft.FilledButton(content=confirm_label, on_click=accept, height=TOUCH),
             ],
         ))

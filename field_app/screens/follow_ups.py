@@ -16,6 +16,7 @@ from field_app.domain.records import VisitStatus
 from field_app.domain.visit import DueFollowUp, Visit
 
 from .context import TOUCH, AppContext
+from .words import day_month, kind, local, long_date
 
 FROZEN = (VisitStatus.FINALIZED, VisitStatus.SYNCED)
 
@@ -44,11 +45,12 @@ class FollowUpsScreen:
         service = self.ctx.service
         visit = service.visit(self.uuid)
         now = service.now()
+        self.kind = kind(visit.checklist)  # a call is called a call
         controls: list[ft.Control] = [*self._header(visit)]
         body: list[ft.Control] = []
 
         if visit.status not in FROZEN:
-            controls.append(ft.Text(t("follow_ups.not_finalized"), key="not-finalized", italic=True))
+            controls.append(ft.Text(t(f"follow_ups.not_finalized_{self.kind}"), key="not-finalized", italic=True))
         else:
             due = visit.follow_ups_due(now)
             open_ = [d for d in due if not d.answered]
@@ -69,20 +71,20 @@ class FollowUpsScreen:
             route=self.route,
             padding=0,
             spacing=0,
-            appbar=ft.AppBar(title=ft.Text(t("follow_ups.title"))),
+            appbar=ft.AppBar(title=ft.Text(t(f"follow_ups.title_{self.kind}"))),
             controls=[ft.ListView(controls=controls, spacing=8, padding=12, expand=True), *body],
         )
 
     def _header(self, visit: Visit) -> list[ft.Control]:
         t = self.ctx.t
         stop = self.ctx.service.stop_of(visit)
-        started = visit.started_at.astimezone()
+        day, time = local(visit.started_at)
         lines: list[ft.Control] = []
         if stop is not None:
             lines.append(ft.Text(stop.dealership.name, weight=ft.FontWeight.BOLD, size=17))
         lines.append(ft.Text(visit.checklist.title, theme_style=ft.TextThemeStyle.TITLE_MEDIUM))
         lines.append(ft.Text(
-            t("follow_ups.visit_on", date=started.strftime("%d.%m.%Y"), time=started.strftime("%H:%M")),
+            t(f"follow_ups.visit_on_{self.kind}", date=long_date(t, day), time=time),
             size=13, color=ft.Colors.GREY_700,
         ))
         return lines
@@ -107,7 +109,7 @@ class FollowUpsScreen:
         t = self.ctx.t
         f = due.follow_up
         answer = visit.follow_ups[f.id]
-        at = answer.answered_at.astimezone()
+        day, time = local(answer.answered_at)
         return self._card(f"answered-{f.id}", [
             *self._question_lines(f),
             ft.Row(controls=[
@@ -115,18 +117,18 @@ class FollowUpsScreen:
                 ft.Text(t("follow_ups.answered", value=self._label_of(f, answer.value)), expand=True,
                         weight=ft.FontWeight.BOLD),
             ]),
-            ft.Text(t("follow_ups.answered_on", date=at.strftime("%d.%m.%Y"), time=at.strftime("%H:%M")),
+            ft.Text(t("follow_ups.answered_on", date=long_date(t, day), time=time),
                     size=13, color=ft.Colors.GREY_700),
         ])
 
     def _upcoming_card(self, due: DueFollowUp) -> ft.Control:
         t = self.ctx.t
-        at = due.due_at.astimezone()
+        day, time = local(due.due_at)
         return self._card(f"upcoming-{due.follow_up.id}", [
             *self._question_lines(due.follow_up),
             ft.Row(controls=[
                 ft.Icon(ft.Icons.SCHEDULE, color=ft.Colors.GREY_700),
-                ft.Text(t("follow_ups.due_from", date=at.strftime("%d.%m"), time=at.strftime("%H:%M")),
+                ft.Text(t("follow_ups.due_from", date=day_month(t, day), time=time),
                         expand=True),
             ]),
         ])
@@ -179,14 +181,14 @@ class FollowUpsScreen:
     def _choice_button(self, fid: str, value: AnswerValue, label: str) -> ft.Control:
         chosen = fid in self.values and self.values[fid] == value and type(self.values[fid]) is type(value)
         kind = ft.FilledButton if chosen else ft.OutlinedButton
-        return kind(
+        return ft.Semantics(selected=chosen, expand=True, content=kind(  # chosen: "selected" to a screen reader
             key=f"answer-{fid}-{str(value).lower()}",
             content=label,
             icon=ft.Icons.CHECK if chosen else None,
             height=TOUCH,
             expand=True,
             on_click=lambda _, v=value: self._choose(fid, v),
-        )
+        ))
 
     def _save_bar(self) -> ft.Control:
         self._save = ft.FilledButton(

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import flet as ft
 
+from . import look
 from .context import AppContext
 from .sync_text import pair_error_text
 from .visit_widgets import update_if_mounted
@@ -74,7 +75,7 @@ class PairScreen:
         if status.paired:
             controls.append(ft.Text(
                 t("pair.already_paired", name=status.shopper_name or "—", url=status.server_url or "—"),
-                key="pair-already", color=ft.Colors.AMBER_900,
+                key="pair-already", color=look.WARNING_TEXT,  # amber text on white was 2.8:1
             ))
         controls.extend([
             self.server, self.code, self.device, self.working, self.failure,

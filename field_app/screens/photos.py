@@ -118,7 +118,8 @@ class PhotoStrip:
         )
         return ft.Column(
             spacing=0, horizontal_alignment=ft.CrossAxisAlignment.CENTER,
-            controls=[tagged(tile, f"photo-{qid}-{sha}"), tagged(delete, f"photo-delete-{qid}-{sha}")],
+            controls=[tagged(tile, f"photo-{qid}-{sha}", label=t("visit.photo_open")),
+                      tagged(delete, f"photo-delete-{qid}-{sha}", label=t("visit.photo_delete"))],
         )
 
     # --- adding --------------------------------------------------------------------

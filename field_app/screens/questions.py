@@ -22,6 +22,7 @@ from field_app.domain.visit import MAX_TEXT, Visit
 from .photos import PhotoStrip
 from .stopwatch import StopwatchWidget
 from .visit_widgets import VisitActions, big_button, round_button, tagged
+from .words import unit
 
 # Two yes/no labels this short share a row; longer ones get a row each.
 SHORT_LABEL = 14
@@ -59,9 +60,9 @@ def yes_no(actions: VisitActions, q: Question, visit: Visit, now: datetime) -> l
     labels = q.labels or YesNoLabels()
     value = chosen_value(visit, q.id)
     buttons = [
-        big_button(labels.yes, key=f"answer-{q.id}-yes", filled=value is True, expand=True,
+        big_button(labels.yes, key=f"answer-{q.id}-yes", chosen=value is True, expand=True,
                    on_click=lambda: actions.answer(q.id, True)),
-        big_button(labels.no, key=f"answer-{q.id}-no", filled=value is False, expand=True,
+        big_button(labels.no, key=f"answer-{q.id}-no", chosen=value is False, expand=True,
                    on_click=lambda: actions.answer(q.id, False)),
     ]
     if max(len(labels.yes), len(labels.no)) <= SHORT_LABEL:
@@ -73,7 +74,7 @@ def choice(actions: VisitActions, q: Question, visit: Visit, now: datetime) -> l
     value = chosen_value(visit, q.id)
     return [ft.Column(spacing=8, controls=[
         ft.Row(controls=[big_button(
-            option.label, key=f"answer-{q.id}-{option.id}", filled=value == option.id, expand=True,
+            option.label, key=f"answer-{q.id}-{option.id}", chosen=value == option.id, expand=True,
             on_click=lambda _, o=option.id: actions.answer(q.id, o),
         )])
         for option in q.options or []
@@ -119,7 +120,8 @@ def counter(actions: VisitActions, q: Question, visit: Visit, now: datetime) -> 
         spacing=0, horizontal_alignment=ft.CrossAxisAlignment.CENTER, expand=True,
         controls=[
             ft.Text(shown, key=f"counter-{q.id}-value", size=40, weight=ft.FontWeight.BOLD),
-            ft.Text(q.unit or "", size=14, color=ft.Colors.GREY_700),
+            ft.Text(unit(visit.checklist, value, q.unit), key=f"counter-{q.id}-unit", size=14,
+                    color=ft.Colors.GREY_700),
         ],
     )
     return [
@@ -151,7 +153,7 @@ def na_button(actions: VisitActions, q: Question, visit: Visit) -> ft.Control:
     answer = current(visit, q.id)
     na = answer is not None and answer.na
     return ft.Row(controls=[big_button(
-        actions.ctx.t("visit.na"), key=f"answer-{q.id}-na", filled=na, icon=ft.Icons.BLOCK, expand=True,
+        actions.ctx.t("visit.na"), key=f"answer-{q.id}-na", chosen=na, icon=ft.Icons.BLOCK, expand=True,
         on_click=lambda: actions.toggle_na(q.id),
     )])
 
@@ -174,9 +176,11 @@ def comment_area(actions: VisitActions, q: Question, visit: Visit) -> list[ft.Co
     wrapped = tagged(field, f"comment-{q.id}")
     wrapped.visible = bool(saved)
 
-    def reveal() -> None:
+    async def reveal() -> None:
         wrapped.visible = not wrapped.visible
         wrapped.update()
+        if wrapped.visible:  # "Комментарий" is tapped to type one
+            await field.focus()
 
     toggle = ft.TextButton(
         content=t("visit.comment"), icon=ft.Icons.COMMENT if saved else ft.Icons.ADD_COMMENT,

@@ -17,8 +17,10 @@ from field_app.domain.records import VisitStatus
 from field_app.domain.scoring import Score
 from field_app.domain.visit import EDITABLE, Missing, Visit
 
+from . import look
 from .context import TOUCH, AppContext
 from .sync_runner import returned_comment
+from .words import kind, local, long_date
 
 FOLLOW_UPS_SCORE = "follow_ups"  # the key `Visit.score` gives the follow-ups' score
 
@@ -43,6 +45,7 @@ class ReviewScreen:
         visit = service.visit(self.uuid)
         review = service.review(self.uuid)
         editable = visit.status in EDITABLE
+        self.kind = kind(visit.checklist)  # a call is called a call
 
         controls: list[ft.Control] = [*self._header(visit)]
         if editable:
@@ -58,7 +61,7 @@ class ReviewScreen:
             route=self.route,
             padding=0,
             spacing=0,
-            appbar=ft.AppBar(title=ft.Text(t("review.title"))),
+            appbar=ft.AppBar(title=ft.Text(t(f"review.title_{self.kind}"))),
             controls=body,
         )
 
@@ -78,7 +81,7 @@ class ReviewScreen:
                 bgcolor=ft.Colors.GREEN_50, border_radius=12, padding=12,
                 content=ft.Row(controls=[
                     ft.Icon(ft.Icons.CHECK_CIRCLE, color=ft.Colors.GREEN_700),
-                    ft.Text(t("review.nothing_missing"), expand=True),
+                    ft.Text(t(f"review.nothing_missing_{self.kind}"), expand=True),
                 ]),
             )]
         sections = {s.id: s for s in visit.checklist.sections}
@@ -103,7 +106,7 @@ class ReviewScreen:
             key=f"missing-{item.question_id}-{item.reason}",
             leading=ft.Icon(REASON_ICONS.get(item.reason, ft.Icons.ERROR_OUTLINE), color=ft.Colors.AMBER_800),
             title=ft.Text(question.text),
-            subtitle=ft.Text(self._reason(item), color=ft.Colors.AMBER_900),
+            subtitle=ft.Text(self._reason(item), color=look.WARNING_TEXT),
             trailing=ft.Icon(ft.Icons.CHEVRON_RIGHT),
             min_height=TOUCH,
             on_click=lambda _, s=item.section_id: self.ctx.go(f"/visit/{self.uuid}/{s}"),
@@ -120,11 +123,11 @@ class ReviewScreen:
     def _frozen(self, visit: Visit) -> list[ft.Control]:
         t = self.ctx.t
         if visit.status == VisitStatus.RETURNED:
-            message, icon, colour = t("review.returned"), ft.Icons.UNDO, ft.Colors.RED_700
+            message, icon, colour = t(f"review.returned_{self.kind}"), ft.Icons.UNDO, ft.Colors.RED_700
         else:
-            at = (visit.finalized_at or self.ctx.service.now()).astimezone()
-            message = t("review.finalized_on", date=at.strftime("%d.%m.%Y"), time=at.strftime("%H:%M"))
-            icon, colour = ft.Icons.LOCK, ft.Colors.GREEN_700
+            day, time = local(visit.finalized_at or self.ctx.service.now())
+            message = t(f"review.finalized_on_{self.kind}", date=long_date(t, day), time=time)
+            icon, colour = ft.Icons.LOCK, ft.Colors.GREEN_800
         controls: list[ft.Control] = [ft.Container(
             key="finalized",
             bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST, border_radius=12, padding=12,
@@ -136,7 +139,7 @@ class ReviewScreen:
         if due:
             controls.append(ft.FilledTonalButton(
                 key="open-follow-ups",
-                content=t("review.answer_follow_ups", count=len(due)),
+                content=t(f"review.answer_follow_ups_{self.kind}", count=len(due)),
                 icon=ft.Icons.NOTIFICATIONS_ACTIVE,
                 height=TOUCH,
                 on_click=lambda: self.ctx.go(f"/follow-ups/{self.uuid}"),
@@ -158,7 +161,7 @@ class ReviewScreen:
             ))
         controls.append(ft.FilledButton(
             key="reopen",
-            content=t("review.reopen"),
+            content=t(f"review.reopen_{self.kind}"),
             icon=ft.Icons.EDIT,
             height=TOUCH,
             on_click=self._reopen,
@@ -168,7 +171,7 @@ class ReviewScreen:
     def _scores(self, visit: Visit, sections: dict[str, Score], total: Score) -> list[ft.Control]:
         t = self.ctx.t
         titles = {s.id: s.title for s in visit.checklist.sections}
-        titles[FOLLOW_UPS_SCORE] = t("review.follow_ups_score")
+        titles[FOLLOW_UPS_SCORE] = t(f"review.follow_ups_score_{self.kind}")
         rows: list[ft.Control] = []
         for section_id, score in sections.items():
             rows.append(self._score_row(f"score-{section_id}", titles.get(section_id, section_id), score))
@@ -198,7 +201,7 @@ class ReviewScreen:
         t = self.ctx.t
         button = ft.FilledButton(
             key="finalize",
-            content=t("review.finalize"),
+            content=t(f"review.finalize_{self.kind}"),
             icon=ft.Icons.CHECK,
             height=64,
             expand=True,
@@ -219,7 +222,8 @@ class ReviewScreen:
     def _ask_finalize(self) -> None:
         t = self.ctx.t
         self.ctx.confirm(
-            t("review.confirm_title"), t("review.confirm_message"), t("review.confirm_finalize"), self._finalize,
+            t(f"review.confirm_title_{self.kind}"), t(f"review.confirm_message_{self.kind}"), t("review.confirm_finalize"),
+            self._finalize,
         )
 
     def _reopen(self) -> None:
@@ -237,5 +241,5 @@ class ReviewScreen:
             self.ctx.show_error(error)
             return
         self.ctx.go("/")
-        self.ctx.notify(self.ctx.t("review.finalized_notice"))
+        self.ctx.notify(self.ctx.t(f"review.finalized_notice_{self.kind}"))
 

@@ -9,15 +9,19 @@ from urllib.parse import quote
 import flet as ft
 
 from field_app.domain.records import VisitStatus
+from field_app.domain.visit import Visit
 from field_app.store import Stop
 
+from . import look
 from .context import TOUCH, AppContext
+from .visit_widgets import tagged
+from .words import day_month, kind, local, long_date
 
 STATUS_COLOURS = {
     None: ft.Colors.GREY_600,
     VisitStatus.PLANNED: ft.Colors.GREY_600,
-    VisitStatus.IN_PROGRESS: ft.Colors.AMBER_800,
-    VisitStatus.FINALIZED: ft.Colors.GREEN_700,
+    VisitStatus.IN_PROGRESS: ft.Colors.BROWN_700,  # white on amber was 2.3:1; see look.TEXT_ON
+    VisitStatus.FINALIZED: ft.Colors.GREEN_800,
     VisitStatus.SYNCED: ft.Colors.GREEN_900,
     VisitStatus.RETURNED: ft.Colors.RED_700,
 }
@@ -33,16 +37,16 @@ class TodayScreen:
         t = self.ctx.t
         overview = self.ctx.service.overview()
         today = self.ctx.service.today()
-        controls: list[ft.Control] = [
-            ft.Text(self._day_title(today), theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
-        ]
+        controls: list[ft.Control] = []
+        if overview.follow_ups:  # on top: answered late, they are forgotten
+            controls.append(ft.Text(t("today.follow_ups"), theme_style=ft.TextThemeStyle.TITLE_MEDIUM))
+            visits: dict[str, Visit] = {}
+            controls.extend(self._follow_up_tile(item, visits) for item in overview.follow_ups)
+        controls.append(ft.Text(self._day_title(today), theme_style=ft.TextThemeStyle.TITLE_MEDIUM))
         if overview.today:
             controls.extend(self._stop_card(stop) for stop in overview.today)
         else:
             controls.append(ft.Text(t("today.no_stops"), italic=True))
-        if overview.follow_ups:
-            controls.append(ft.Text(t("today.follow_ups"), theme_style=ft.TextThemeStyle.TITLE_SMALL))
-            controls.extend(self._follow_up_tile(item) for item in overview.follow_ups)
         if overview.later:
             controls.append(ft.Text(t("today.later"), theme_style=ft.TextThemeStyle.TITLE_SMALL))
             for stop in overview.later:
@@ -51,9 +55,10 @@ class TodayScreen:
             route=self.route,
             appbar=ft.AppBar(
                 title=ft.Text(t("today.title")),
-                actions=[*self._sync_action(), ft.IconButton(
-                    icon=ft.Icons.SETTINGS, tooltip=t("today.settings"),
-                    on_click=lambda: self.ctx.go("/settings"),
+                actions=[*self._sync_action(), ft.Semantics(
+                    identifier="open-settings", label=t("today.settings"), button=True,
+                    content=ft.IconButton(icon=ft.Icons.SETTINGS, tooltip=t("today.settings"),
+                                          on_click=lambda: self.ctx.go("/settings")),
                 )],
             ),
             controls=[ft.ListView(controls=controls, spacing=8, padding=12, expand=True)],
@@ -80,9 +85,7 @@ class TodayScreen:
         return [ft.Semantics(content=button, identifier="open-sync", label=label, button=True)]
 
     def _day_title(self, day: date) -> str:
-        t = self.ctx.t
-        month = t(f"today.month_{day.month}")
-        return t("today.date", day=day.day, month=month, year=day.year)
+        return long_date(self.ctx.t, day)
 
     def _stop_card(self, stop: Stop, compact: bool = False) -> ft.Control:
         t = self.ctx.t
@@ -94,7 +97,7 @@ class TodayScreen:
             window = t("today.window", start=assignment.window_start, end=assignment.window_end)
         header = f"{assignment.position}. {dealership.name}" if assignment.position else dealership.name
         if compact:
-            header = t("today.on_day", day=assignment.day.strftime("%d.%m"), name=header)
+            header = t("today.on_day", day=day_month(t, assignment.day), name=header)
         lines: list[ft.Control] = [
             ft.Text(header, weight=ft.FontWeight.BOLD, size=17),
             ft.Text(checklist.title),
@@ -152,15 +155,22 @@ class TodayScreen:
         query = f"{d.lat},{d.lon}" if d.lat is not None and d.lon is not None else f"{d.address}, {d.city}"
         return "https://www.google.com/maps/search/?api=1&query=" + quote(query)
 
-    def _follow_up_tile(self, item) -> ft.Control:
+    def _follow_up_tile(self, item, visits: dict[str, Visit]) -> ft.Control:
+        """A question about a past visit: tinted and with a bell, the visit's date and
+        dealership under it, so that it never reads as one of today's stops."""
         t = self.ctx.t
-        return ft.Card(key=f"follow-up-{item.visit_uuid}-{item.follow_up.id}", content=ft.ListTile(
-            leading=ft.Icon(ft.Icons.NOTIFICATIONS_ACTIVE, color=ft.Colors.AMBER_800),
-            title=ft.Text(item.follow_up.text),
-            subtitle=ft.Text(t("today.follow_up_of", name=item.dealership_name, title=item.checklist_title)),
+        visit = visits.get(item.visit_uuid) or visits.setdefault(item.visit_uuid, self.ctx.service.visit(item.visit_uuid))
+        day, _ = local(visit.started_at)
+        about = t(f"today.follow_up_{kind(visit.checklist)}", date=long_date(t, day),
+                  name=item.dealership_name or item.checklist_title)
+        key = f"follow-up-{item.visit_uuid}-{item.follow_up.id}"
+        return tagged(ft.Card(key=key, bgcolor=look.FOLLOW_UP_BG, content=ft.ListTile(
+            leading=ft.Icon(ft.Icons.NOTIFICATIONS_ACTIVE, color=look.WARNING_TEXT),
+            title=ft.Text(item.follow_up.text, weight=ft.FontWeight.W_500),
+            subtitle=ft.Text(about, color=ft.Colors.GREY_800),
             min_height=TOUCH,
             on_click=lambda _, u=item.visit_uuid: self.ctx.go(f"/follow-ups/{u}"),
-        ))
+        )), key)
 
     def _open(self, stop: Stop) -> None:
         if stop.visit_uuid is not None and stop.visit_status == VisitStatus.RETURNED:

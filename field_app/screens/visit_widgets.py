@@ -10,6 +10,7 @@ import flet as ft
 
 from field_app.domain.checklist import AnswerValue
 
+from . import look
 from .context import TOUCH, AppContext
 
 # Vertical padding that makes a one-line button TOUCH (56) px high; longer labels wrap
@@ -40,8 +41,12 @@ class VisitActions(Protocol):
     def thumbnail(self, sha256: str) -> bytes | None: ...
 
 
-def tagged(control: ft.Control, identifier: str, *, expand: bool | int | None = None) -> ft.Control:
-    """Wrap a control so browser tests find it as `[flt-semantics-identifier=...]`."""
+def tagged(control: ft.Control, identifier: str, *, expand: bool | int | None = None,
+           label: str | None = None) -> ft.Control:
+    """Wrap a control so browser tests find it as `[flt-semantics-identifier=...]`; `label`
+    names an icon button (the web client does not make its tooltip its name)."""
+    if label is not None:
+        return ft.Semantics(content=control, identifier=identifier, expand=expand, label=label, button=True)
     return ft.Semantics(content=control, identifier=identifier, expand=expand)
 
 
@@ -55,10 +60,18 @@ def big_button(
     expand: bool | int | None = None,
     disabled: bool = False,
     action: Any = None,
+    chosen: bool | None = None,
 ) -> ft.Control:
-    """A full-height (56 px) answer or action button; `filled` marks the chosen answer.
-    Returned wrapped in Semantics carrying `key` as its identifier."""
+    """A full-height (56 px) action button, `filled` for the main one; or, given `chosen`,
+    an answer: the chosen one filled, ticked and exposed as selected to a screen reader.
+    On a visit that can no longer change (its buttons disabled) a chosen answer keeps a
+    readable colour instead of Flutter's grey on grey. Returned wrapped in Semantics
+    carrying `key` as its identifier."""
+    if chosen is not None:
+        filled = chosen
+        icon = icon or (ft.Icons.CHECK if chosen else None)
     kind = ft.FilledButton if filled else ft.OutlinedButton
+    frozen_text = look.FROZEN_CHOSEN_TEXT if filled else look.FROZEN_OTHER_TEXT
     button = kind(
         content=ft.Text(label, text_align=ft.TextAlign.CENTER, size=16),
         icon=icon,
@@ -70,9 +83,15 @@ def big_button(
         style=ft.ButtonStyle(
             padding=ft.Padding.symmetric(horizontal=16, vertical=_PAD_V),
             shape=ft.RoundedRectangleBorder(radius=12),
+            # an answer on a frozen visit is shown, not offered: readable, not greyed out
+            color={ft.ControlState.DISABLED: frozen_text} if chosen is not None else None,
+            icon_color={ft.ControlState.DISABLED: frozen_text} if chosen is not None else None,
+            bgcolor={ft.ControlState.DISABLED: look.FROZEN_CHOSEN_BG} if chosen else None,
         ),
     )
-    return tagged(button, key, expand=expand)
+    if chosen is None:
+        return tagged(button, key, expand=expand)
+    return ft.Semantics(content=button, identifier=key, expand=expand, selected=chosen)
 
 
 def round_button(icon: ft.IconData, *, key: str, tooltip: str, on_click: Callable[..., Any],
@@ -83,7 +102,7 @@ def round_button(icon: ft.IconData, *, key: str, tooltip: str, on_click: Callabl
         icon_size=32, width=TOUCH + 16, height=TOUCH + 16,
         style=ft.ButtonStyle(shape=ft.RoundedRectangleBorder(radius=16)),
     )
-    return tagged(button, key)
+    return tagged(button, key, label=tooltip)
 
 
 def is_mounted(control: ft.Control) -> bool:
