@@ -86,7 +86,7 @@ def test_a_new_phone_pairs_with_a_code_and_brings_todays_route_down(server, app)
         expect(page.get_by_text(UNKNOWN)).to_be_visible(timeout=SLOW)
         assert admin.list_devices(server.store, code.shopper_id) == []
 
-        page.get_by_role("button", name="Back").click()
+        page.get_by_role("button", name="Назад").click()
         open_pairing(page)  # the sync screen still says the phone is not paired
 
         type_into(page, "Адрес сервера", server.url)
@@ -106,7 +106,7 @@ def test_a_new_phone_pairs_with_a_code_and_brings_todays_route_down(server, app)
         expect(notice).to_be_hidden(timeout=SLOW)  # it covers "Sync now" for its 4 seconds
         screenshot(page, "sync")
 
-        page.get_by_role("button", name="Back").click()
+        page.get_by_role("button", name="Назад").click()
         card = page.get_by_role("group", name=lines(f"1. {DEALER.name}", "Запланирован", "с 11:00 до 13:00",
                                                     DEALER.address))
         expect(card).to_be_visible(timeout=SLOW)

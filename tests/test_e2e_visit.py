@@ -203,7 +203,7 @@ def test_a_comment_still_being_typed_is_kept_when_back_leaves_the_visit(app):
         field = page.get_by_role("textbox", name="Комментарий к вопросу")
         field.click()
         field.fill("Вывеска за деревьями")
-        page.get_by_role("button", name="Back").click()
+        page.get_by_role("button", name="Назад").click()
         expect(page.get_by_text("Маршрут на сегодня")).to_be_visible(timeout=SLOW)
 
         start_showroom_visit(page)
