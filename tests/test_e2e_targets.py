@@ -146,9 +146,12 @@ def words_on_the_way(page: Page) -> None:
     yes.click()
     expect(yes).to_have_attribute("aria-current", "true", timeout=SLOW)
     expect(page.locator('[flt-semantics-identifier="answer-greeted-no"]')).to_have_attribute("aria-current", "false")
+    plus = page.locator('[flt-semantics-identifier="counter-attempt_number-plus"]')
+    plus.scroll_into_view_if_needed(timeout=SLOW)
+    plus.click()  # its card is drawn anew first
+    page.wait_for_timeout(500)
     toggle = page.locator('[flt-semantics-identifier="comment-attempt_number-toggle"]')
-    toggle.scroll_into_view_if_needed(timeout=SLOW)
-    toggle.click()
+    toggle.click(timeout=SLOW)
     expect(page.get_by_role("textbox", name="Комментарий к вопросу")).to_be_focused(timeout=SLOW)
     # Flutter says it (the counter's semantics) in a node of its own
     page.wait_for_function("() => /Осталось 4\\s000\\sсимволов/.test(document.body.innerText)", timeout=SLOW)

@@ -5,10 +5,13 @@ the field it opens."""
 
 from __future__ import annotations
 
+import asyncio
+
 import flet as ft
 
 from field_app.app import build_app
 from field_app.domain.records import VisitStatus
+from field_app.screens.questions import FOCUS_DELAY
 from field_app.services import FieldService
 
 from flet_harness import FletHarness, no_failing_handlers  # noqa: F401 (autouse fixture)
@@ -74,7 +77,8 @@ async def test_tapping_comment_puts_the_cursor_in_its_field(harnesses, service):
     field = h.by_key("comment-greeted")
     assert not h.shown("comment-greeted")
     await h.click(h.by_key("comment-greeted-toggle"))
-    assert h.shown("comment-greeted")
+    assert h.shown("comment-greeted") and field.autofocus
+    await asyncio.sleep(FOCUS_DELAY + 0.05)  # asked again once the client has drawn it
     assert [c.name for c in h.conn.invocations if c.control_id == field._i] == ["focus"]
 
     await h.click(h.by_key("comment-greeted-toggle"))  # closing it asks for nothing

@@ -9,6 +9,7 @@ it at once and rebuilds this card.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Callable
 
@@ -24,6 +25,12 @@ from .stopwatch import StopwatchWidget
 from .visit_widgets import VisitActions, big_button, round_button, tagged
 from .words import unit
 
+# A focus request this long after the field appears: one sent with the update that shows
+# it may be lost in the web client (after the card was redrawn, the cursor went nowhere).
+FOCUS_DELAY = 0.3
+# What is typed stays readable on a finalized visit, whose fields are disabled (Flutter
+# would draw it at 38% of the text colour, about 2.5:1).
+READABLE = ft.TextStyle(color=ft.Colors.ON_SURFACE)
 # Two yes/no labels this short share a row; longer ones get a row each.
 SHORT_LABEL = 14
 
@@ -84,6 +91,7 @@ def choice(actions: VisitActions, q: Question, visit: Visit, now: datetime) -> l
 def number(actions: VisitActions, q: Question, visit: Visit, now: datetime) -> list[ft.Control]:
     field = ft.TextField(
         key=f"number-{q.id}",
+        text_style=READABLE,
         value=format_number(chosen_value(visit, q.id)),
         label=actions.ctx.t("visit.number_label"),
         suffix=q.unit,
@@ -100,6 +108,7 @@ def text(actions: VisitActions, q: Question, visit: Visit, now: datetime) -> lis
     value = chosen_value(visit, q.id)
     field = ft.TextField(
         key=f"text-{q.id}",
+        text_style=READABLE,
         value=value if isinstance(value, str) else "",
         label=actions.ctx.t("visit.text_label"),
         multiline=True, min_lines=2, max_lines=8, max_length=MAX_TEXT,
@@ -164,6 +173,7 @@ def comment_area(actions: VisitActions, q: Question, visit: Visit) -> list[ft.Co
     saved = answer.comment if answer is not None else ""
     field = ft.TextField(
         key=f"comment-{q.id}",
+        text_style=READABLE,
         value=saved,
         label=t("visit.comment_label"),
         multiline=True, min_lines=1, max_lines=6, max_length=MAX_TEXT,
@@ -178,8 +188,12 @@ def comment_area(actions: VisitActions, q: Question, visit: Visit) -> list[ft.Co
 
     async def reveal() -> None:
         wrapped.visible = not wrapped.visible
+        # "Комментарий" is tapped to type one: the field takes the focus as it appears (a
+        # focus request sent with the update may reach the client before the field exists)
+        field.autofocus = wrapped.visible
         wrapped.update()
-        if wrapped.visible:  # "Комментарий" is tapped to type one
+        if wrapped.visible:
+            await asyncio.sleep(FOCUS_DELAY)
             await field.focus()
 
     toggle = ft.TextButton(
