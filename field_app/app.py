@@ -3,7 +3,8 @@
 Routes carry ids only; every screen reads what it shows from the services when built:
     /                               today's route
     /visit/<uuid>                   the visit, at the section the shopper was last on
-    /visit/<uuid>/<section_id>      one section of the visit
+    /visit/<uuid>/<section_id>      one section of the visit; ?question=<id>&from=review: scrolled
+                                    to that question, marked, with a way back to the review
     /review/<uuid>                  what is missing, scores, finalize
     /follow-ups/<uuid>              follow-up questions that are due
     /settings                       language, and the way to sync
@@ -18,6 +19,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import parse_qs
 
 import flet as ft
 
@@ -91,7 +93,9 @@ class Router:
 
     def _stack(self, route: str) -> tuple[list[ft.View], Screen]:
         """The views below the top screen (built), and the top screen (not yet built)."""
-        parts = [p for p in route.split("?")[0].split("/") if p]
+        path, _, query = route.partition("?")
+        parts = [p for p in path.split("/") if p]
+        asked = {key: values[0] for key, values in parse_qs(query).items()}
         ctx = self.ctx
         today = TodayScreen(ctx)
         match parts:
@@ -100,7 +104,8 @@ class Router:
             case ["visit", uuid]:
                 return [today.view()], VisitScreen(ctx, uuid, None)
             case ["visit", uuid, section_id]:
-                return [today.view()], VisitScreen(ctx, uuid, section_id)
+                return [today.view()], VisitScreen(ctx, uuid, section_id, question=asked.get("question"),
+                                                   from_review=asked.get("from") == "review")
             case ["review", uuid]:
                 # Only the route of the visit below: going back rebuilds it, and a hidden
                 # visit screen would run its stopwatch ticker for nothing.
@@ -120,7 +125,10 @@ class Router:
 
     def show(self, route: str) -> None:
         page = self.ctx.page
-        self.save_pending()
+        if self.screen is not None and getattr(self.screen, "route", None) != route.split("?")[0]:
+            self.leave()
+        else:
+            self.save_pending()  # the same screen drawn again (a language switch)
         try:
             views = self.views_for(route)
         except Exception as error:  # a broken link must not leave a blank screen
@@ -142,11 +150,16 @@ class Router:
             return None
         return views[-2].route or "/"
 
-    def save_pending(self) -> None:
+    def leave(self) -> None:
+        """The screen on top goes: what it holds is stored, and the follow-ups screen sends
+        what was answered on it (the shopper is done with it)."""
+        self.save_pending("leave")
+
+    def save_pending(self, method: str = "save_pending") -> None:
         """Store what the screen on top holds and has not stored yet, such as a comment
-        being typed: a text field stores itself only when it loses focus, and neither the
-        back gesture nor the app going to the background takes the focus first."""
-        save = getattr(self.screen, "save_pending", None)  # the visit and follow-up screens
+        being typed: a text field stores itself a moment after the last keystroke, and
+        neither the back gesture nor the app going to the background waits for that."""
+        save = getattr(self.screen, method, None) or getattr(self.screen, "save_pending", None)
         if save is None:
             return
         try:
@@ -182,10 +195,14 @@ def build_app(
         ctx.rerender = lambda: router.show(page.route)
 
         def today_changed() -> None:
-            # A sync brought a new route or a returned visit, or sent one: redraw Today if
-            # it is what the shopper looks at (any other screen reads afresh when opened).
-            if page.route in ("", "/"):
-                router.show("/")
+            # A sync brought a new route or a returned visit, or sent one: redraw Today's
+            # own content if Today is the view on top (any other screen reads afresh when
+            # opened). Never the views themselves: between a tap on a stop and its route
+            # coming back from the client, `page.route` still says "/", and rebuilding the
+            # views from it replaced them under the navigation on its way (the address bar
+            # on the visit, the shopper thrown back to Today).
+            if isinstance(router.screen, TodayScreen):
+                router.screen.refresh()
 
         runner = ctx.sync_runner = SyncRunner(sync, service, on_change=today_changed)
         page.title = ctx.t("common.app_title")
@@ -200,7 +217,7 @@ def build_app(
             # rebuilds the stack without that view.
             below = router.back_from(e.route)
             if below is not None:
-                router.save_pending()  # now: the route change below may never come
+                router.leave()  # now: the route change below may never come
                 await page.push_route(below)
 
         async def on_lifecycle(e: ft.AppLifecycleStateChangeEvent) -> None:  # on the event loop, as back is

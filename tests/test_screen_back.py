@@ -4,8 +4,8 @@ for the app to show the route below). Each pops exactly one view, a late event f
 already gone pops nothing, and nothing typed is lost on the way: a comment, a number or a
 text still in its field (the focus never left it, so it was not stored) is stored before
 the visit screen goes, and so is it when the app goes to the background; on the
-follow-ups screen, what is chosen or typed is kept as a draft (saving freezes a revision,
-so it stays the shopper's act) and shown again on return.
+follow-ups screen, every tap is kept at once and leaving sends what is answered as one new
+revision.
 """
 
 from __future__ import annotations
@@ -135,28 +135,39 @@ async def test_a_finalized_visit_stores_nothing_on_leaving(harnesses, service):
     assert service.visit(summary.uuid).answers == before and routes(h) == ["/"]
 
 
-# --- follow-ups: a draft ---------------------------------------------------------------
+# --- follow-ups: kept with each tap, sent on leaving ---------------------------------------
 
 
-async def test_follow_up_answers_not_saved_are_kept_as_a_draft_and_shown_again(harnesses, service):
+async def test_follow_up_answers_are_kept_with_each_tap_and_sent_when_back_leaves(harnesses, service):
     uuid = finalized_asked_later(service)  # its follow-ups due
     h = await start(harnesses, service, f"/follow-ups/{uuid}")
     await h.click(h.by_key("answer-how_contacted-sms"))
-    await h.type(h.by_key("field-what_they_said"), "Обещали перезвонить")
+    await h.type(h.by_key("field-what_they_said"), "Обещали перезвонить")  # the focus still in it
+    assert service.follow_up_draft(uuid).chosen == {"how_contacted": "sms"}  # the tap, stored at once
 
     await back(h)
 
     assert routes(h) == ["/"]
-    visit = service.visit(uuid)
-    assert visit.follow_ups == {} and visit.revision == 1  # nothing frozen behind the shopper's back
-    h2 = await start(harnesses, service, f"/follow-ups/{uuid}")
-    assert isinstance(h2.by_key("answer-how_contacted-sms"), ft.FilledButton)
-    assert h2.by_key("field-what_they_said").value == "Обещали перезвонить"
-    assert not h2.by_key("save-follow-ups").disabled
-
-    await h2.click(h2.by_key("save-follow-ups"))
-    await h2.settle()
-    visit = service.visit(uuid)
-    assert visit.follow_ups["how_contacted"].value == "sms"
+    visit = service.visit(uuid)  # done with them: one new revision holds both
+    assert visit.revision == 2 and visit.follow_ups["how_contacted"].value == "sms"
     assert visit.follow_ups["what_they_said"].value == "Обещали перезвонить"
     assert service.follow_up_draft(uuid).chosen == {} and service.follow_up_draft(uuid).typed == {}
+    h2 = await start(harnesses, service, f"/follow-ups/{uuid}")
+    assert h2.has_key("answered-how_contacted") and h2.has_key("answered-what_they_said")
+    assert not h2.has_key("answer-how_contacted-sms")
+    await back(h2)
+    assert service.visit(uuid).revision == 2  # nothing new: nothing more sent
+
+
+async def test_follow_ups_chosen_before_a_crash_are_shown_again_and_sent_on_leaving(harnesses, service):
+    uuid = finalized_asked_later(service)
+    h = await start(harnesses, service, f"/follow-ups/{uuid}")
+    await h.click(h.by_key("answer-how_contacted-phone"))
+    h.close()  # the app dies: no back, no background event
+
+    h2 = await start(harnesses, service, f"/follow-ups/{uuid}")
+    assert isinstance(h2.by_key("answer-how_contacted-phone"), ft.FilledButton)
+    assert service.visit(uuid).revision == 1
+    await h2.click(h2.by_key("follow-ups-done"))
+    await h2.settle()
+    assert service.visit(uuid).follow_ups["how_contacted"].value == "phone" and service.visit(uuid).revision == 2

@@ -12,6 +12,7 @@ from field_app.app import build_app
 from field_app.domain.checklist import Checklist
 from field_app.domain.records import VisitStatus
 from field_app.screens.follow_ups import InvalidNumber, parse_number
+from field_app.screens.typing import TypingSaver
 from field_app.services import FieldService
 
 from flet_harness import FletHarness
@@ -73,8 +74,8 @@ def notices(h: FletHarness) -> list[str]:
     return [d.content.value for d in h.dialogs() if isinstance(d, ft.SnackBar)]
 
 
-def save_button(h: FletHarness) -> ft.FilledButton:
-    return h.by_key("save-follow-ups")
+def done_button(h: FletHarness) -> ft.FilledButton:
+    return h.by_key("follow-ups-done")
 
 
 # --- what is shown -----------------------------------------------------------------
@@ -97,37 +98,43 @@ async def test_due_follow_ups_show_text_hint_and_big_answer_buttons(harnesses, s
         for value in ("true", "false"):
             button = h.by_key(f"answer-{fid}-{value}")
             assert isinstance(button, ft.OutlinedButton) and button.height >= 48
-    assert save_button(h).content == "Сохранить ответы" and save_button(h).disabled
+    assert done_button(h).content == "Готово" and not done_button(h).disabled  # no save: taps are kept
+    assert h.texts(h.by_key("autosaved")) == [
+        "Каждый ответ сохраняется сразу. Ответы уйдут координатору, когда вы закончите и покинете этот экран."]
     assert "Автоцентр «Северный»" not in h.texts() and "Сервис-Юг" in h.texts()
     assert "Визит на СТО" in h.texts()
 
 
-async def test_choosing_marks_the_answer_and_a_second_tap_takes_it_back(harnesses, service):
-    h = await open_follow_ups(harnesses, service, demo_uuid(service))
+async def test_choosing_marks_the_answer_stores_it_at_once_and_a_second_tap_takes_it_back(harnesses, service):
+    uuid = demo_uuid(service)
+    h = await open_follow_ups(harnesses, service, uuid)
 
     await h.click(h.by_key("answer-callback_48_hours-false"))
     chosen = h.by_key("answer-callback_48_hours-false")
     assert isinstance(chosen, ft.FilledButton)
     assert isinstance(h.by_key("answer-callback_48_hours-true"), ft.OutlinedButton)
-    assert not save_button(h).disabled
+    assert service.follow_up_draft(uuid).chosen == {"callback_48_hours": False}  # stored with the tap
+    assert service.visit(uuid).revision == 1  # nothing frozen while the shopper is on it
 
     await h.click(h.by_key("answer-callback_48_hours-true"))  # changing one's mind
     assert isinstance(h.by_key("answer-callback_48_hours-true"), ft.FilledButton)
     assert isinstance(h.by_key("answer-callback_48_hours-false"), ft.OutlinedButton)
 
+    assert service.follow_up_draft(uuid).chosen == {"callback_48_hours": True}
+
     await h.click(h.by_key("answer-callback_48_hours-true"))
     assert isinstance(h.by_key("answer-callback_48_hours-true"), ft.OutlinedButton)
-    assert save_button(h).disabled
+    assert service.follow_up_draft(uuid).chosen == {}
 
 
-async def test_saving_makes_a_new_frozen_revision_and_goes_home(harnesses, service):
+async def test_done_makes_one_new_frozen_revision_and_goes_home(harnesses, service):
     uuid = demo_uuid(service)
     before = service.visit(uuid).revision
     h = await open_follow_ups(harnesses, service, uuid)
 
     await h.click(h.by_key("answer-callback_48_hours-false"))
     await h.click(h.by_key("answer-car_ready_on_time-true"))
-    await h.click(save_button(h))
+    await h.click(done_button(h))
     await h.settle()
 
     visit = service.visit(uuid)
@@ -138,6 +145,26 @@ async def test_saving_makes_a_new_frozen_revision_and_goes_home(harnesses, servi
     assert notices(h) == ["Ответы сохранены."]
     # Today now lists only the follow-up still unanswered
     assert [i.follow_up.id for i in service.due_follow_ups()] == ["final_cost_matches_estimate"]
+    assert service.follow_up_draft(uuid).chosen == {}
+    await h.go("/settings")  # leaving again sends nothing more
+    await h.settle()
+    assert service.visit(uuid).revision == before + 1
+
+
+async def test_leaving_any_way_sends_what_is_answered_once(harnesses, service):
+    uuid = demo_uuid(service)
+    h = await open_follow_ups(harnesses, service, uuid)
+    await h.click(h.by_key("answer-callback_48_hours-true"))
+    await h.event(h.page, "app_lifecycle_state_change", {"state": "hide"})
+    assert service.visit(uuid).revision == 1  # to the background: not done, only kept
+
+    await h.back()
+    await h.settle()
+    visit = service.visit(uuid)
+    assert visit.revision == 2 and visit.follow_ups["callback_48_hours"].value is True
+    sent = [i.revision for i in service.store.pending_outbox() if i.visit_uuid == uuid and i.kind == "visit_revision"]
+    assert sent.count(2) == 1 and max(sent) == 2  # one new revision, queued
+    assert h.page.route == "/" and notices(h) == ["Ответы сохранены."]
 
 
 async def test_answered_follow_ups_are_shown_as_answered(harnesses, service):
@@ -166,7 +193,7 @@ async def test_follow_ups_not_yet_due_show_from_when(harnesses, service):
     due = (NOW + timedelta(hours=216)).astimezone()
     card = h.by_key("upcoming-callback_7_working_days")
     assert h.texts(card)[-1] == f"Можно ответить с {ru_date(due, year=False)} {due:%H:%M}"
-    assert not h.has_key("save-follow-ups")
+    assert not h.has_key("follow-ups-done")
     assert not any(isinstance(c, ft.OutlinedButton) for c in h.walk())
 
 
@@ -175,7 +202,7 @@ async def test_nothing_due_before_the_visit_is_finalized(harnesses, service):
     uuid = service.open_stop(stop.assignment.id)
     h = await open_follow_ups(harnesses, service, uuid)
     assert h.texts(h.by_key("not-finalized")) == ["Вопросы после визита появятся, когда визит будет завершён."]
-    assert not h.has_key("save-follow-ups")
+    assert not h.has_key("follow-ups-done")
 
 
 # --- choice, number and text follow-ups --------------------------------------------
@@ -197,7 +224,7 @@ async def test_choice_number_and_text_follow_ups(harnesses, service):
     await h.click(h.by_key("answer-how_contacted-sms"))
     await h.type(number, "12,5")
     await h.type(h.by_key("field-what_they_said"), "  Обещали перезвонить  ")
-    await h.click(save_button(h))
+    await h.click(done_button(h))
     await h.settle()
 
     visit = service.visit(uuid)
@@ -206,24 +233,36 @@ async def test_choice_number_and_text_follow_ups(harnesses, service):
     assert notices(h) == ["Ответы сохранены."]
 
 
-async def test_a_field_alone_enables_saving(harnesses, service):
+async def test_what_is_typed_is_kept_a_moment_after_the_last_keystroke(harnesses, service, monkeypatch):
+    monkeypatch.setattr(TypingSaver, "delay_s", 0.05)
     uuid = finalized_asked_later(service)
     h = await open_follow_ups(harnesses, service, uuid)
-    assert save_button(h).disabled
-    await h.type(h.by_key("field-days_to_offer"), "3")
-    assert not save_button(h).disabled
-    await h.type(h.by_key("field-days_to_offer"), "  ")
-    assert save_button(h).disabled
+    screen = h.top_view().data
+    await h.type(h.by_key("field-what_they_said"), "Обещали")
+    await h.type(h.by_key("field-what_they_said"), "Обещали перезвонить")
+    assert service.follow_up_draft(uuid).typed == {}  # not at every keystroke
+    await screen.typing.idle()
+    assert service.follow_up_draft(uuid).typed == {"what_they_said": "Обещали перезвонить"}
+    await h.type(h.by_key("field-what_they_said"), "  ")
+    await screen.typing.idle()
+    assert service.follow_up_draft(uuid).typed == {}
+    assert service.visit(uuid).revision == 1
 
 
 async def test_a_number_that_is_not_a_number_is_refused_with_a_message(harnesses, service):
     uuid = finalized_asked_later(service)
     h = await open_follow_ups(harnesses, service, uuid)
     await h.type(h.by_key("field-days_to_offer"), "пять")
-    await h.click(save_button(h))
+    await h.click(done_button(h))
     assert notices(h) == ["Введите число, например 12 или 12,5."]
     assert service.visit(uuid).follow_ups == {}
     assert h.page.route == f"/follow-ups/{uuid}"
+
+    await h.click(h.by_key("answer-how_contacted-phone"))
+    await h.back()  # back cannot be refused: the rest is sent, the bad number stays as the draft
+    await h.settle()
+    assert {k: a.value for k, a in service.visit(uuid).follow_ups.items()} == {"how_contacted": "phone"}
+    assert service.follow_up_draft(uuid).typed == {"days_to_offer": "пять"}
 
 
 def test_numbers_as_typed_on_a_phone():
@@ -240,11 +279,11 @@ async def test_a_refused_save_is_shown_as_an_error(harnesses, service):
     h = await open_follow_ups(harnesses, service, uuid)
     await h.click(h.by_key("answer-callback_48_hours-true"))
     service.store.mark_returned(uuid)  # meanwhile the coordinator sent it back
-    await h.click(save_button(h))
+    await h.click(done_button(h))
     await h.settle()
-    assert notices(h) == ["На этот вопрос можно ответить позже."]
+    assert "На этот вопрос можно ответить позже." in notices(h)
     assert service.visit(uuid).follow_ups == {}
-    assert h.page.route == f"/follow-ups/{uuid}"
+    assert service.follow_up_draft(uuid).chosen == {"callback_48_hours": True}  # kept, not lost
 
 
 async def test_the_follow_ups_speak_english_when_chosen(harnesses, service):
@@ -252,6 +291,6 @@ async def test_the_follow_ups_speak_english_when_chosen(harnesses, service):
     uuid = demo_uuid(service)
     h = await open_follow_ups(harnesses, service, uuid)
     assert h.top_view().appbar.title.value == "After the visit"
-    assert save_button(h).content == "Save the answers"
+    assert done_button(h).content == "Done"
     assert "Позвонили" in h.texts()  # the checklist's own words stay
     assert "Сохранить ответы" not in h.texts()

@@ -3,6 +3,7 @@ and finalizing, through the in-memory Flet session with the demo route."""
 
 from __future__ import annotations
 
+import asyncio
 
 import flet as ft
 
@@ -16,9 +17,9 @@ from samples import DEMO_NOW, answer_all, jpeg
 
 NOW = DEMO_NOW
 
-
 RU_MONTHS = ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября",
              "ноября", "декабря"]
+
 
 async def open_review(harnesses, service: FieldService, uuid: str) -> FletHarness:
     h = await FletHarness.start(build_app(service), route=f"/review/{uuid}")
@@ -96,7 +97,7 @@ async def test_photos_needed_says_how_many_more(harnesses, service):
     assert not h.has_key("missing-clean-unanswered")
 
 
-async def test_tapping_a_missing_question_opens_its_section(harnesses, service):
+async def test_tapping_a_missing_question_opens_it_scrolled_to_and_marked_with_a_way_back(harnesses, service):
     uuid = today_stop(service, "service_visit")
     invoice_section = service.visit(uuid).checklist.section_of("photo_invoice").id
     h = await open_review(harnesses, service, uuid)
@@ -105,8 +106,30 @@ async def test_tapping_a_missing_question_opens_its_section(harnesses, service):
     assert tile.min_height >= 48
     await h.click(tile)
     await h.settle()
-    assert h.page.route == f"/visit/{uuid}/{invoice_section}"
+    assert h.page.route == f"/visit/{uuid}/{invoice_section}?question=photo_invoice&from=review"
     assert h.top_view().route == f"/visit/{uuid}/{invoice_section}"
+    await asyncio.sleep(0.15)  # the screen lets the client lay the section out first
+    scrolls = [i for i in h.conn.invocations if i.name == "scroll_to"]
+    assert [i.args.get("scroll_key") for i in scrolls] == ["q-photo_invoice"]
+    marked = h.by_key("q-photo_invoice")
+    assert marked.border is not None and h.texts(marked)[0] == "Этот вопрос ждёт ответа"
+    assert not any(h.by_key(f"q-{q}").border for q in h.top_view().data.shown if q != "photo_invoice")
+
+    back = h.by_key("back-to-review")
+    assert h.texts(back) == ["К проверке"] and not h.has_key("next-section")
+    await h.click(back)
+    await h.settle()
+    assert h.top_view().route == f"/review/{uuid}"
+
+
+async def test_answering_the_marked_question_takes_the_mark_away(harnesses, service):
+    uuid = today_stop(service, "service_visit")
+    section = service.visit(uuid).checklist.section_of("met_at_entrance").id
+    h = await FletHarness.start(build_app(service), route=f"/visit/{uuid}/{section}?question=met_at_entrance&from=review")
+    harnesses.append(h)
+    assert h.by_key("q-met_at_entrance").border is not None
+    await h.click(h.by_key("answer-met_at_entrance-yes"))
+    assert h.by_key("q-met_at_entrance").border is None and "Этот вопрос ждёт ответа" not in h.texts()
 
 
 # --- scores ------------------------------------------------------------------------

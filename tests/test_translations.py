@@ -496,7 +496,7 @@ async def tour(language: str, service: FieldService) -> Tour:
         service.answer_follow_ups(finalized, {"callback_48_hours": True})
         await walk.visit(f"/follow-ups/{finalized}")
         await h.click(h.by_key("answer-car_ready_on_time-false"))
-        await h.click(h.by_key("save-follow-ups"))
+        await h.click(h.by_key("follow-ups-done"))
         await h.settle()
         walk.collect("follow-ups saved")
         await walk.visit("/")

@@ -1,10 +1,13 @@
 """Follow-ups: the questions answered days after a finalized visit (did the dealer call
 back? was the car ready on time?).
 
-Due ones get big answer buttons (or a field); saving makes and freezes a new revision of
-the visit. What is chosen or typed and not saved is kept as a draft when the screen goes
-(back, or the app to the background) and shown again on return. Ones answered before are
-shown as answered; ones not yet due show from when they can be answered.
+Due ones get big answer buttons (or a field). Every tap is stored at once, and what is
+typed a moment after the last keystroke, as a draft of this visit's follow-up answers
+(shown again on return, after a crash too). The shopper is done with them when leaving
+the screen ("Done", back, or any other way but the app going to the background): then
+what is answered becomes one new frozen revision of the visit, sent with the next sync.
+Ones answered before are shown as answered; ones not yet due show from when they can be
+answered.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from field_app.domain.visit import DueFollowUp, Visit
 
 from .context import TOUCH, AppContext
 from .words import day_month, kind, local, long_date
+from .typing import TypingSaver
 
 FROZEN = (VisitStatus.FINALIZED, VisitStatus.SYNCED)
 
@@ -36,7 +40,9 @@ class FollowUpsScreen:
         self._fields: dict[str, ft.TextField] = {}
         self._answer_rows: dict[str, ft.Column] = {}
         self._follow_ups: dict[str, FollowUp] = {}
-        self._save: ft.FilledButton | None = None
+        self._done: ft.FilledButton | None = None
+        self.typing = TypingSaver(on_error=ctx.show_error)
+        self._draft: tuple[dict[str, AnswerValue], dict[str, str]] = ({}, {})  # as last stored
 
     # --- building ------------------------------------------------------------------
 
@@ -65,15 +71,19 @@ class FollowUpsScreen:
                 controls.append(ft.Text(t("follow_ups.upcoming"), theme_style=ft.TextThemeStyle.TITLE_SMALL))
                 controls.extend(self._upcoming_card(d) for d in upcoming)
             if open_:
-                body.append(self._save_bar())
+                controls.append(ft.Text(t("follow_ups.autosaved"), key="autosaved", size=13,
+                                        color=ft.Colors.GREY_700))
+                body.append(self._done_bar())
 
-        return ft.View(
+        view = ft.View(
             route=self.route,
             padding=0,
             spacing=0,
             appbar=ft.AppBar(title=ft.Text(t(f"follow_ups.title_{self.kind}"))),
             controls=[ft.ListView(controls=controls, spacing=8, padding=12, expand=True), *body],
         )
+        view.data = self  # tests wait for what is typed to be stored
+        return view
 
     def _header(self, visit: Visit) -> list[ft.Control]:
         t = self.ctx.t
@@ -190,20 +200,18 @@ class FollowUpsScreen:
             on_click=lambda _, v=value: self._choose(fid, v),
         ))
 
-    def _save_bar(self) -> ft.Control:
-        self._save = ft.FilledButton(
-            key="save-follow-ups",
-            content=self.ctx.t("follow_ups.save"),
-            icon=ft.Icons.SAVE,
+    def _done_bar(self) -> ft.Control:
+        self._done = ft.FilledButton(
+            key="follow-ups-done",
+            content=self.ctx.t("follow_ups.done"),
+            icon=ft.Icons.CHECK,
             height=64,
             expand=True,
-            disabled=True,
-            on_click=self._submit,
+            on_click=self._finish,
         )
-        self._refresh_save()
         return ft.Container(
             padding=ft.Padding.symmetric(vertical=8, horizontal=12),
-            content=ft.Row(controls=[self._save]),
+            content=ft.Row(controls=[self._done]),
         )
 
     # --- acting --------------------------------------------------------------------
@@ -214,59 +222,98 @@ class FollowUpsScreen:
         else:
             self.values[fid] = value
         self._answer_rows[fid].controls = self._answer_controls(self._follow_ups[fid])
-        self._refresh_save()
+        self.typing.cancel()  # this store holds what is typed too
+        with self.typing.lock:
+            self._keep_draft()
 
     def _typed(self, fid: str, text: str) -> None:
         if text.strip():
             self.typed[fid] = text
         else:
             self.typed.pop(fid, None)
-        self._refresh_save()
+        self._draft = (dict(self.values), dict(self.typed))
+        self.typing.changed(fid, self._keep_latest_draft)
 
-    def _refresh_save(self) -> None:
-        if self._save is not None:
-            self._save.disabled = not (self.values or self.typed)
+    def _keep_latest_draft(self) -> None:
+        # in a worker thread: the latest snapshot, taken on the event loop
+        chosen, typed = self._draft
+        self.ctx.service.keep_follow_up_draft(self.uuid, chosen, typed)
+
+    def _keep_draft(self) -> None:
+        self._draft = (dict(self.values), dict(self.typed))
+        self.ctx.service.keep_follow_up_draft(self.uuid, *self._draft)
 
     def _restore_draft(self, open_ids: set[str]) -> None:
         """What was chosen or typed here before leaving, for the follow-ups still open."""
         draft = self.ctx.service.follow_up_draft(self.uuid)
         self.values = {fid: value for fid, value in draft.chosen.items() if fid in open_ids}
         self.typed = {fid: text for fid, text in draft.typed.items() if fid in open_ids}
+        self._draft = (dict(self.values), dict(self.typed))
+
+    def _read_fields(self) -> None:
+        for fid, field in self._fields.items():  # the field's text, should a change event be late
+            text = field.value or ""
+            if text.strip():
+                self.typed[fid] = text
+            else:
+                self.typed.pop(fid, None)
 
     def save_pending(self) -> None:
-        """Keep what is chosen or typed and not saved (the screen is going, or the app to
-        the background) as a draft; saving stays the shopper's act, as it freezes a
-        revision."""
+        """The app goes to the background (the shopper may be checking the call log):
+        keep what is chosen or typed as the draft, all of it stored now."""
         if not self._follow_ups:
             return
-        for fid, field in self._fields.items():
-            self._typed(fid, field.value or "")  # the field's text, should a change event be late
-        self.ctx.service.keep_follow_up_draft(self.uuid, self.values, self.typed)
+        self.typing.cancel()
+        self._read_fields()
+        with self.typing.lock:
+            self._keep_draft()
 
-    def collected(self) -> dict[str, AnswerValue]:
-        """The answers to save: chosen ones, and typed ones read by their type."""
-        values = dict(self.values)
-        for fid, text in self.typed.items():
-            f = self._follow_ups[fid]
-            values[fid] = parse_number(text) if f.type == "number" else text.strip()
-        return values
+    def leave(self) -> None:
+        """The shopper is done with the screen: what is answered becomes one new frozen
+        revision (and leaves the draft); a number that is not one stays as the draft."""
+        if not self._follow_ups:
+            return
+        self.typing.cancel()
+        self._read_fields()
+        values, unreadable = self.collected()
+        with self.typing.lock:
+            if values:
+                try:
+                    self.ctx.service.answer_follow_ups(self.uuid, values)  # clears the draft
+                except Exception as error:
+                    self.ctx.show_error(error)
+                    self._keep_draft()
+                    return
+                self.values = {}
+                self.typed = {fid: text for fid, text in self.typed.items() if fid in unreadable}
+            self._keep_draft()
+        self._follow_ups = {}  # sent: nothing more to keep, however often the screen is left
+        if unreadable:
+            self.ctx.notify(self.ctx.t("follow_ups.invalid_number"))
+        elif values:
+            self.ctx.notify(self.ctx.t("follow_ups.saved"))
 
-    def _submit(self) -> None:
-        try:
-            values = self.collected()
-        except InvalidNumber:
+    def _finish(self) -> None:
+        """"Done": to Today, which sends what is answered (see `leave`); not while a
+        number field holds something that is not a number."""
+        self._read_fields()
+        if self.collected()[1]:
             self.ctx.notify(self.ctx.t("follow_ups.invalid_number"))
             return
-        if not values:
-            return
-        try:
-            self.ctx.service.answer_follow_ups(self.uuid, values)
-        except Exception as error:
-            self.ctx.show_error(error)
-            return
-        self.values, self.typed, self._follow_ups = {}, {}, {}  # saved: no draft to keep on leaving
         self.ctx.go("/")
-        self.ctx.notify(self.ctx.t("follow_ups.saved"))
+
+    def collected(self) -> tuple[dict[str, AnswerValue], set[str]]:
+        """The answers to send: chosen ones, and typed ones read by their type; and the
+        follow-ups whose typed number is not a number."""
+        values: dict[str, AnswerValue] = dict(self.values)
+        unreadable: set[str] = set()
+        for fid, text in self.typed.items():
+            f = self._follow_ups[fid]
+            try:
+                values[fid] = parse_number(text) if f.type == "number" else text.strip()
+            except InvalidNumber:
+                unreadable.add(fid)
+        return values, unreadable
 
 
 def parse_number(text: str) -> int | float:

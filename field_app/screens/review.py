@@ -109,7 +109,9 @@ class ReviewScreen:
             subtitle=ft.Text(self._reason(item), color=look.WARNING_TEXT),
             trailing=ft.Icon(ft.Icons.CHEVRON_RIGHT),
             min_height=TOUCH,
-            on_click=lambda _, s=item.section_id: self.ctx.go(f"/visit/{self.uuid}/{s}"),
+            # to the question itself, marked, with a way straight back here
+            on_click=lambda _, s=item.section_id, q=item.question_id: self.ctx.go(
+                f"/visit/{self.uuid}/{s}?question={q}&from=review"),
         )
 
     def _reason(self, item: Missing) -> str:

@@ -18,12 +18,14 @@ from field_app.domain.checklist import Question
 from field_app.domain.scoring import band_index
 from field_app.domain.timers import StopwatchState
 from field_app.domain.visit import Visit
+from field_app.running import RunningStopwatch
 
 from .visit_widgets import VisitActions, big_button, tagged, update_if_mounted
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 1.0
+ROW_HEIGHT = 48  # a running stopwatch's line in the bar
 
 
 def format_duration(seconds: float) -> str:
@@ -110,8 +112,12 @@ class StopwatchWidget:
 
 
 class RunningBar:
-    """Under the app bar on every section: the visit's running stopwatches, live; a tap
-    jumps to the stopwatch's question."""
+    """Over the bottom of the questions on every section: the running stopwatches of this
+    visit and of every other one not finalized (`others`, read when the screen is built:
+    they change only on their own screens), live; a tap jumps to the stopwatch's question.
+
+    It is drawn over the questions (the screen puts `control()` in a Stack above the
+    scrolling list), so showing or hiding it moves nothing under the shopper's finger."""
 
     def __init__(self, actions: VisitActions) -> None:
         self.actions = actions
@@ -122,12 +128,16 @@ class RunningBar:
             bgcolor=ft.Colors.AMBER_100,
             padding=ft.Padding.symmetric(horizontal=12, vertical=4),
         )
-        # The wrapper is what hides: Flutter draws an error box for a Semantics whose
-        # content is invisible.
-        self.wrapper = tagged(self.container, "running-timers")
-        self.wrapper.visible = False
+        # The wrapper is what hides (Flutter draws an error box for a Semantics whose
+        # content is invisible), and what is placed at the bottom of the Stack.
+        self.wrapper = ft.Container(content=tagged(self.container, "running-timers"), left=0, right=0, bottom=0,
+                                    visible=False)
         self.shown: list[str] = []
         self.times: dict[str, ft.Text] = {}
+        self.others: list[RunningStopwatch] = []
+        # Under the last question, room to scroll it above the bar: it grows with the bar and
+        # never shrinks (a shorter list would pull what is on screen down).
+        self.room = ft.Container(height=ROW_HEIGHT + 24)
 
     def control(self) -> ft.Control:
         return self.wrapper
@@ -135,21 +145,55 @@ class RunningBar:
     def refresh(self, visit: Visit, now: datetime, *, update: bool = True) -> None:
         """Rebuild the rows if the set of running stopwatches changed, else redraw times."""
         running = visit.running_timers(now)
-        if running != self.shown:
-            self.shown = running
+        others = [r for r in self.others if r.visit_uuid != visit.uuid and r.running(now)]
+        shown = running + [f"{r.visit_uuid}/{r.question_id}" for r in others]
+        if shown != self.shown:
+            self.shown = shown
             self.times = {}
-            self.rows.controls = [self._row(visit, qid, now) for qid in running]
-            self.wrapper.visible = bool(running)
+            self.rows.controls = [self._row(visit, qid, now) for qid in running] + [
+                self._other_row(r, now) for r in others]
+            self.wrapper.visible = bool(shown)
+            grown = len(shown) * ROW_HEIGHT + 24 > (self.room.height or 0)
+            if grown:
+                self.room.height = len(shown) * ROW_HEIGHT + 24
             if update:
-                update_if_mounted(self.wrapper)
+                update_if_mounted(self.wrapper, *([self.room] if grown else []))
             return
-        for qid in running:
-            label = self.times[qid]
-            value = format_duration(visit.stopwatch(qid, now).elapsed_seconds)
+        seconds = {qid: visit.stopwatch(qid, now).elapsed_seconds for qid in running}
+        seconds.update({f"{r.visit_uuid}/{r.question_id}": r.seconds(now) for r in others})
+        for key, elapsed in seconds.items():
+            label = self.times[key]
+            value = format_duration(elapsed)
             if label.value != value:
                 label.value = value
                 if update:
                     update_if_mounted(label)
+
+    def _other_row(self, running: RunningStopwatch, now: datetime) -> ft.Control:
+        """Another visit's stopwatch: which dealership, which question; a tap opens it there."""
+        t = self.actions.ctx.t
+        key = f"{running.visit_uuid}/{running.question_id}"
+        time = ft.Text(format_duration(running.seconds(now)), size=18, weight=ft.FontWeight.BOLD)
+        self.times[key] = time
+        name = running.dealership_name or t("visit.unplanned")
+        label = t("visit.running_other", name=name, question=running.question_text)
+        route = f"/visit/{running.visit_uuid}/{running.section_id}?question={running.question_id}"
+        row = ft.Container(
+            key=f"running-{running.visit_uuid}-{running.question_id}",
+            height=48,
+            ink=True,
+            on_click=lambda: self.actions.ctx.go(route),
+            tooltip=label,
+            content=ft.Row(
+                controls=[
+                    ft.Icon(ft.Icons.TIMER, color=ft.Colors.RED_700),
+                    ft.Text(label, expand=True, max_lines=1, overflow=ft.TextOverflow.ELLIPSIS),
+                    time,
+                ],
+                vertical_alignment=ft.CrossAxisAlignment.CENTER,
+            ),
+        )
+        return tagged(row, f"running-{running.visit_uuid}-{running.question_id}")
 
     def _row(self, visit: Visit, qid: str, now: datetime) -> ft.Control:
         question = visit.question(qid)

@@ -1,4 +1,9 @@
-"""Today: the route's stops in order, follow-ups that are due, later days below."""
+"""Today: the route's stops in order, follow-ups that are due, later days below.
+
+A stop whose visit has stopwatches running shows them, live; so does a card on top for
+running ones of visits that have no card here (unplanned, another day's). After a sync
+that changed what Today shows, `refresh` redraws Today's own content in place.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +17,13 @@ from field_app.domain.records import VisitStatus
 from field_app.domain.visit import Visit
 from field_app.store import Stop
 
+from field_app.running import RunningStopwatch, running_stopwatches
+
 from . import look
 from .context import TOUCH, AppContext
-from .visit_widgets import tagged
 from .words import day_month, kind, local, long_date
+from .stopwatch import Ticker, format_duration
+from .visit_widgets import is_mounted, tagged, update_if_mounted
 
 STATUS_COLOURS = {
     None: ft.Colors.GREY_600,
@@ -32,17 +40,41 @@ class TodayScreen:
 
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
+        self._view: ft.View | None = None
+        self._times: list[tuple[ft.Text, RunningStopwatch]] = []  # what the ticker redraws
+        self._ticking = False
+        self._running: dict[str, list[RunningStopwatch]] = {}
 
     def view(self) -> ft.View:
+        self._view = self._build()
+        self._view.data = self
+        return self._view
+
+    def refresh(self) -> None:
+        """Redraw Today's own content in place (a sync changed it); nothing else: a view
+        above it, or one on its way (a stop tapped a moment ago), stays as it is."""
+        if self._view is None or not is_mounted(self._view):
+            return
+        fresh = self._build()
+        self._view.appbar, self._view.controls = fresh.appbar, fresh.controls
+        self._view.update()
+
+    def _build(self) -> ft.View:
         t = self.ctx.t
         overview = self.ctx.service.overview()
         today = self.ctx.service.today()
+        self._running = self._running_by_visit()
+        self._times = []
         controls: list[ft.Control] = []
         if overview.follow_ups:  # on top: answered late, they are forgotten
             controls.append(ft.Text(t("today.follow_ups"), theme_style=ft.TextThemeStyle.TITLE_MEDIUM))
             visits: dict[str, Visit] = {}
             controls.extend(self._follow_up_tile(item, visits) for item in overview.follow_ups)
         controls.append(ft.Text(self._day_title(today), theme_style=ft.TextThemeStyle.TITLE_MEDIUM))
+        on_cards = {s.visit_uuid for s in [*overview.today, *overview.later] if s.visit_uuid}
+        elsewhere = [r for uuid, found in self._running.items() if uuid not in on_cards for r in found]
+        if elsewhere:
+            controls.append(self._running_card(elsewhere))
         if overview.today:
             controls.extend(self._stop_card(stop) for stop in overview.today)
         else:
@@ -51,6 +83,9 @@ class TodayScreen:
             controls.append(ft.Text(t("today.later"), theme_style=ft.TextThemeStyle.TITLE_SMALL))
             for stop in overview.later:
                 controls.append(self._stop_card(stop, compact=True))
+        if self._times and not self._ticking:
+            self._ticking = True
+            self.ctx.page.run_task(Ticker(self._alive, self._tick).run)
         return ft.View(
             route=self.route,
             appbar=ft.AppBar(
@@ -115,6 +150,7 @@ class TodayScreen:
         ]
         if dealership.address:
             lines.append(ft.Text(dealership.address, size=13, color=ft.Colors.GREY_800))
+        lines.extend(self._running_rows(self._running.get(stop.visit_uuid or "", [])))
         actions: list[ft.Control] = []
         if not compact:
             if dealership.phone:
@@ -171,6 +207,62 @@ class TodayScreen:
             min_height=TOUCH,
             on_click=lambda _, u=item.visit_uuid: self.ctx.go(f"/follow-ups/{u}"),
         )), key)
+
+    # --- running stopwatches ----------------------------------------------------------
+
+    def _running_by_visit(self) -> dict[str, list[RunningStopwatch]]:
+        found: dict[str, list[RunningStopwatch]] = {}
+        for running in running_stopwatches(self.ctx.service):
+            found.setdefault(running.visit_uuid, []).append(running)
+        return found
+
+    def _running_rows(self, running: list[RunningStopwatch], named: bool = False) -> list[ft.Control]:
+        """A line per running stopwatch, its time live; a tap opens its question. `named`:
+        with the dealership (or "unplanned visit"), off its stop's card."""
+        now = self.ctx.service.now()
+        rows: list[ft.Control] = []
+        for r in running:
+            time = ft.Text(format_duration(r.seconds(now)), size=18, weight=ft.FontWeight.BOLD)
+            self._times.append((time, r))
+            label = r.question_text
+            if named:
+                label = self.ctx.t("visit.running_other", name=r.dealership_name or self.ctx.t("visit.unplanned"),
+                                   question=label)
+            route = f"/visit/{r.visit_uuid}/{r.section_id}?question={r.question_id}"
+            rows.append(tagged(ft.Container(
+                key=f"running-{r.visit_uuid}-{r.question_id}",
+                height=48, ink=True, border_radius=8, bgcolor=ft.Colors.AMBER_100,
+                padding=ft.Padding.symmetric(horizontal=8),
+                on_click=lambda _, route=route: self.ctx.go(route),
+                content=ft.Row(vertical_alignment=ft.CrossAxisAlignment.CENTER, controls=[
+                    ft.Icon(ft.Icons.TIMER, color=ft.Colors.RED_700),
+                    ft.Text(label, expand=True, max_lines=1, overflow=ft.TextOverflow.ELLIPSIS),
+                    time,
+                ]),
+            ), f"running-{r.visit_uuid}-{r.question_id}"))
+        return rows
+
+    def _running_card(self, running: list[RunningStopwatch]) -> ft.Control:
+        """Running stopwatches of visits with no card on Today (unplanned, another day's)."""
+        return ft.Card(key="running-elsewhere", content=ft.Container(padding=12, content=ft.Column(
+            spacing=6, controls=[
+                ft.Text(self.ctx.t("visit.running_title"), weight=ft.FontWeight.BOLD, size=17),
+                *self._running_rows(running, named=True),
+            ])))
+
+    def _alive(self) -> bool:
+        page = self.ctx.page
+        alive = bool(page.views) and page.views[-1] is self._view
+        self._ticking = alive
+        return alive
+
+    def _tick(self) -> None:
+        now = self.ctx.service.now()
+        for label, running in self._times:
+            value = format_duration(running.seconds(now))
+            if label.value != value:
+                label.value = value
+                update_if_mounted(label)
 
     def _open(self, stop: Stop) -> None:
         if stop.visit_uuid is not None and stop.visit_status == VisitStatus.RETURNED:

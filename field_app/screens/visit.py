@@ -1,9 +1,10 @@
 """The visit: one section at a time, every tap stored at once.
 
     app bar          dealership (or "unplanned visit") / checklist title
-    running bar      the visit's running stopwatches, live; a tap jumps to one
     progress         "Section 2 of 7", answered of visible questions, a bar
     questions        the section's title and a card per visible question (scrolls)
+    running bar      over the bottom of the questions: running stopwatches of this visit
+                     and of every other one, live; a tap jumps to one
     navigation       big Back / Next (on the last section: Check -> /review/<uuid>)
 
 A tap calls the service, then only the changed card, the progress and (when `show_if`
@@ -22,12 +23,14 @@ import flet as ft
 
 from field_app.domain.checklist import AnswerValue, Question, Section
 from field_app.domain.visit import EDITABLE, Visit
+from field_app.running import running_stopwatches
 
 from .context import TOUCH, AppContext
 from .photos import PhotoStrip, takes_photos
 from .questions import build_card, parse_number
 from .stopwatch import RunningBar, StopwatchWidget, Ticker
-from .visit_widgets import big_button, is_mounted, update_if_mounted
+from .typing import TypingSaver
+from .visit_widgets import big_button, is_mounted, tagged, update_if_mounted
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +50,16 @@ def is_done(visit: Visit, q: Question, now: datetime) -> bool:
 
 
 class VisitScreen:
-    def __init__(self, ctx: AppContext, uuid: str, section_id: str | None) -> None:
+    def __init__(self, ctx: AppContext, uuid: str, section_id: str | None, *,
+                 question: str | None = None, from_review: bool = False) -> None:
+        """`question`: the one to scroll to and mark (from the review's list of what is
+        missing, `from_review`, which also puts a way straight back to the review)."""
         self.ctx = ctx
         self.uuid = uuid
         self.requested = section_id
         self.route = f"/visit/{uuid}/{section_id}" if section_id else f"/visit/{uuid}"
+        self.marked = question
+        self.from_review = from_review
         self.photo_lock = asyncio.Lock()
         self.visit: Visit
         self.section: Section
@@ -62,6 +70,8 @@ class VisitScreen:
         self.thumbs: dict[str, bytes | None] = {}
         # field key -> its question, the field, how to store its text (see `save_pending`)
         self.text_fields: dict[str, tuple[str, ft.TextField, Callable[[str, str], None]]] = {}
+        # what is typed is stored while it is typed, a moment after the last keystroke
+        self.typing = TypingSaver(on_error=ctx.show_error)
         self.running_bar = RunningBar(self)
         self._view: ft.View | None = None
 
@@ -88,8 +98,18 @@ class VisitScreen:
                 ft.Container(padding=ft.Padding.only(left=12, right=12, top=8), content=ft.Text(
                     self.section.title, key="section-title", size=20, weight=ft.FontWeight.BOLD)),
                 ft.Container(padding=ft.Padding.symmetric(horizontal=8), content=self.cards),
+                # room to scroll the last card above the running bar drawn over the bottom
+                self.running_bar.room,
             ],
+            left=0, top=0, right=0, bottom=0,
         )
+        self.running_bar.others = running_stopwatches(service, now)
+        if self.marked is not None:
+            if self.marked in self.visit.visible(now) and self.section.id == self.visit.checklist.section_of(
+                    self.marked).id:
+                self.ctx.page.session.store.set(FOCUS_KEY, (self.uuid, self.marked))
+            if not self.from_review or self.marked not in self.visit.visible(now):
+                self.marked = None  # scrolled to (a stopwatch of another visit), not marked
         self._compose(now)
         self._progress(now)
         self.running_bar.refresh(self.visit, now, update=False)
@@ -100,7 +120,6 @@ class VisitScreen:
             spacing=0,
             appbar=self._appbar(),
             controls=[
-                self.running_bar.control(),
                 ft.Container(
                     padding=ft.Padding.only(left=12, right=12, top=8, bottom=4),
                     content=ft.Column(spacing=4, controls=[
@@ -109,13 +128,14 @@ class VisitScreen:
                         self.bar,
                     ]),
                 ),
-                self.body,
+                # the bar over the questions: its coming and going moves nothing
+                ft.Stack(expand=True, controls=[self.body, self.running_bar.control()]),
                 self._navigation(sections),
             ],
         )
         self._view.data = self  # tests reach `tick()` through the view
         self._view.services.extend(strip.picker for strip in self.strips.values())
-        if any(q.type == "timer" for q in self.visit.checklist.questions()):
+        if self.running_bar.others or any(q.type == "timer" for q in self.visit.checklist.questions()):
             self.ctx.page.run_task(Ticker(self._alive, self.tick).run)
         self._scroll_to_focus()
         return self._view
@@ -142,7 +162,10 @@ class VisitScreen:
         first, last = self.index == 0, self.index == len(sections) - 1
         back = big_button(t("visit.prev"), key="prev-section", icon=ft.Icons.ARROW_BACK, expand=True,
                           disabled=first, on_click=lambda: self._open_section(self.index - 1))
-        if last:
+        if self.from_review and not last:  # the shopper came to fix one thing: straight back
+            ahead = big_button(t("visit.back_to_review"), key="back-to-review", icon=ft.Icons.CHECKLIST,
+                               filled=True, expand=True, on_click=lambda: self.ctx.go(f"/review/{self.uuid}"))
+        elif last:
             ahead = big_button(t("visit.review"), key="review", icon=ft.Icons.CHECKLIST, filled=True,
                                expand=True, on_click=lambda: self.ctx.go(f"/review/{self.uuid}"))
         else:
@@ -160,11 +183,30 @@ class VisitScreen:
         for q in self.section.questions:
             if q.id in visible and q.id not in self.slots:
                 self.slots[q.id] = ft.Container(key=ft.ScrollKey(f"q-{q.id}"), content=self._card(q, now))
+                if q.id == self.marked:
+                    self._mark(self.slots[q.id])
         if self.shown:
             self.cards.controls = [self.slots[qid] for qid in self.shown]
         else:
             self.cards.controls = [ft.Container(padding=12, content=ft.Text(
                 self.ctx.t("visit.section_empty"), italic=True))]
+
+    def _mark(self, slot: ft.Container) -> None:
+        """Set the question the shopper was sent to apart: a frame and a line saying why,
+        until it is answered."""
+        slot.border = ft.Border.all(3, ft.Colors.DEEP_ORANGE_700)  # 3.9:1 on white
+        slot.border_radius = 16
+        slot.content = ft.Column(spacing=0, controls=[
+            tagged(ft.Container(
+                padding=ft.Padding.only(left=12, right=12, top=8),
+                content=ft.Row(controls=[
+                    ft.Icon(ft.Icons.ARROW_DOWNWARD, color=ft.Colors.DEEP_ORANGE_900, size=18),
+                    # deep orange 900 on white: 5.6:1
+                    ft.Text(self.ctx.t("visit.marked"), color=ft.Colors.DEEP_ORANGE_900, weight=ft.FontWeight.W_500),
+                ]),
+            ), f"marked-{self.marked}"),
+            slot.content,
+        ])
 
     def _card(self, q: Question, now: datetime) -> ft.Control:
         strip = None
@@ -191,14 +233,17 @@ class VisitScreen:
 
     # --- after a change ------------------------------------------------------------
 
-    def refresh(self, qid: str) -> None:
-        """Redraw what a change to `qid` may have changed."""
+    def refresh(self, qid: str, *, rebuild: bool = True) -> None:
+        """Redraw what a change to `qid` may have changed (its own card too, unless it is
+        being typed into: `rebuild` False)."""
         self.visit = self.ctx.service.visit(self.uuid)
         now = self.ctx.service.now()
         changed: list[ft.Control] = []
         slot = self.slots.get(qid)
-        if slot is not None:
+        if rebuild and slot is not None:
             slot.content = self._card(self.section_question(qid), now)
+            if qid == self.marked:  # acted on: no longer set apart
+                self.marked, slot.border = None, None
             changed.append(slot)
         before = self.shown
         self._compose(now)
@@ -270,16 +315,59 @@ class VisitScreen:
         self.refresh(question_id)
 
     def holds_text(self, question_id: str, field: ft.TextField, save: Callable[[str, str], None]) -> None:
-        self.text_fields[str(field.key)] = (question_id, field, save)  # a rebuilt card replaces its own
+        key = str(field.key)
+        self.text_fields[key] = (question_id, field, save)  # a rebuilt card replaces its own
+        before = field.on_change
+
+        def typed(e) -> None:
+            if before is not None:
+                before(e)
+            # read when stored, not now: the latest text is what counts
+            self.typing.changed(key, lambda: self._store_typed(question_id, save, field.value or ""),
+                                lambda stored: self._typed_stored(question_id, stored))
+
+        field.on_change = typed
+
+    def _store_typed(self, question_id: str, save: Callable[[str, str], None], text: str) -> bool:
+        """Store `text` as `save` would when the field loses focus, without touching a
+        control (a worker thread runs this); True when something was stored."""
+        service = self.ctx.service
+        visit = service.visit(self.uuid)
+        if visit.status not in EDITABLE:
+            return False
+        answer = visit.answers.get(question_id)
+        if save == self.comment:
+            if (answer.comment if answer else "") == text:
+                return False
+            service.comment(self.uuid, question_id, text)
+            return True
+        try:
+            value = parse_number(text) if save == self.save_number else (text if text.strip() else None)
+        except ValueError:
+            return False  # not a number yet ("12,"): said when the field is left
+        stored = None if answer is None or answer.na else answer.value
+        if value == stored and type(value) is type(stored):
+            return False
+        if value is None:
+            service.clear(self.uuid, question_id)
+        else:
+            service.answer(self.uuid, question_id, value)
+        return True
+
+    def _typed_stored(self, question_id: str, stored: bool) -> None:
+        if stored and self._view is not None and is_mounted(self.body):
+            self.refresh(question_id, rebuild=False)  # the field keeps its focus and caret
 
     def save_pending(self) -> None:
         """Store the text of every field still holding what it has not stored (typed, the
         focus not yet gone): the screen is going, or the app to the background."""
+        self.typing.cancel()
         if self.visit.status not in EDITABLE:
             return
-        for question_id, field, save in list(self.text_fields.values()):
-            if question_id in self.shown:  # a hidden question's field is gone from the screen
-                save(question_id, field.value or "")
+        with self.typing.lock:  # after a store under way, so the latest text is the last stored
+            for question_id, field, save in list(self.text_fields.values()):
+                if question_id in self.shown:  # a hidden question's field is gone from the screen
+                    save(question_id, field.value or "")
 
     def thumbnail(self, sha256: str) -> bytes | None:
         if sha256 not in self.thumbs:
