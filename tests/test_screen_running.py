@@ -119,3 +119,14 @@ async def test_a_sync_right_after_a_stop_is_tapped_leaves_the_views_alone(harnes
     views = list(h.page.views)
     runner._finish(None, None)
     assert list(h.page.views) == views
+
+
+async def test_an_unplanned_visits_running_stopwatch_has_a_card_on_top_of_today(harnesses, service, clock):
+    uuid = service.store.start_visit("showroom_visit", 1, at=clock.now()).uuid  # no stop of the route
+    service.timer(uuid, SHOWROOM_WAIT, "start")
+    clock.advance(75)
+    h = await start(harnesses, service, "/")
+    card = h.by_key("running-elsewhere")
+    question = service.visit(uuid).question(SHOWROOM_WAIT).text
+    assert h.texts(h.by_key(f"running-{uuid}-{SHOWROOM_WAIT}", root=card)) == [
+        f"Визит вне маршрута: {question}", "1:15"]
