@@ -745,3 +745,11 @@ def test_store_errors_have_a_docstring_and_a_stable_unique_code() -> None:
     assert len(set(codes)) == len(codes)
     assert all(code.startswith("store.") for code in codes)
     assert all(error.__doc__ and "\n" not in error.__doc__.strip() for error in errors)
+
+
+def test_unfinished_visits_are_the_ones_still_being_recorded_oldest_first(fresh_store: Store) -> None:
+    done = finalized(fresh_store)
+    later = fresh_store.start_visit(CHECKLIST.id, CHECKLIST.version, at=at(400)).uuid
+    earlier = fresh_store.start_visit(CHECKLIST.id, CHECKLIST.version, at=at(300)).uuid
+    assert fresh_store.unfinished_visits() == [earlier, later]
+    assert done not in fresh_store.unfinished_visits()

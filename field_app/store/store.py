@@ -28,7 +28,7 @@ from field_app.domain.checklist import AnswerValue, Checklist
 from field_app.domain.errors import ConflictingVersionError, UnknownChecklistError
 from field_app.domain.records import Answer, PhotoRef, TimerEvent, VisitRevision
 from field_app.domain.route import Assignment, Dealership
-from field_app.domain.visit import Visit
+from field_app.domain.visit import EDITABLE, Visit
 
 from . import checklists, follow_ups, outbox, retention, returns, revisions, route, visits
 from .codec import utc, utc_now
@@ -205,6 +205,12 @@ class Store(SyncMethods):
     def setting(self, key: str) -> str | None:
         with self._transaction(write=False):
             return route.setting(self.db, key)
+
+    def unfinished_visits(self) -> list[str]:
+        """The uuids of the visits planned or in progress, oldest first (one query: no
+        visit done is read)."""
+        with self._transaction(write=False):
+            return visits.unfinished(self.db, [status.value for status in EDITABLE])
 
     def set_setting(self, key: str, value: str) -> None:
         with self._transaction():

@@ -182,6 +182,13 @@ def current_section(db: Database, uuid: str) -> str | None:
     return None if row is None else row[0]
 
 
+def unfinished(db: Database, statuses: list[str]) -> list[str]:
+    """The uuids of the visits in `statuses` (those still being recorded), oldest first."""
+    marks = ", ".join("?" for _ in statuses)
+    rows = db.execute(f"SELECT uuid FROM visits WHERE status IN ({marks}) ORDER BY started_at", statuses)
+    return [uuid for (uuid,) in rows.fetchall()]
+
+
 def summaries(db: Database) -> list[VisitSummary]:
     rows = db.execute(
         """
