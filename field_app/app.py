@@ -84,6 +84,9 @@ class Router:
 
     ctx: AppContext
     screen: Screen | None = None  # the screen on top
+    # Today under the screen on top, built once while it stays below: a section change
+    # (a route change) does not rebuild it; it is built again when it is shown.
+    below_today: ft.View | None = None
 
     def views_for(self, route: str) -> list[ft.View]:
         below, top = self._stack(route)
@@ -98,28 +101,33 @@ class Router:
         asked = {key: values[0] for key, values in parse_qs(query).items()}
         ctx = self.ctx
         today = TodayScreen(ctx)
+        if not parts:
+            self.below_today = None
+        elif self.below_today is None:
+            self.below_today = today.view()
+        below = self.below_today
         match parts:
             case []:
                 return [], today
             case ["visit", uuid]:
-                return [today.view()], VisitScreen(ctx, uuid, None)
+                return [below], VisitScreen(ctx, uuid, None)
             case ["visit", uuid, section_id]:
-                return [today.view()], VisitScreen(ctx, uuid, section_id, question=asked.get("question"),
-                                                   from_review=asked.get("from") == "review")
+                return [below], VisitScreen(ctx, uuid, section_id, question=asked.get("question"),
+                                            from_review=asked.get("from") == "review")
             case ["review", uuid]:
                 # Only the route of the visit below: going back rebuilds it, and a hidden
                 # visit screen would run its stopwatch ticker for nothing.
-                return [today.view(), ft.View(route=f"/visit/{uuid}")], ReviewScreen(ctx, uuid)
+                return [below, ft.View(route=f"/visit/{uuid}")], ReviewScreen(ctx, uuid)
             case ["camera", uuid, question_id]:
-                return [today.view(), ft.View(route=f"/visit/{uuid}")], CameraScreen(ctx, uuid, question_id)
+                return [below, ft.View(route=f"/visit/{uuid}")], CameraScreen(ctx, uuid, question_id)
             case ["follow-ups", uuid]:
-                return [today.view()], FollowUpsScreen(ctx, uuid)
+                return [below], FollowUpsScreen(ctx, uuid)
             case ["settings"]:
-                return [today.view()], SettingsScreen(ctx)
+                return [below], SettingsScreen(ctx)
             case ["sync"]:
-                return [today.view()], SyncScreen(ctx)
+                return [below], SyncScreen(ctx)
             case ["pair"]:
-                return [today.view(), ft.View(route="/sync")], PairScreen(ctx)
+                return [below, ft.View(route="/sync")], PairScreen(ctx)
         log.warning("unknown route %s", route)
         return [], today
 
@@ -129,6 +137,7 @@ class Router:
             self.leave()
         else:
             self.save_pending()  # the same screen drawn again (a language switch)
+            self.below_today = None
         try:
             views = self.views_for(route)
         except Exception as error:  # a broken link must not leave a blank screen

@@ -171,3 +171,16 @@ async def test_follow_ups_chosen_before_a_crash_are_shown_again_and_sent_on_leav
     await h2.click(h2.by_key("follow-ups-done"))
     await h2.settle()
     assert service.visit(uuid).follow_ups["how_contacted"].value == "phone" and service.visit(uuid).revision == 2
+
+
+async def test_today_under_a_visit_is_not_rebuilt_when_the_section_changes(harnesses, service):
+    uuid = showroom_visit(service)
+    sections = [s.id for s in service.visit(uuid).checklist.sections]
+    h = await start(harnesses, service, f"/visit/{uuid}/{sections[0]}")
+    below = h.page.views[0]
+    await h.click(h.by_key("next-section"))
+    assert routes(h) == ["/", f"/visit/{uuid}/{sections[1]}"]
+    assert h.page.views[0] is below
+    await back(h)
+    assert routes(h) == ["/"]
+    assert h.page.views[0] is not below  # shown again: built afresh
