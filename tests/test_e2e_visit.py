@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Error as PlaywrightError, Page, expect
 
 from field_app.app import open_service
 from field_app.domain.records import VisitStatus
@@ -32,7 +32,13 @@ def node(page: Page, identifier: str):
 
 def tap(page: Page, identifier: str) -> None:
     target = node(page, identifier)
-    target.scroll_into_view_if_needed(timeout=SLOW)
+    for attempt in range(3):  # Flutter may draw the node anew while it is being scrolled to
+        try:
+            target.scroll_into_view_if_needed(timeout=SLOW)
+            break
+        except PlaywrightError as error:
+            if "not attached" not in str(error) or attempt == 2:
+                raise
     target.click(timeout=SLOW)
 
 
