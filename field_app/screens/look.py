@@ -34,6 +34,7 @@ PALETTE: dict[str, str] = {
     ft.Colors.RED_50: "#FFEBEE",
     ft.Colors.RED_700: "#D32F2F",
     ft.Colors.INDIGO_700: "#303F9F",
+    ft.Colors.DEEP_ORANGE_900: "#BF360C",
     ft.Colors.BROWN_700: "#5D4037",
 }
 
@@ -67,6 +68,7 @@ TEXT_ON: list[tuple[str, str, str]] = [
     ("returned comment", ft.Colors.BLACK, ft.Colors.RED_50),
     ("chosen answer, frozen visit", FROZEN_CHOSEN_TEXT, FROZEN_CHOSEN_BG),
     ("other answer, frozen visit", FROZEN_OTHER_TEXT, ft.Colors.WHITE),
+    ("a question the review sent the shopper to", ft.Colors.DEEP_ORANGE_900, ft.Colors.WHITE),
     ("due follow-up's question", ft.Colors.BLACK, FOLLOW_UP_BG),
     ("due follow-up's visit line", ft.Colors.GREY_800, FOLLOW_UP_BG),
 ]
