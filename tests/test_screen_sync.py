@@ -91,7 +91,8 @@ def test_sizes_and_times_in_the_shoppers_language(clock):
     if two_hours.date() == now.astimezone().date():
         assert when_text(ru, two_hours, now) == f"сегодня в {two_hours:%H:%M}"
     days_ago = (now - timedelta(days=3)).astimezone()
-    assert when_text(en, days_ago, now) == f"{days_ago:%d.%m.%Y} at {days_ago:%H:%M}"
+    assert when_text(en, days_ago, now) == f"{days_ago:%B} {days_ago.day}, {days_ago.year} at {days_ago:%H:%M}"
+    assert when_text(ru, days_ago, now).startswith(f"{days_ago.day} ")  # 19 ноября 2026 в ..., never 19.11.2026
 
 
 # --- what is shown -------------------------------------------------------------------------

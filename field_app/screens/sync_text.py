@@ -9,6 +9,7 @@ from typing import Any
 from field_app.domain.i18n import MissingTranslationError, Translator
 
 from .sync_runner import failure_kind
+from .words import long_date
 
 
 def reason(t: Translator, code: str) -> str:
@@ -76,4 +77,4 @@ def _day_and_time(t: Translator, at: datetime, now: datetime) -> str:
         return t("sync.yesterday_at", time=time)
     if local.date() == today + timedelta(days=1):
         return t("sync.tomorrow_at", time=time)
-    return t("sync.date_at", date=local.strftime("%d.%m.%Y"), time=time)
+    return t("sync.date_at", date=long_date(t, local.date()), time=time)  # as every date: by the language
