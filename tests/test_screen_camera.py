@@ -175,7 +175,7 @@ async def test_a_full_question_does_not_start_the_camera(service, uuid, start):
     assert screen.state == "off"
     assert not h.has_key("camera-preview")
     assert h.shown("camera-panel") and not h.shown("camera-shutter")
-    assert h.by_key("camera-message").value == RU("camera.full", max=3)
+    assert h.by_key("camera-message").value == RU("camera.full", count=3)
     assert not h.shown("camera-gallery")
     await asyncio.sleep(0.05)
     assert calls(h, "get_available_cameras") == []
@@ -194,8 +194,8 @@ async def test_a_question_filled_meanwhile_refuses_the_shot(service, uuid, start
 
     await h.click(h.by_key("camera-shutter"))
     assert calls(h, "take_picture") == []
-    assert RU("camera.full", max=3) in snack_texts(h)
-    assert h.by_key("camera-message").value == RU("camera.full", max=3)
+    assert RU("camera.full", count=3) in snack_texts(h)
+    assert h.by_key("camera-message").value == RU("camera.full", count=3)
     assert len(service.visit(uuid).photos_of(QID)) == 3
 
 

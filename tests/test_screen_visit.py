@@ -461,7 +461,7 @@ async def test_photo_add_shows_a_thumbnail_and_stores_it(service, start, monkeyp
     # two at once go in one after the other, up to the question's maximum (3)
     await pick(h, qid, jpeg((10, 200, 10)), jpeg((10, 10, 200)), jpeg((90, 90, 90)))
     assert len(service.visit(uuid).photos_of(qid)) == 3
-    assert RU("visit.photo_limit", max=3) in snack_texts(h)
+    assert RU("visit.photo_limit", count=3) in snack_texts(h)
     assert h.by_key(f"photo-add-{qid}").disabled
 
 

@@ -20,6 +20,11 @@ SHOWN = {"text", "label", "tooltip", "hint_text", "helper_text", "content", "tit
          "semantics_label", "suffix", "prefix", "error_text", "counter_text"}
 
 
+def forms(text: str | dict[str, str]) -> list[str]:
+    """A text, or each of its plural forms."""
+    return list(text.values()) if isinstance(text, dict) else [text]
+
+
 def literal_words(node: ast.AST) -> bool:
     return isinstance(node, ast.Constant) and isinstance(node.value, str) and bool(re.search(r"\w", node.value))
 
@@ -45,7 +50,7 @@ def test_both_languages_have_the_same_keys_and_every_used_key():
     ru = json.loads((TRANSLATIONS / "ru" / "visit.json").read_text(encoding="utf-8"))
     en = json.loads((TRANSLATIONS / "en" / "visit.json").read_text(encoding="utf-8"))
     assert set(ru) == set(en)
-    assert all(v.strip() for v in [*ru.values(), *en.values()])
+    assert all(form.strip() for v in [*ru.values(), *en.values()] for form in forms(v))
     used = set()
     for path in MODULES:
         used |= set(re.findall(r"""t\(\s*["']visit\.([a-z_]+)["']""", path.read_text(encoding="utf-8")))
@@ -53,4 +58,5 @@ def test_both_languages_have_the_same_keys_and_every_used_key():
     assert used <= set(ru), used - set(ru)
     # placeholders match, so a translation never breaks .format()
     for key in ru:
-        assert set(re.findall(r"{(\w+)}", ru[key])) == set(re.findall(r"{(\w+)}", en[key])), key
+        found = [set(re.findall(r"{(\w+)}", form)) for form in [*forms(ru[key]), *forms(en[key])]]
+        assert all(f == found[0] for f in found), key

@@ -215,7 +215,7 @@ class CameraScreen:
         if self.reason == FAILED:
             return t("camera.failed")
         if self.reason == FULL:
-            return t("camera.full", max=self.question.photo_range()[1])
+            return t("camera.full", count=self.question.photo_range()[1])
         if self.reason == FROZEN:
             return t("errors.visit.frozen")
         return t("camera.none")  # no camera here, or a platform without camera support
@@ -296,7 +296,7 @@ class CameraScreen:
         visit = ctx.service.visit(self.uuid)
         high = self.question.photo_range()[1]
         if len(visit.photos_of(self.qid)) >= high:  # photos may have come in meanwhile
-            ctx.notify(ctx.t("camera.full", max=high))
+            ctx.notify(ctx.t("camera.full", count=high))
             self._off(FULL, update=True)
             return
         self.state = "busy"

@@ -136,7 +136,7 @@ class PhotoStrip:
                     low, high = self.q.photo_range()
                     have = len(ctx.service.visit(self.actions.uuid).photos_of(self.q.id))
                     if have >= high:
-                        ctx.notify(ctx.t("visit.photo_limit", max=high))
+                        ctx.notify(ctx.t("visit.photo_limit", count=high))
                         break
                     source = picked_source(file)
                     try:
