@@ -43,6 +43,12 @@ async def test_a_chosen_answer_is_selected_and_the_others_are_not(harnesses, ser
     await h.click(h.by_key(yes))
     assert answer_node(h, yes).selected is True and answer_node(h, no).selected is False
     assert h.by_key(yes).icon == ft.Icons.CHECK  # not by colour alone
+    # filled with the theme's primary colour while it can change (a state missing from a
+    # colour map of Flet is no colour: the chosen answer came out white)
+    chosen, other = h.by_key(yes).style, h.by_key(no).style
+    assert chosen.bgcolor[ft.ControlState.DEFAULT] == ft.Colors.PRIMARY
+    assert chosen.color[ft.ControlState.DEFAULT] == ft.Colors.ON_PRIMARY
+    assert other.color[ft.ControlState.DEFAULT] == ft.Colors.PRIMARY and other.bgcolor is None
 
     await h.click(h.by_key(no))
     assert answer_node(h, yes).selected is False and answer_node(h, no).selected is True

@@ -71,7 +71,10 @@ def big_button(
         filled = chosen
         icon = icon or (ft.Icons.CHECK if chosen else None)
     kind = ft.FilledButton if filled else ft.OutlinedButton
-    frozen_text = look.FROZEN_CHOSEN_TEXT if filled else look.FROZEN_OTHER_TEXT
+    # Flet resolves a state missing from such a map to no colour at all (a chosen answer
+    # came out white), so the enabled colours are the theme's, given as such.
+    text_colours = {ft.ControlState.DEFAULT: ft.Colors.ON_PRIMARY if filled else ft.Colors.PRIMARY,
+                    ft.ControlState.DISABLED: look.FROZEN_CHOSEN_TEXT if filled else look.FROZEN_OTHER_TEXT}
     button = kind(
         content=ft.Text(label, text_align=ft.TextAlign.CENTER, size=16),
         icon=icon,
@@ -84,9 +87,10 @@ def big_button(
             padding=ft.Padding.symmetric(horizontal=16, vertical=_PAD_V),
             shape=ft.RoundedRectangleBorder(radius=12),
             # an answer on a frozen visit is shown, not offered: readable, not greyed out
-            color={ft.ControlState.DISABLED: frozen_text} if chosen is not None else None,
-            icon_color={ft.ControlState.DISABLED: frozen_text} if chosen is not None else None,
-            bgcolor={ft.ControlState.DISABLED: look.FROZEN_CHOSEN_BG} if chosen else None,
+            color=text_colours if chosen is not None else None,
+            icon_color=text_colours if chosen is not None else None,
+            bgcolor={ft.ControlState.DEFAULT: ft.Colors.PRIMARY,
+                     ft.ControlState.DISABLED: look.FROZEN_CHOSEN_BG} if chosen else None,
         ),
     )
     if chosen is None:
