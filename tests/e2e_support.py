@@ -117,6 +117,33 @@ def enable_semantics(page, timeout: float = 60_000) -> None:
     page.locator("flt-semantics").first.wait_for(state="attached", timeout=timeout)
 
 
+def node(page, identifier: str):
+    """The semantics node of the control with this key."""
+    return page.locator(f'[flt-semantics-identifier="{identifier}"]')
+
+
+def scrolled_to(page, identifier: str, timeout: float = 60_000):
+    """The node of the control with this key, scrolled into view. Flutter may draw the node
+    anew while it is being scrolled to (a stopwatch ticking, a 48 px icon button laid out
+    again): then it is looked up again, up to three times."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    target = node(page, identifier)
+    for attempt in range(3):
+        try:
+            target.scroll_into_view_if_needed(timeout=timeout)
+            return target
+        except PlaywrightError as error:
+            if "not attached" not in str(error) or attempt == 2:
+                raise
+    return target
+
+
+def tap(page, identifier: str, timeout: float = 60_000) -> None:
+    """Tap the control with this key, scrolled into view first."""
+    scrolled_to(page, identifier, timeout).click(timeout=timeout)
+
+
 def screenshot(page, name: str) -> Path:
     """Write docs/screenshots/<name>.png (the DOM updates before the canvas is painted)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

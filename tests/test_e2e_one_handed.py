@@ -18,23 +18,13 @@ from field_app.domain.records import VisitStatus
 from field_app.domain.registry import Registry
 from field_app.domain.resources import shipped_checklists
 
-from e2e_support import PHONE, AppProcess, chromium, needs_chromium, open_phone, screenshot
+from e2e_support import PHONE, AppProcess, chromium, needs_chromium, node, open_phone, screenshot, scrolled_to, tap
 
 pytestmark = needs_chromium
 
 REGISTRY = Registry.from_directory(shipped_checklists())
 SLOW = 60_000
 CALL_WAIT = "consultant_connect_time"
-
-
-def node(page: Page, identifier: str):
-    return page.locator(f'[flt-semantics-identifier="{identifier}"]')
-
-
-def tap(page: Page, identifier: str) -> None:
-    target = node(page, identifier)
-    target.scroll_into_view_if_needed(timeout=SLOW)
-    target.click(timeout=SLOW)
 
 
 def app_bar_back(page: Page) -> None:
@@ -58,6 +48,16 @@ def stop_uuid(app: AppProcess, name: str) -> str | None:
     service = open_service(app.data)
     try:
         return next(s.visit_uuid for s in service.overview().today if s.dealership.name == name)
+    finally:
+        service.store.close()
+
+
+def started_stop(app: AppProcess, name: str) -> str:
+    """The visit of the stop at `name`, started now if no test before started it."""
+    service = open_service(app.data)
+    try:
+        stop = next(s for s in service.overview().today if s.dealership.name == name)
+        return stop.visit_uuid or service.open_stop(stop.assignment.id)
     finally:
         service.store.close()
 
@@ -149,10 +149,9 @@ def test_the_reviews_missing_list_opens_the_question_marked_with_a_way_back(app,
 
 
 def test_a_stopwatch_running_in_another_visit_shows_on_today_and_in_the_bar(app, browser):
-    call = stop_uuid(app, "Автоцентр «Северный»")
+    call = started_stop(app, "Автоцентр «Северный»")
     page = open_phone(browser, app.url + f"visit/{call}/call_start")
-    start = node(page, f"timer-{CALL_WAIT}-start")
-    start.scroll_into_view_if_needed(timeout=SLOW)
+    start = scrolled_to(page, f"timer-{CALL_WAIT}-start")
     page.wait_for_timeout(500)
     before = start.bounding_box()
     start.click()

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Error as PlaywrightError, Page, expect
+from playwright.sync_api import Page, expect
 
 from field_app.app import open_service
 from field_app.domain.records import VisitStatus
@@ -18,28 +18,12 @@ from field_app.domain.registry import Registry
 from field_app.domain.visit import Visit
 from field_app.domain.resources import shipped_checklists
 
-from e2e_support import AppProcess, chromium, needs_chromium, open_phone, screenshot
+from e2e_support import AppProcess, chromium, needs_chromium, node, open_phone, screenshot, tap
 
 pytestmark = needs_chromium
 
 SHOWROOM = Registry.from_directory(shipped_checklists()).get("showroom_visit")
 SLOW = 60_000
-
-
-def node(page: Page, identifier: str):
-    return page.locator(f'[flt-semantics-identifier="{identifier}"]')
-
-
-def tap(page: Page, identifier: str) -> None:
-    target = node(page, identifier)
-    for attempt in range(3):  # Flutter may draw the node anew while it is being scrolled to
-        try:
-            target.scroll_into_view_if_needed(timeout=SLOW)
-            break
-        except PlaywrightError as error:
-            if "not attached" not in str(error) or attempt == 2:
-                raise
-    target.click(timeout=SLOW)
 
 
 def expect_photos(page: Page, question, count: int) -> None:

@@ -91,6 +91,21 @@ async def test_tapping_comment_puts_the_cursor_in_its_field(harnesses, service):
     assert [c.name for c in h.conn.invocations if c.control_id == field._i] == ["focus"]
 
 
+async def test_leaving_before_the_comment_field_takes_the_focus_fails_nothing(harnesses, service):
+    # Back tapped within FOCUS_DELAY of «Комментарий»: the field is gone when the focus
+    # is asked for. A failing handler made the web client show an error over Today, where
+    # the next tap was lost (seen in the browser test of a comment kept on back).
+    uuid = open_stop(service, "dealer_call")
+    h = await start(harnesses, service, f"/visit/{uuid}")
+    field = h.by_key("comment-greeted")
+    toggle = h.by_key("comment-greeted-toggle")
+    tapped = asyncio.ensure_future(h.session.dispatch_event(toggle._i, "click", None))  # still waiting
+    await h.settle()
+    await h.go("/")
+    await tapped
+    assert [c.name for c in h.conn.invocations if c.control_id == field._i] == []
+
+
 async def test_flutters_own_words_follow_the_ui_language(harnesses, service):
     h = await start(harnesses, service, "/settings")
     assert h.page.locale_configuration.current_locale.language_code == "ru"

@@ -22,7 +22,7 @@ from field_app.domain.visit import MAX_TEXT, Visit
 
 from .photos import PhotoStrip
 from .stopwatch import StopwatchWidget
-from .visit_widgets import VisitActions, big_button, round_button, tagged
+from .visit_widgets import VisitActions, big_button, is_mounted, round_button, tagged
 from .words import unit
 
 # A focus request this long after the field appears: one sent with the update that shows
@@ -187,6 +187,8 @@ def comment_area(actions: VisitActions, q: Question, visit: Visit) -> list[ft.Co
     wrapped.visible = bool(saved)
 
     async def reveal() -> None:
+        page = actions.ctx.page
+        screen = page.views[-1] if page.views else None
         wrapped.visible = not wrapped.visible
         # "Комментарий" is tapped to type one: the field takes the focus as it appears (a
         # focus request sent with the update may reach the client before the field exists)
@@ -194,7 +196,10 @@ def comment_area(actions: VisitActions, q: Question, visit: Visit) -> list[ft.Co
         wrapped.update()
         if wrapped.visible:
             await asyncio.sleep(FOCUS_DELAY)
-            await field.focus()
+            # The shopper may have left the section (or the card been redrawn) meanwhile:
+            # a focus request for a field no longer on the page would fail the handler.
+            if is_mounted(field) and page.views and page.views[-1] is screen:
+                await field.focus()
 
     toggle = ft.TextButton(
         content=t("visit.comment"), icon=ft.Icons.COMMENT if saved else ft.Icons.ADD_COMMENT,
