@@ -23,6 +23,8 @@ from urllib.parse import parse_qs
 
 import flet as ft
 
+from . import flet_fixes
+
 from .domain.clock import Clock, SystemClock
 from .demo import fill_demo
 from .domain.registry import Registry
@@ -190,6 +192,7 @@ def build_app(
     store, photos and clock as `service`. `auto_sync` is the loop each session runs in the
     background while it lasts (None: no background sync).
     """
+    flet_fixes.apply()
     if sync is None:
         sync = open_sync(service)
 
