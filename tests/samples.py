@@ -106,7 +106,8 @@ def answer_all(service: FieldService, uuid: str, *, good: bool = True, skip: tup
             service.answer(uuid, q.id, q.options[0 if good else -1].id)
         elif q.type == "timer":
             service.timer(uuid, q.id, "start")
-            service.clock.advance(wait)
+            if wait:
+                service.clock.advance(wait)
             if stop_timers:
                 service.timer(uuid, q.id, "stop")
         elif q.type == "counter":

@@ -21,7 +21,7 @@ from field_app.demo import fill_demo
 from field_app.domain.registry import Registry
 
 from e2e_support import PHONE, AppProcess, chromium, needs_chromium
-from samples import jpeg
+from samples import answer_all
 
 pytestmark = needs_chromium
 
@@ -105,26 +105,9 @@ def prepare(data: Path) -> dict[str, str]:
     fill_demo(service, Registry.shipped())
     today = service.today()
     uuid = service.open_stop(f"demo-{today}-3")
-    photos_section = ""
-    for q in service.visit(uuid).checklist.questions():
-        if q.id not in service.visit(uuid).visible(service.now()):
-            continue
-        if q.type == "yes_no":
-            service.answer(uuid, q.id, True)
-        elif q.type == "choice":
-            service.answer(uuid, q.id, q.options[0].id)
-        elif q.type == "timer":
-            service.timer(uuid, q.id, "start")
-            service.timer(uuid, q.id, "stop")
-        elif q.type == "counter":
-            service.count(uuid, q.id, +1)
-        elif q.type == "number":
-            service.answer(uuid, q.id, q.min_value or 0)
-        elif q.type == "text" and q.required:
-            service.answer(uuid, q.id, "ok")
-        for i in range(q.photo_range()[0]):
-            service.add_photo(uuid, q.id, jpeg((i * 40 % 256, 120, 160)))
-            photos_section = photos_section or service.visit(uuid).checklist.section_of(q.id).id
+    answer_all(service, uuid, wait=0)  # the system clock: the stopwatches run no time
+    visit = service.visit(uuid)
+    photos_section = next(visit.checklist.section_of(p.question_id).id for p in visit.photos)
     service.set_section(uuid, photos_section)
     service.store.close()
     return {"service": uuid, "photos_section": photos_section}
