@@ -135,6 +135,8 @@ class Router:
 
     def show(self, route: str) -> None:
         page = self.ctx.page
+        if self._in_place(route):
+            return
         if self.screen is not None and getattr(self.screen, "route", None) != route.split("?")[0]:
             self.leave()
         else:
@@ -151,6 +153,25 @@ class Router:
         page.views.clear()
         page.views.extend(views)
         page.update()
+
+    def _in_place(self, route: str) -> bool:
+        """Show another section of the visit on top in its own view; True if done."""
+        path, _, query = route.partition("?")
+        match [p for p in path.split("/") if p]:
+            case ["visit", uuid, *section] if len(section) <= 1:
+                pass
+            case _:
+                return False
+        screen = self.screen
+        if not isinstance(screen, VisitScreen) or not screen.shows(uuid):
+            return False
+        asked = {key: values[0] for key, values in parse_qs(query).items()}
+        try:
+            screen.show_section(section[0] if section else None, question=asked.get("question"),
+                                from_review=asked.get("from") == "review")
+        except Exception as error:  # what was stored stays; the shopper stays where they were
+            self.ctx.show_error(error)
+        return True
 
     def back_from(self, route: str) -> str | None:
         """Where the back gesture (or the app bar's back) on the view of `route` leads:

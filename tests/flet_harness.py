@@ -146,7 +146,10 @@ class FletHarness:
 
         def visit(value: Any) -> Iterator[BaseControl]:
             if isinstance(value, BaseControl):
-                if id(value) in seen:
+                # A hidden isolated control is a part of the screen kept off it (a visit's
+                # section not shown): not looked into. Other hidden controls are, for tests
+                # that check they are hidden.
+                if id(value) in seen or (value is not root and value.is_isolated() and value.visible is False):
                     return
                 seen.add(id(value))
                 yield value
@@ -162,6 +165,11 @@ class FletHarness:
 
     def top_view(self) -> ft.View:
         return self.page.views[-1]
+
+    def routes(self) -> list[str]:
+        """What each view shows, bottom to top: its route, or for a visit (whose sections
+        share its view) the route of the section shown."""
+        return [getattr(v.data, "route", None) or v.route for v in self.page.views]
 
     def dialogs(self) -> list[BaseControl]:
         return [d for d in self.walk(self.page._dialogs) if isinstance(d, (ft.AlertDialog, ft.SnackBar))

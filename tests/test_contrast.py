@@ -170,7 +170,8 @@ async def test_every_screen_draws_text_at_least_4_5_to_1(harnesses, service, lan
     for route in routes:
         await h.go(route)
         await h.settle()
-        assert h.page.views[-1].route.split("?")[0] == route.split("?")[0], route
+        # a visit's sections share its view: /visit/<uuid>
+        assert h.page.views[-1].route == "/".join(route.split("?")[0].split("/")[:3]), route
         problems += low_contrast(h, route)
         found = [place for place, _, _ in pairs(h.page.views[-1:])]
         seen, frozen = seen + len(found), frozen + sum("disabled button" in place for place in found)

@@ -36,48 +36,44 @@ def showroom_visit(service: FieldService) -> str:
     return service.open_stop(stop.assignment.id)
 
 
-def routes(h: FletHarness) -> list[str]:
-    return [v.route for v in h.page.views]
-
-
 # --- one view at a time ----------------------------------------------------------------
 
 
 async def test_back_pops_one_view_at_a_time(harnesses, service):
     uuid = showroom_visit(service)
     h = await start(harnesses, service, f"/review/{uuid}")
-    assert routes(h) == ["/", f"/visit/{uuid}", f"/review/{uuid}"]
+    assert h.routes() == ["/", f"/visit/{uuid}", f"/review/{uuid}"]
 
     await back(h)
-    assert routes(h) == ["/", f"/visit/{uuid}"] and h.page.route == f"/visit/{uuid}"
+    assert h.routes() == ["/", f"/visit/{uuid}"] and h.page.route == f"/visit/{uuid}"
     await back(h)
-    assert routes(h) == ["/"] and h.page.route == "/"
+    assert h.routes() == ["/"] and h.page.route == "/"
 
 
 async def test_back_from_pairing_is_sync_then_today(harnesses, service):
     h = await start(harnesses, service, "/pair")
     await back(h)
-    assert routes(h) == ["/", "/sync"]
+    assert h.routes() == ["/", "/sync"]
     await back(h)
-    assert routes(h) == ["/"]
+    assert h.routes() == ["/"]
 
 
 async def test_a_late_pop_of_a_view_already_gone_pops_nothing(harnesses, service):
     uuid = showroom_visit(service)
     h = await start(harnesses, service, f"/review/{uuid}")
     await back(h)
-    assert routes(h) == ["/", f"/visit/{uuid}"]
+    assert h.routes() == ["/", f"/visit/{uuid}"]
 
     # The same gesture reported twice: the review is gone, the visit must stay.
     await h.session.dispatch_event(h.page._i, "view_pop", {"route": f"/review/{uuid}"})
     await h.settle()
-    assert routes(h) == ["/", f"/visit/{uuid}"] and h.page.route == f"/visit/{uuid}"
+    assert h.routes() == ["/", f"/visit/{uuid}"] and h.page.route == f"/visit/{uuid}"
 
 
 async def test_back_on_today_leaves_it_to_the_phone(harnesses, service):
     h = await start(harnesses, service, "/")
     await back(h)  # Flutter does not even ask with one view; asked anyway, nothing happens
-    assert routes(h) == ["/"] and not [i for i in h.conn.invocations if i.name == "push_route"]
+    assert h.routes() == ["/"] and not [i for i in h.conn.invocations if i.name == "push_route"]
 
 
 # --- nothing typed is lost ---------------------------------------------------------------
@@ -92,7 +88,7 @@ async def test_a_comment_being_typed_is_stored_when_back_leaves_the_visit(harnes
 
     await back(h)
 
-    assert routes(h) == ["/"]
+    assert h.routes() == ["/"]
     assert service.visit(uuid).answers["greeted_first"].comment == "Кивнул, но не поздоровался"
     h2 = await start(harnesses, service, f"/visit/{uuid}/client_meeting")
     assert h2.shown("comment-greeted_first") and h2.by_key("comment-greeted_first").value == (
@@ -124,7 +120,7 @@ async def test_going_to_the_background_stores_what_is_typed(harnesses, service):
     await h.event(h.page, "app_lifecycle_state_change", {"state": "hide"})
 
     assert service.visit(uuid).answers["greeted_first"].comment == "Не встретил"
-    assert routes(h) == ["/", f"/visit/{uuid}/client_meeting"]  # still there when the shopper returns
+    assert h.routes() == ["/", f"/visit/{uuid}/client_meeting"]  # still there when the shopper returns
 
 
 async def test_a_finalized_visit_stores_nothing_on_leaving(harnesses, service):
@@ -132,7 +128,7 @@ async def test_a_finalized_visit_stores_nothing_on_leaving(harnesses, service):
     before = service.visit(summary.uuid).answers
     h = await start(harnesses, service, f"/visit/{summary.uuid}")
     await back(h)
-    assert service.visit(summary.uuid).answers == before and routes(h) == ["/"]
+    assert service.visit(summary.uuid).answers == before and h.routes() == ["/"]
 
 
 # --- follow-ups: kept with each tap, sent on leaving ---------------------------------------
@@ -147,7 +143,7 @@ async def test_follow_up_answers_are_kept_with_each_tap_and_sent_when_back_leave
 
     await back(h)
 
-    assert routes(h) == ["/"]
+    assert h.routes() == ["/"]
     visit = service.visit(uuid)  # done with them: one new revision holds both
     assert visit.revision == 2 and visit.follow_ups["how_contacted"].value == "sms"
     assert visit.follow_ups["what_they_said"].value == "Обещали перезвонить"
@@ -177,10 +173,10 @@ async def test_today_under_a_visit_is_not_rebuilt_when_the_section_changes(harne
     uuid = showroom_visit(service)
     sections = [s.id for s in service.visit(uuid).checklist.sections]
     h = await start(harnesses, service, f"/visit/{uuid}/{sections[0]}")
-    below = h.page.views[0]
+    below, visit = h.page.views
     await h.click(h.by_key("next-section"))
-    assert routes(h) == ["/", f"/visit/{uuid}/{sections[1]}"]
-    assert h.page.views[0] is below
+    assert h.routes() == ["/", f"/visit/{uuid}/{sections[1]}"]
+    assert h.page.views == [below, visit]  # the section changed in the visit's view
     await back(h)
-    assert routes(h) == ["/"]
+    assert h.routes() == ["/"]
     assert h.page.views[0] is not below  # shown again: built afresh

@@ -438,7 +438,7 @@ class Tour:
     async def visit(self, route: str) -> None:
         await self.h.go(route)
         await self.h.settle()
-        assert self.h.page.views[-1].route == route, f"{route} did not open: {self.h.page.views[-1].route}"
+        assert self.h.routes()[-1] == route, f"{route} did not open: {self.h.routes()[-1]}"
         self.collect(route)
 
     async def sections(self, uuid: str) -> None:

@@ -40,6 +40,9 @@ class AppContext:
         self.rerender()
 
     def go(self, route: str) -> None:
+        # The route change redraws what changes: without this, Flet would also diff the
+        # whole page (every view) after the tap's handler, for nothing.
+        ft.context.disable_auto_update()
         self.page.navigate(route)
 
     def notify(self, message: str) -> None:

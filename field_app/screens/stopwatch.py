@@ -90,8 +90,8 @@ class StopwatchWidget:
             ],
         )
 
-    def tick(self, visit: Visit, now: datetime) -> None:
-        if self._show(visit.stopwatch(self.q.id, now)):
+    def tick(self, visit: Visit, now: datetime, *, update: bool = True) -> None:
+        if self._show(visit.stopwatch(self.q.id, now)) and update:
             update_if_mounted(self.time, self.band)
 
     def _show(self, state: StopwatchState) -> bool:
@@ -135,12 +135,19 @@ class RunningBar:
         self.shown: list[str] = []
         self.times: dict[str, ft.Text] = {}
         self.others: list[RunningStopwatch] = []
-        # Under the last question, room to scroll it above the bar: it grows with the bar and
-        # never shrinks (a shorter list would pull what is on screen down).
-        self.room = ft.Container(height=ROW_HEIGHT + 24)
+        # Under the last question of each section, room to scroll it above the bar: it grows
+        # with the bar and never shrinks (a shorter list would pull what is on screen down).
+        self.room_height = ROW_HEIGHT + 24
+        self.rooms: list[ft.Container] = []
 
     def control(self) -> ft.Control:
         return self.wrapper
+
+    def room(self) -> ft.Control:
+        """Room for the bar under a section's last question (one per section's list)."""
+        room = ft.Container(height=self.room_height)
+        self.rooms.append(room)
+        return room
 
     def refresh(self, visit: Visit, now: datetime, *, update: bool = True) -> None:
         """Rebuild the rows if the set of running stopwatches changed, else redraw times."""
@@ -153,11 +160,13 @@ class RunningBar:
             self.rows.controls = [self._row(visit, qid, now) for qid in running] + [
                 self._other_row(r, now) for r in others]
             self.wrapper.visible = bool(shown)
-            grown = len(shown) * ROW_HEIGHT + 24 > (self.room.height or 0)
+            grown = len(shown) * ROW_HEIGHT + 24 > self.room_height
             if grown:
-                self.room.height = len(shown) * ROW_HEIGHT + 24
+                self.room_height = len(shown) * ROW_HEIGHT + 24
+                for room in self.rooms:
+                    room.height = self.room_height
             if update:
-                update_if_mounted(self.wrapper, *([self.room] if grown else []))
+                update_if_mounted(self.wrapper, *(self.rooms if grown else []))
             return
         seconds = {qid: visit.stopwatch(qid, now).elapsed_seconds for qid in running}
         seconds.update({f"{r.visit_uuid}/{r.question_id}": r.seconds(now) for r in others})

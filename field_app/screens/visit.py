@@ -36,6 +36,15 @@ log = logging.getLogger(__name__)
 
 # Session key: the question to scroll to once the section it is on has been opened.
 FOCUS_KEY = "visit.focus"
+# The next section is prepared this long after one is shown (what the shopper asked for
+# goes out first; a tap is not kept waiting behind it).
+PREPARE_DELAY = 0.05
+
+
+@ft.control(isolated=True)
+class SectionList(ft.Column):
+    """A section's scrolling list. Isolated: an update of the Stack around it (a section
+    shown, another hidden) does not walk the cards of every section kept in it."""
 
 
 def is_done(visit: Visit, q: Question, now: datetime) -> bool:
@@ -63,7 +72,9 @@ class VisitScreen:
         self.photo_lock = asyncio.Lock()
         self.visit: Visit
         self.section: Section
-        self.slots: dict[str, ft.Container] = {}
+        self.slots: dict[str, ft.Container] = {}  # question id -> its card, while it is visible
+        # section id -> its scrolling list and the column of its cards in it
+        self.lists: dict[str, tuple[ft.Column, ft.Column]] = {}
         self.shown: list[str] = []
         self.stopwatches: dict[str, StopwatchWidget] = {}
         self.strips: dict[str, PhotoStrip] = {}
@@ -80,42 +91,20 @@ class VisitScreen:
     def view(self) -> ft.View:
         service = self.ctx.service
         self.visit = service.visit(self.uuid)
-        sections = self.visit.checklist.sections
-        self.section = self._pick_section(sections)
-        self.index = sections.index(self.section)
-        if self.visit.status in EDITABLE and service.current_section(self.uuid) != self.section.id:
-            service.set_section(self.uuid, self.section.id)
         now = service.now()
-
         self.section_text = ft.Text(key="section-progress", size=14, weight=ft.FontWeight.W_500)
         self.answered_text = ft.Text(key="answered-progress", size=14, color=ft.Colors.GREY_700)
         self.bar = ft.ProgressBar(key="progress-bar", value=0, bar_height=6, border_radius=3)
-        self.cards = ft.Column(controls=[], spacing=8)
-        self.body = ft.Column(
-            key="questions", expand=True, scroll=ft.ScrollMode.AUTO, spacing=8,
-            disabled=self.visit.status not in EDITABLE,
-            controls=[
-                ft.Container(padding=ft.Padding.only(left=12, right=12, top=8), content=ft.Text(
-                    self.section.title, key="section-title", size=20, weight=ft.FontWeight.BOLD)),
-                ft.Container(padding=ft.Padding.symmetric(horizontal=8), content=self.cards),
-                # room to scroll the last card above the running bar drawn over the bottom
-                self.running_bar.room,
-            ],
-            left=0, top=0, right=0, bottom=0,
-        )
+        self.stack = ft.Stack(expand=True, controls=[self.running_bar.control()])
+        self.navigation = ft.Container(padding=ft.Padding.all(8))
         self.running_bar.others = running_stopwatches(service, now)
-        if self.marked is not None:
-            if self.marked in self.visit.visible(now) and self.section.id == self.visit.checklist.section_of(
-                    self.marked).id:
-                self.ctx.page.session.store.set(FOCUS_KEY, (self.uuid, self.marked))
-            if not self.from_review or self.marked not in self.visit.visible(now):
-                self.marked = None  # scrolled to (a stopwatch of another visit), not marked
-        self._compose(now)
-        self._progress(now)
+        self._enter_section(now)
         self.running_bar.refresh(self.visit, now, update=False)
 
         self._view = ft.View(
-            route=self.route,
+            # The visit's, not the section's: a section changes in place under the same
+            # view (a new route would be a new page to Flutter's navigator, drawn anew).
+            route=f"/visit/{self.uuid}",
             padding=0,
             spacing=0,
             appbar=self._appbar(),
@@ -129,8 +118,8 @@ class VisitScreen:
                     ]),
                 ),
                 # the bar over the questions: its coming and going moves nothing
-                ft.Stack(expand=True, controls=[self.body, self.running_bar.control()]),
-                self._navigation(sections),
+                self.stack,
+                self.navigation,
             ],
         )
         self._view.data = self  # tests reach `tick()` through the view
@@ -138,7 +127,113 @@ class VisitScreen:
         if self.running_bar.others or any(q.type == "timer" for q in self.visit.checklist.questions()):
             self.ctx.page.run_task(Ticker(self._alive, self.tick).run)
         self._scroll_to_focus()
+        self.ctx.page.run_task(self._prepare_next)
         return self._view
+
+    def shows(self, uuid: str) -> bool:
+        """Whether this screen is the visit `uuid` on top of the page (another of its
+        sections is then shown in place: `show_section`)."""
+        return uuid == self.uuid and self._view is not None and bool(self.ctx.page.views) \
+            and self.ctx.page.views[-1] is self._view
+
+    def show_section(self, section_id: str | None, *, question: str | None = None,
+                     from_review: bool = False) -> None:
+        """Show another section (or the same one marked anew) in this view: only the
+        questions, the progress and the buttons change. A section's list stays once
+        built, hidden while another is shown, so showing it again sends little more than
+        a flag; the next one is prepared while the shopper reads this one."""
+        self.save_pending()  # the fields of the section that goes
+        self.visit = self.ctx.service.visit(self.uuid)
+        self.requested, self.marked, self.from_review = section_id, question, from_review
+        self.route = f"/visit/{self.uuid}/{section_id}" if section_id else f"/visit/{self.uuid}"
+        now = self.ctx.service.now()
+        services = len(self._view.services) if self._view is not None else 0
+        changed = self._enter_section(now)
+        for qid in self.shown:  # kept cards show the time now, not when last on screen
+            if qid in self.stopwatches:
+                self.stopwatches[qid].tick(self.visit, now, update=False)
+        self.running_bar.refresh(self.visit, now, update=False)
+        if self._view is not None and len(self._view.services) != services:
+            changed.append(self._view)  # the file pickers of a new section's photo questions
+        update_if_mounted(self.stack, *changed, self.navigation, self.section_text, self.answered_text, self.bar)
+        self._scroll_to_focus()
+        self.ctx.page.run_task(self._prepare_next)
+
+    def _enter_section(self, now: datetime) -> list[ft.Control]:
+        """Make the requested section the one shown: its list, progress and buttons.
+        Returns what changed inside a list kept from before (the Stack's update does not
+        look into them)."""
+        service = self.ctx.service
+        sections = self.visit.checklist.sections
+        self.section = self._pick_section(sections)
+        self.index = sections.index(self.section)
+        if self.visit.status in EDITABLE and service.current_section(self.uuid) != self.section.id:
+            service.set_section(self.uuid, self.section.id)
+        if self.marked is not None:
+            if self.marked in self.visit.visible(now) and self.section.id == self.visit.checklist.section_of(
+                    self.marked).id:
+                self.ctx.page.session.store.set(FOCUS_KEY, (self.uuid, self.marked))
+            if not self.from_review or self.marked not in self.visit.visible(now):
+                self.marked = None  # scrolled to (a stopwatch of another visit), not marked
+        changed: list[ft.Control] = []
+        for qid, slot in self.slots.items():
+            if slot.border is not None and qid != self.marked:  # marked when last shown
+                slot.content, slot.border = self._card(self.visit.question(qid), now), None
+                changed.append(slot)
+        if self.section.id in self.lists:
+            self.body, self.cards = self.lists[self.section.id]
+            before = list(self.cards.controls)
+            self._compose(now)
+            if any(a is not b for a, b in zip(before, self.cards.controls)) or len(before) != len(
+                    self.cards.controls):
+                changed.append(self.cards)
+        else:
+            self.body, self.cards = self._new_list(self.section)
+            self._compose(now)
+        for body, _ in self.lists.values():
+            body.visible = body is self.body
+        if self.marked in self.slots and self.slots[self.marked] not in changed:
+            changed.append(self.slots[self.marked])
+        self._progress(now)
+        self.navigation.content = self._navigation(sections)
+        return changed
+
+    def _new_list(self, section: Section) -> tuple[ft.Column, ft.Column]:
+        """A section's scrolling list (its title, its cards, room for the running bar),
+        hidden, in the Stack under the running bar."""
+        cards = ft.Column(controls=[], spacing=8)
+        body = SectionList(
+            key=f"questions-{section.id}", expand=True, scroll=ft.ScrollMode.AUTO, spacing=8, visible=False,
+            disabled=self.visit.status not in EDITABLE,
+            controls=[
+                ft.Container(padding=ft.Padding.only(left=12, right=12, top=8), content=ft.Text(
+                    section.title, key="section-title", size=20, weight=ft.FontWeight.BOLD)),
+                ft.Container(padding=ft.Padding.symmetric(horizontal=8), content=cards),
+                # room to scroll the last card above the running bar drawn over the bottom
+                self.running_bar.room(),
+            ],
+            left=0, top=0, right=0, bottom=0,
+        )
+        self.lists[section.id] = body, cards
+        self.stack.controls.insert(len(self.stack.controls) - 1, body)
+        return body, cards
+
+    async def _prepare_next(self) -> None:
+        """Build the next section's list while the shopper reads this one, so «Далее»
+        only shows it."""
+        await asyncio.sleep(PREPARE_DELAY)  # after what the shopper asked for has gone out
+        sections = self.visit.checklist.sections
+        if not self._alive() or self.index + 1 >= len(sections) or sections[self.index + 1].id in self.lists:
+            return
+        section, body, cards, shown = self.section, self.body, self.cards, self.shown
+        services = len(self._view.services)
+        try:
+            self.section = sections[self.index + 1]
+            self.body, self.cards = self._new_list(self.section)
+            self._compose(self.ctx.service.now())
+        finally:
+            self.section, self.body, self.cards, self.shown = section, body, cards, shown
+        update_if_mounted(self.stack, *([self._view] if len(self._view.services) != services else []))
 
     def _pick_section(self, sections: list[Section]) -> Section:
         by_id = {s.id: s for s in sections}
@@ -171,20 +266,22 @@ class VisitScreen:
         else:
             ahead = big_button(t("visit.next"), key="next-section", icon=ft.Icons.ARROW_FORWARD, filled=True,
                                expand=True, on_click=lambda: self._open_section(self.index + 1))
-        return ft.Container(
-            padding=ft.Padding.all(8),
-            content=ft.Row(controls=[back, ahead], spacing=8, height=TOUCH + 8),
-        )
+        return ft.Row(controls=[back, ahead], spacing=8, height=TOUCH + 8)
 
     def _compose(self, now: datetime) -> None:
-        """Fill the card list with the section's visible questions, reusing built cards."""
+        """Fill the card list with the section's visible questions, reusing built cards
+        (of this section or one shown before)."""
         visible = self.visit.visible(now)
+        # A hidden question's card goes: an answer that brings it back shows it as stored.
+        for gone in [qid for qid in self.slots if qid not in visible]:
+            del self.slots[gone]
         self.shown = [q.id for q in self.section.questions if q.id in visible]
-        for q in self.section.questions:
-            if q.id in visible and q.id not in self.slots:
-                self.slots[q.id] = ft.Container(key=ft.ScrollKey(f"q-{q.id}"), content=self._card(q, now))
-                if q.id == self.marked:
-                    self._mark(self.slots[q.id])
+        for qid in self.shown:
+            if qid not in self.slots:
+                self.slots[qid] = ft.Container(key=ft.ScrollKey(f"q-{qid}"),
+                                               content=self._card(self.visit.question(qid), now))
+            if qid == self.marked and self.slots[qid].border is None:
+                self._mark(self.slots[qid])
         if self.shown:
             self.cards.controls = [self.slots[qid] for qid in self.shown]
         else:
@@ -241,23 +338,17 @@ class VisitScreen:
         changed: list[ft.Control] = []
         slot = self.slots.get(qid)
         if rebuild and slot is not None:
-            slot.content = self._card(self.section_question(qid), now)
+            slot.content = self._card(self.visit.question(qid), now)
             if qid == self.marked:  # acted on: no longer set apart
                 self.marked, slot.border = None, None
             changed.append(slot)
         before = self.shown
         self._compose(now)
         if self.shown != before:
-            # Hidden questions drop their cards, so an answer that brings them back shows them as stored.
-            for gone in set(before) - set(self.shown):
-                self.slots.pop(gone, None)
             changed = [self.cards]
         self._progress(now)
         self.running_bar.refresh(self.visit, now, update=False)
         update_if_mounted(*changed, self.section_text, self.answered_text, self.bar, self.running_bar.wrapper)
-
-    def section_question(self, qid: str) -> Question:
-        return next(q for q in self.section.questions if q.id == qid)
 
     def _act(self, qid: str, call, *args) -> None:
         try:
