@@ -92,7 +92,8 @@ async def measure(folder: Path) -> dict:
     sections = [s.id for s in service.visit(uuid).checklist.sections]
     sent = SentWatch(h.conn)
     for _ in range(WALKS):
-        await h.go(f"/visit/{uuid}/{first}")
+        while h.by_key("section-progress").value != f"Раздел 1 из {len(sections)}":
+            await h.click(h.by_key("prev-section"))
         for number in range(2, len(sections) + 1):
             await asyncio.sleep(READ_S)
             button = h.by_key("next-section")

@@ -165,6 +165,8 @@ class Router:
         screen = self.screen
         if not isinstance(screen, VisitScreen) or not screen.shows(uuid):
             return False
+        if screen.echo(route):
+            return True
         asked = {key: values[0] for key, values in parse_qs(query).items()}
         try:
             screen.show_section(section[0] if section else None, question=asked.get("question"),

@@ -20,6 +20,7 @@ from field_app.domain.checklist import Checklist
 from field_app.domain.registry import Registry
 from field_app.domain.i18n import Translator
 from field_app.domain.resources import shipped_checklists
+from field_app.screens.visit import ROUTE_DELAY
 from field_app.store.errors import StoreError
 
 from flet_harness import FletHarness
@@ -112,7 +113,7 @@ async def test_sections_next_back_progress_and_review(service, start):
     assert service.current_section(uuid) == "dealership_appearance"
 
     await h.click(h.by_key("next-section"))
-    assert h.page.route == f"/visit/{uuid}/client_meeting"
+    assert h.routes()[-1] == f"/visit/{uuid}/client_meeting"
     assert h.by_key("section-progress").value == "Раздел 2 из 7"
     assert h.by_key("section-title").value == "Встреча клиента"
     assert service.current_section(uuid) == "client_meeting"
@@ -128,6 +129,32 @@ async def test_sections_next_back_progress_and_review(service, start):
     await h.click(h.by_key("review"))
     assert h.page.route == f"/review/{uuid}"
     assert h.top_view().route == f"/review/{uuid}"
+
+
+async def test_a_section_changes_in_place_and_the_address_bar_follows(service, start):
+    uuid = stop_visit(service, "showroom_visit")
+    h = await start(f"/visit/{uuid}/dealership_appearance")
+    shown = screen(h)
+    views = list(h.page.views)
+    await h.click(h.by_key("next-section"))
+    await h.click(h.by_key("next-section"))  # quicker than the address bar
+    assert h.by_key("section-progress").value == "Раздел 3 из 7"
+    assert h.page.route == f"/visit/{uuid}/dealership_appearance"  # the address bar waits for the drawing
+    await asyncio.sleep(ROUTE_DELAY + 0.2)
+    assert h.page.route == f"/visit/{uuid}/needs_analysis"
+    assert h.page.views == views and screen(h) is shown  # one view, one screen, all along
+    pushed = [i.args["route"] for i in h.conn.invocations if i.name == "push_route"]
+    assert pushed == [f"/visit/{uuid}/needs_analysis"]  # only the section the shopper stayed on
+
+    # an echo that comes late (the client confirming a route already left) shows nothing
+    shown.noted.append(f"/visit/{uuid}/client_meeting")
+    await h.click(h.by_key("next-section"))
+    await h.go(f"/visit/{uuid}/client_meeting")
+    assert h.by_key("section-progress").value == "Раздел 4 из 7"
+    # the browser's back to an earlier section is not an echo: it is shown, in place
+    await h.go(f"/visit/{uuid}/dealership_appearance")
+    assert h.by_key("section-progress").value == "Раздел 1 из 7" and screen(h) is shown
+    assert service.current_section(uuid) == "dealership_appearance"
 
 
 async def test_no_section_in_route_opens_the_remembered_one(service, start):
@@ -346,7 +373,7 @@ async def test_two_stopwatches_and_the_running_bar(service, clock, start):
     assert h.by_key("running-wait_b-time").value == "0:55"
 
     await h.click(h.by_key("running-wait_b"))
-    assert h.page.route == f"/visit/{uuid}/second"
+    assert h.routes()[-1] == f"/visit/{uuid}/second"
     assert h.by_key("section-title").value == "Второй раздел"
     assert h.by_key("timer-wait_b-time").value == "0:55"
     assert h.by_key("timer-wait_b-band").value == "До двух минут"

@@ -10,6 +10,11 @@
 A tap calls the service, then only the changed card, the progress and (when `show_if`
 answers change) the section's list of cards are redrawn; cards of untouched questions are
 kept. A ticker redraws stopwatches every second from their stored events.
+
+Sections change in place, in the one view of the visit (`/visit/<uuid>`): each section's
+list is built once (the next one while the shopper reads the current one) and kept,
+hidden, while another is shown; the section's route reaches the address bar a moment
+after it is drawn (see `_go_to_section`).
 """
 
 from __future__ import annotations
@@ -39,6 +44,9 @@ FOCUS_KEY = "visit.focus"
 # The next section is prepared this long after one is shown (what the shopper asked for
 # goes out first; a tap is not kept waiting behind it).
 PREPARE_DELAY = 0.05
+# A section's route goes to the address bar this long after the section is shown.
+ROUTE_DELAY = 0.4
+CARD_MARGIN = ft.Margin.symmetric(horizontal=8)
 
 
 @ft.control(isolated=True)
@@ -73,8 +81,9 @@ class VisitScreen:
         self.visit: Visit
         self.section: Section
         self.slots: dict[str, ft.Container] = {}  # question id -> its card, while it is visible
-        # section id -> its scrolling list and the column of its cards in it
-        self.lists: dict[str, tuple[ft.Column, ft.Column]] = {}
+        # section id -> its scrolling list
+        self.lists: dict[str, SectionList] = {}
+        self.noted: list[str] = []  # routes put in the address bar, their echo not yet back
         self.shown: list[str] = []
         self.stopwatches: dict[str, StopwatchWidget] = {}
         self.strips: dict[str, PhotoStrip] = {}
@@ -181,16 +190,16 @@ class VisitScreen:
                 slot.content, slot.border = self._card(self.visit.question(qid), now), None
                 changed.append(slot)
         if self.section.id in self.lists:
-            self.body, self.cards = self.lists[self.section.id]
-            before = list(self.cards.controls)
+            self.body = self.lists[self.section.id]
+            before = list(self.body.controls)
             self._compose(now)
-            if any(a is not b for a, b in zip(before, self.cards.controls)) or len(before) != len(
-                    self.cards.controls):
-                changed.append(self.cards)
+            if any(a is not b for a, b in zip(before, self.body.controls)) or len(before) != len(
+                    self.body.controls):
+                changed.append(self.body)
         else:
-            self.body, self.cards = self._new_list(self.section)
+            self.body = self._new_list(self.section)
             self._compose(now)
-        for body, _ in self.lists.values():
+        for body in self.lists.values():
             body.visible = body is self.body
         if self.marked in self.slots and self.slots[self.marked] not in changed:
             changed.append(self.slots[self.marked])
@@ -198,25 +207,23 @@ class VisitScreen:
         self.navigation.content = self._navigation(sections)
         return changed
 
-    def _new_list(self, section: Section) -> tuple[ft.Column, ft.Column]:
+    def _new_list(self, section: Section) -> SectionList:
         """A section's scrolling list (its title, its cards, room for the running bar),
         hidden, in the Stack under the running bar."""
-        cards = ft.Column(controls=[], spacing=8)
         body = SectionList(
-            key=f"questions-{section.id}", expand=True, scroll=ft.ScrollMode.AUTO, spacing=8, visible=False,
+            key=f"questions-{section.id}", spacing=8, visible=False, scroll=ft.ScrollMode.AUTO,
             disabled=self.visit.status not in EDITABLE,
             controls=[
                 ft.Container(padding=ft.Padding.only(left=12, right=12, top=8), content=ft.Text(
                     section.title, key="section-title", size=20, weight=ft.FontWeight.BOLD)),
-                ft.Container(padding=ft.Padding.symmetric(horizontal=8), content=cards),
                 # room to scroll the last card above the running bar drawn over the bottom
                 self.running_bar.room(),
             ],
             left=0, top=0, right=0, bottom=0,
         )
-        self.lists[section.id] = body, cards
+        self.lists[section.id] = body
         self.stack.controls.insert(len(self.stack.controls) - 1, body)
-        return body, cards
+        return body
 
     async def _prepare_next(self) -> None:
         """Build the next section's list while the shopper reads this one, so «Далее»
@@ -225,14 +232,14 @@ class VisitScreen:
         sections = self.visit.checklist.sections
         if not self._alive() or self.index + 1 >= len(sections) or sections[self.index + 1].id in self.lists:
             return
-        section, body, cards, shown = self.section, self.body, self.cards, self.shown
+        section, body, shown = self.section, self.body, self.shown
         services = len(self._view.services)
         try:
             self.section = sections[self.index + 1]
-            self.body, self.cards = self._new_list(self.section)
+            self.body = self._new_list(self.section)
             self._compose(self.ctx.service.now())
         finally:
-            self.section, self.body, self.cards, self.shown = section, body, cards, shown
+            self.section, self.body, self.shown = section, body, shown
         update_if_mounted(self.stack, *([self._view] if len(self._view.services) != services else []))
 
     def _pick_section(self, sections: list[Section]) -> Section:
@@ -278,15 +285,16 @@ class VisitScreen:
         self.shown = [q.id for q in self.section.questions if q.id in visible]
         for qid in self.shown:
             if qid not in self.slots:
-                self.slots[qid] = ft.Container(key=ft.ScrollKey(f"q-{qid}"),
+                self.slots[qid] = ft.Container(key=ft.ScrollKey(f"q-{qid}"), margin=CARD_MARGIN,
                                                content=self._card(self.visit.question(qid), now))
             if qid == self.marked and self.slots[qid].border is None:
                 self._mark(self.slots[qid])
+        head, *_, room = self.body.controls
         if self.shown:
-            self.cards.controls = [self.slots[qid] for qid in self.shown]
+            cards = [self.slots[qid] for qid in self.shown]
         else:
-            self.cards.controls = [ft.Container(padding=12, content=ft.Text(
-                self.ctx.t("visit.section_empty"), italic=True))]
+            cards = [ft.Container(padding=20, content=ft.Text(self.ctx.t("visit.section_empty"), italic=True))]
+        self.body.controls = [head, *cards, room]
 
     def _mark(self, slot: ft.Container) -> None:
         """Set the question the shopper was sent to apart: a frame and a line saying why,
@@ -345,7 +353,7 @@ class VisitScreen:
         before = self.shown
         self._compose(now)
         if self.shown != before:
-            changed = [self.cards]
+            changed = [self.body]
         self._progress(now)
         self.running_bar.refresh(self.visit, now, update=False)
         update_if_mounted(*changed, self.section_text, self.answered_text, self.bar, self.running_bar.wrapper)
@@ -474,12 +482,35 @@ class VisitScreen:
         if section.id == self.section.id:
             self._scroll_to_focus()
         else:
-            self.ctx.go(f"/visit/{self.uuid}/{section.id}")
+            self._go_to_section(section.id)
 
     def _open_section(self, index: int) -> None:
         sections = self.visit.checklist.sections
         if 0 <= index < len(sections):
-            self.ctx.go(f"/visit/{self.uuid}/{sections[index].id}")
+            self._go_to_section(sections[index].id)
+
+    def _go_to_section(self, section_id: str) -> None:
+        """Show the section now, and put its route in the address bar a moment later: the
+        client redraws the whole app on a route change (about 150 ms in Chromium here),
+        which would otherwise come before the section."""
+        ft.context.disable_auto_update()  # show_section sends what changed
+        self.show_section(section_id)
+        self.ctx.page.run_task(self._note_route, self.route)
+
+    async def _note_route(self, route: str) -> None:
+        await asyncio.sleep(ROUTE_DELAY)
+        if route != self.route or not self._alive() or route == self.ctx.page.route:
+            return  # another section since, the visit left, or the address bar says it already
+        self.noted.append(route)  # its echo from the client is not a request to show it
+        await self.ctx.page.push_route(route)
+
+    def echo(self, route: str) -> bool:
+        """Whether `route` is the client confirming a route this screen put in the address
+        bar (an earlier section's may come after a later one was shown)."""
+        if route not in self.noted:
+            return False
+        del self.noted[:self.noted.index(route) + 1]
+        return True
 
     def _scroll_to_focus(self) -> None:
         store = self.ctx.page.session.store
