@@ -12,7 +12,7 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
-QuestionType = Literal["yes_no", "choice", "timer", "counter", "number", "text", "photo"]
+QuestionType = Literal["yes_no", "choice", "timer", "counter", "number", "text", "photo", "datetime"]
 FollowUpType = Literal["yes_no", "choice", "number", "text"]
 Benchmark = Literal["top", "average", "bottom"]
 Channel = Literal["visit", "call"]
@@ -22,6 +22,8 @@ AnswerValue = Union[bool, int, float, str]
 BANDED_TYPES = ("timer", "counter")
 DEFAULT_MAX_PHOTOS = 10
 MAX_VERSION = 2**31 - 1
+MAX_HOURS = 24 * 366
+MAX_WORKING_DAYS = 250
 
 
 class Strict(BaseModel):
@@ -98,6 +100,8 @@ class Question(Strict):
     text: str
     type: QuestionType
     ref: str | None = None  # the item's number in the source study, e.g. "2.3"
+    study_text: str | None = None  # the study's own wording, for coordinators
+    standard: str | None = None  # what analytics group versions by; its `ref` when absent
     hint: str | None = None
     options: list[Option] | None = None
     labels: YesNoLabels | None = None
@@ -111,6 +115,11 @@ class Question(Strict):
     photos: PhotoRule | None = None
     na_allowed: bool = False
     benchmark: Benchmark | None = None
+
+    @property
+    def standard_id(self) -> str | None:
+        """The stable id of the standard this item judges, the same in every version."""
+        return self.standard or self.ref
 
     def photo_range(self) -> tuple[int, int]:
         """(minimum, maximum) photos the question takes. A photo question without a rule
@@ -131,19 +140,93 @@ class Section(Strict):
     questions: list[Question]
 
 
+class Offset(Strict):
+    """A distance from a follow-up's anchor: hours, or working days."""
+
+    hours: Annotated[float, Field(ge=0, le=MAX_HOURS)] | None = None
+    working_days: Annotated[int, Field(ge=1, le=MAX_WORKING_DAYS)] | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Offset:
+        if (self.hours is None) == (self.working_days is None):
+            raise ValueError("give exactly one of 'hours' and 'working_days'")
+        return self
+
+
+class WindowRule(Strict):
+    """From when to when the dealer may act."""
+
+    from_: Offset = Field(alias="from")
+    to: Offset
+
+
+class AnchorQuestion(Strict):
+    """A moment the shopper recorded in a `datetime` question of the visit."""
+
+    question: Identifier
+
+
+class DueRule(Strict):
+    """When the dealer should act, counted from the anchor: see `due.window`."""
+
+    anchor: Literal["start", "finish"] | AnchorQuestion = "start"
+    after_hours: Annotated[float, Field(gt=0, le=MAX_HOURS)] | None = None
+    within_working_days: Annotated[int, Field(ge=1, le=MAX_WORKING_DAYS)] | None = None
+    window: WindowRule | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> DueRule:
+        given = [k for k in ("after_hours", "within_working_days", "window") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of 'after_hours', 'within_working_days' and 'window'")
+        return self
+
+    def describe(self) -> str:
+        """The rule in a line, e.g. "within 7 working days of the finish"."""
+        anchor = f"question {self.anchor.question}" if isinstance(self.anchor, AnchorQuestion) else self.anchor
+        if self.after_hours is not None:
+            return f"{self.after_hours:g} hours after the {anchor}"
+        if self.within_working_days is not None:
+            return f"within {self.within_working_days} working days of the {anchor}"
+        assert self.window is not None
+        return f"from {_offset_words(self.window.from_)} to {_offset_words(self.window.to)} after the {anchor}"
+
+
+def _offset_words(offset: Offset) -> str:
+    return f"{offset.hours:g} hours" if offset.hours is not None else f"{offset.working_days} working days"
+
+
 class FollowUp(Strict):
     """A question answered days after the visit (did the dealer call back?)."""
 
     id: Identifier
     text: str
     type: FollowUpType
-    due_after_hours: Annotated[float, Field(gt=0)]
+    due_after_hours: Annotated[float, Field(gt=0, le=MAX_HOURS)] | None = None  # version 1 files
+    due: DueRule | None = None
+    brands: dict[Annotated[str, Field(min_length=1, max_length=100)], DueRule] = {}
     hint: str | None = None
     options: list[Option] | None = None
     labels: YesNoLabels | None = None
     show_if: Condition | None = None
     weight: Annotated[float, Field(ge=0)] = 1
     benchmark: Benchmark | None = None
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> FollowUp:
+        if (self.due_after_hours is None) == (self.due is None):
+            raise ValueError("give exactly one of 'due' and 'due_after_hours'")
+        return self
+
+    def rule_for(self, brand: str) -> DueRule:
+        """The due rule at a dealership of `brand`: its brand's own where it has one."""
+        for name, rule in self.brands.items():
+            if name.casefold() == brand.strip().casefold():
+                return rule
+        if self.due is not None:
+            return self.due
+        assert self.due_after_hours is not None
+        return DueRule(after_hours=self.due_after_hours)
 
 
 class Checklist(Strict):
@@ -185,4 +268,5 @@ class Checklist(Strict):
 AllOf.model_rebuild()
 AnyOf.model_rebuild()
 Question.model_rebuild()
+DueRule.model_rebuild()
 FollowUp.model_rebuild()

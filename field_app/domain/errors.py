@@ -92,3 +92,9 @@ class FollowUpNotDueError(DomainError):
     """A follow-up was answered before it is due or before the visit was finalized."""
 
     code = "follow_up.not_due"
+
+
+class InvalidCalendarError(DomainError):
+    """A production calendar year that cannot be read."""
+
+    code = "calendar.invalid"

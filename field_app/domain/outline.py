@@ -20,7 +20,8 @@ def outline(checklist: Checklist, sha256: str) -> str:
         lines.append("")
         lines.append("[follow_ups]")
         for f in checklist.follow_ups:
-            lines.append(f"  {f.id} ({f.type}, due after {f.due_after_hours:g} h): {f.text}")
+            lines.append(f"  {f.id} ({f.type}, {f.rule_for('').describe()}): {f.text}")
+            lines.extend(f"      {brand}: {rule.describe()}" for brand, rule in f.brands.items())
     return "\n".join(lines)
 
 
@@ -32,6 +33,8 @@ def _question_line(q: Question) -> str:
 
 def _details(q: Question) -> list[str]:
     details = []
+    if q.study_text:
+        details.append(f"study: {q.study_text}")
     if q.labels:
         details.append(f"yes: {q.labels.yes} / no: {q.labels.no}")
     for o in q.options or []:

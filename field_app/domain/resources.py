@@ -15,3 +15,8 @@ def shipped_checklists() -> Traversable:
 def app_translations() -> Traversable:
     """The phone app's UI strings: `<language>/<screen>.json`."""
     return files("field_app") / "translations"
+
+
+def shipped_calendars() -> Traversable:
+    """The production calendars' decrees: `<country>.json`."""
+    return files("field_app") / "calendars"

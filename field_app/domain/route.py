@@ -10,6 +10,7 @@ from typing import Annotated
 
 from pydantic import Field
 
+from .due import DEFAULT_TIMEZONE
 from .records import Reply
 
 ClockTime = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
@@ -26,6 +27,7 @@ class Dealership(Reply):
     phone: str = ""
     lat: float | None = None
     lon: float | None = None
+    timezone: str = DEFAULT_TIMEZONE  # IANA: follow-ups count working days in it
 
 
 class Assignment(Reply):

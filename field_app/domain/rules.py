@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from .checklist import BANDED_TYPES, Band, Checklist, Condition, FollowUp, Question, QuestionIs, AllOf, AnyOf
+from .checklist import BANDED_TYPES, AnchorQuestion, Band, Checklist, Condition, FollowUp, Question, QuestionIs, AllOf, AnyOf
 from .errors import Problem
 
 
@@ -32,6 +32,21 @@ def check_rules(checklist: Checklist, path: str) -> list[Problem]:
             for field, message in _condition_problems(item.show_if, seen, "show_if"):
                 add(item.id, field, message)
         seen.setdefault(item.id, item)
+
+    standards: dict[str, str] = {}
+    for q in checklist.questions():
+        if q.standard_id is not None:
+            if q.standard_id in standards:
+                add(q.id, "standard", f"standard {q.standard_id!r} is also judged by {standards[q.standard_id]!r}")
+            standards.setdefault(q.standard_id, q.id)
+
+    for f in checklist.follow_ups:
+        rules = [("due", f.due), *((f"brands.{brand}", rule) for brand, rule in f.brands.items())]
+        for field, rule in rules:
+            if rule is not None and isinstance(rule.anchor, AnchorQuestion):
+                target = seen.get(rule.anchor.question)
+                if not isinstance(target, Question) or target.type != "datetime":
+                    add(f.id, f"{field}.anchor", f"anchor {rule.anchor.question!r} is not a datetime question")
     return problems
 
 

@@ -88,13 +88,22 @@ class FollowUpDue(Reply):
     due_at: Moment
 
 
+class CalendarDecree(Reply):
+    """A year of the production calendar the coordinator imported (`workdays.parse_year` reads it)."""
+
+    year: int
+    source: str = ""
+    transfers: list[dict[str, str]] = []
+
+
 class PullResponse(Reply):
     """`GET /sync/pull?since=<cursor>`: what changed for this shopper since the cursor.
 
     Without `since`, the whole current route (from 30 days back). `cursor` is opaque: pass
     it back as `since` next time. Assignments in `removed_assignments` were withdrawn.
     `approved`: the shopper's visits approved in the last `CONFIRMED_AFTER`, whatever the
-    cursor (state, as `returned` is).
+    cursor (state, as `returned` is). `calendar`: the production calendar's years imported
+    on the server, added to those the app ships with.
     """
 
     cursor: str
@@ -106,6 +115,7 @@ class PullResponse(Reply):
     returned: list[ReturnedVisit] = []
     follow_ups_due: list[FollowUpDue] = []
     approved: list[ApprovedVisit] = []
+    calendar: list[CalendarDecree] = []  # every imported year, at every pull: a few hundred bytes
 
 
 ServerVisitStatus = Literal["received", "returned", "approved"]

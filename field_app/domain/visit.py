@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from .checklist import AnswerValue, Checklist, FollowUp, Question
 from .conditions import holds
+from .due import DEFAULT_TIMEZONE, Anchors, Window, parse_moment, window
 from .errors import (
     FollowUpNotDueError,
     IncompleteVisitError,
@@ -31,6 +32,7 @@ from .records import (
 )
 from .scoring import Points, Score, VisitScore, points
 from .timers import StopwatchState, is_meaningful, stopwatch_state
+from .workdays import WorkCalendar, shipped_calendar
 
 MAX_TEXT = 4000
 EDITABLE = (VisitStatus.PLANNED, VisitStatus.IN_PROGRESS)
@@ -67,6 +69,10 @@ class Visit:
     timers: dict[str, list[TimerEvent]] = field(default_factory=dict)
     photos: list[PhotoRef] = field(default_factory=list)
     follow_ups: dict[str, FollowUpAnswer] = field(default_factory=dict)
+    # Where the visit took place, for its follow-ups' working days and brand rules.
+    timezone: str = DEFAULT_TIMEZONE
+    brand: str = ""
+    calendar: WorkCalendar = field(default_factory=shipped_calendar)
 
     # --- reading -----------------------------------------------------------------
 
@@ -182,7 +188,14 @@ class Visit:
                 if f.id not in self.follow_ups or self.follow_ups[f.id].value is None]
 
     def follow_up_due_at(self, follow_up: FollowUp) -> datetime:
-        return follow_up_due_at(self.started_at, follow_up)
+        """When the shopper is asked: once the dealer's window has closed."""
+        return self.follow_up_window(follow_up).ask_at
+
+    def follow_up_window(self, follow_up: FollowUp) -> Window:
+        recorded = {q.id: moment for q in self.checklist.questions() if q.type == "datetime"
+                    and q.id in self.answers and (moment := parse_moment(self.answers[q.id].value))}
+        anchors = Anchors(self.started_at, self.finalized_at, recorded)
+        return window(follow_up.rule_for(self.brand), anchors, self.timezone, self.calendar)
 
     # --- changing ----------------------------------------------------------------
 
@@ -327,15 +340,6 @@ class Visit:
             self.status = VisitStatus.IN_PROGRESS
 
 
-def follow_up_due_at(started_at: datetime, follow_up: FollowUp) -> datetime:
-    """When a follow-up falls due: the visit's start plus the follow-up's hours, on the
-    phone and on the server alike."""
-    try:
-        return started_at + timedelta(hours=follow_up.due_after_hours)
-    except OverflowError:  # a phone whose clock says year 9999
-        return datetime.max.replace(tzinfo=started_at.tzinfo)
-
-
 def check_value(item: Question | FollowUp, value: object) -> None:
     """Raise `InvalidAnswerError` unless the value fits the question's type."""
     kind = item.type
@@ -346,6 +350,8 @@ def check_value(item: Question | FollowUp, value: object) -> None:
         raise InvalidAnswerError(f"{value!r} is not an option of {item.id!r}")
     if kind == "text" and (not isinstance(value, str) or len(value) > MAX_TEXT):
         raise InvalidAnswerError(f"{item.id!r} takes a text of at most {MAX_TEXT} characters")
+    if kind == "datetime" and parse_moment(value) is None:
+        raise InvalidAnswerError(f"{item.id!r} takes a moment with its offset (ISO 8601), not {value!r}")
     if kind == "photo":
         raise InvalidAnswerError(f"{item.id!r} is answered with photos, not a value")
     if kind in ("timer", "counter", "number"):
