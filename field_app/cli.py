@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import datetime
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -13,11 +14,14 @@ import click
 
 from .domain.canonical import checklist_sha256
 from .domain.checklist import Checklist
+from .domain.due import DEFAULT_TIMEZONE, parse_moment
+from .domain.follow_up_plan import follow_up_plan
 from .domain.errors import ChecklistError, DomainError, Problem
 from .domain.loader import load_checklist
 from .domain.registry import Registry, layout_problem, parse_reference
 from .domain.outline import outline
 from .domain.resources import shipped_checklists
+from .domain.workdays import read_calendar_years, shipped_calendar
 
 WEB_CLIENT_MISSING = "the app's web client is not installed here: pip install 'fieldaudit[web]'"
 
@@ -107,6 +111,61 @@ def show(reference: str, as_json: bool) -> None:
                               ensure_ascii=False, indent=2))
     else:
         click.echo(outline(entry.checklist, entry.sha256))
+
+
+@checklists.command()
+@click.argument("reference")
+@click.option("--start", "start", required=True, help="When the visit started: ISO moment with its offset.")
+@click.option("--finish", "finish", default=None, help="When it was finalized (default: the start).")
+@click.option("--answers", "answers", default="{}",
+              help='The visit\'s answers as JSON, e.g. \'{"car_collected_at": "2026-12-07T18:00:00+03:00"}\'.')
+@click.option("--tz", "zone", default=DEFAULT_TIMEZONE, show_default=True, help="The dealership's IANA time zone.")
+@click.option("--brand", default="", help="The dealership's brand, for brand rules.")
+@click.option("--calendar", "calendar_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="A JSON file of calendar years to add to the shipped ones (as import-calendar).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def due(reference: str, start: str, finish: str | None, answers: str, zone: str, brand: str,
+        calendar_file: Path | None, as_json: bool) -> None:
+    """When each follow-up of a checklist opens, closes and is put to the shopper.
+
+    Moments are printed in the dealership's time zone, with their offset, so that a rule
+    can be checked against the production calendar.
+    """
+    try:
+        checklist_id, version = parse_reference(reference)
+        entry = Registry.from_directory(checklists_source()).get(checklist_id, version)
+        extra = read_calendar_years(calendar_file.read_text(encoding="utf-8")) if calendar_file else []
+        plans = follow_up_plan(entry.checklist, start=_moment("--start", start),
+                               finish=_moment("--finish", finish) if finish else None,
+                               answers=_answers(answers), zone=zone, brand=brand,
+                               calendar=shipped_calendar().with_years(extra))
+    except (DomainError, ValueError) as exc:
+        raise click.ClickException(str(exc))
+    if as_json:
+        click.echo(json.dumps({"follow_ups": [p.to_json() for p in plans]}, ensure_ascii=False, indent=2))
+        return
+    for p in plans:
+        asked = "" if p.asked else "  (not asked: show_if)"
+        click.echo(f"{p.id}: {p.rule}{asked}\n  opens {p.opens_at.isoformat()}\n"
+                   f"  closes {p.closes_at.isoformat()}\n  asked {p.ask_at.isoformat()}")
+
+
+def _moment(option: str, text: str) -> datetime:
+    moment = parse_moment(text)
+    if moment is None:
+        raise click.BadParameter(f"{text!r} is not an ISO moment with an offset, e.g. 2026-12-07T15:00:00+03:00",
+                                 param_hint=option)
+    return moment
+
+
+def _answers(text: str) -> dict:
+    try:
+        answers = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"not JSON ({exc.msg})", param_hint="--answers") from None
+    if not isinstance(answers, dict):
+        raise click.BadParameter('an object of question ids and values, e.g. {"q": true}', param_hint="--answers")
+    return answers
 
 
 @checklists.command()

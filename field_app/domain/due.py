@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .checklist import AnchorQuestion, DueRule, Offset
+from .errors import InvalidTimezoneError
 from .workdays import WorkCalendar
 
 DEFAULT_TIMEZONE = "Europe/Moscow"
@@ -70,6 +71,14 @@ def _window(rule: DueRule, at: datetime, tz: ZoneInfo, calendar: WorkCalendar) -
     opens = _offset(at, rule.window.from_, tz, calendar, end=False)
     closes = _offset(at, rule.window.to, tz, calendar, end=True)
     return Window(opens, max(opens, closes))
+
+
+def check_zone(zone: str) -> None:
+    """Raise `InvalidTimezoneError` unless `zone` is an IANA time zone name."""
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidTimezoneError(f"{zone!r} is not an IANA time zone such as Europe/Moscow") from None
 
 
 def parse_moment(value: object) -> datetime | None:

@@ -98,3 +98,9 @@ class InvalidCalendarError(DomainError):
     """A production calendar year that cannot be read."""
 
     code = "calendar.invalid"
+
+
+class InvalidTimezoneError(DomainError):
+    """A name that is not an IANA time zone."""
+
+    code = "timezone.invalid"

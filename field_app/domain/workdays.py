@@ -82,6 +82,22 @@ def parse_year(data: object) -> CalendarYear:
     return CalendarYear(year, tuple(transfers), source)
 
 
+def read_calendar_years(text: str) -> list[CalendarYear]:
+    """The years of a calendar file: one year's object, or `{"years": [...]}`."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidCalendarError(f"the file is not JSON ({exc.msg}, line {exc.lineno})") from None
+    items = data.get("years") if isinstance(data, dict) and "years" in data else [data]
+    if not isinstance(items, list) or not items:
+        raise InvalidCalendarError("'years' must be a list of calendar years")
+    years = [parse_year(item) for item in items]
+    twice = sorted({y.year for y in years if [z.year for z in years].count(y.year) > 1})
+    if twice:
+        raise InvalidCalendarError(f"year(s) given twice: {', '.join(map(str, twice))}")
+    return years
+
+
 class WorkCalendar:
     """Working days by the production calendar, given the decrees known for some years."""
 
@@ -138,5 +154,5 @@ def _days_off(year: int, transfers: tuple[Transfer, ...]) -> frozenset[date]:
 @lru_cache(maxsize=1)
 def shipped_calendar() -> WorkCalendar:
     """The decrees that ship with the package."""
-    data = json.loads((shipped_calendars() / "ru.json").read_text(encoding="utf-8"))
-    return WorkCalendar([parse_year(y) for y in data["years"]])
+    text = (shipped_calendars() / "ru.json").read_text(encoding="utf-8")
+    return WorkCalendar(read_calendar_years(text))
