@@ -1,7 +1,8 @@
 """A demo route for today, so a newcomer can try everything with no server: a call, a
 showroom visit and a service visit at made-up dealerships, with the real checklists; a
-roadside-assistance call tomorrow; and a service visit from three days ago whose
-follow-ups are due."""
+roadside-assistance call tomorrow; and a service visit from three weeks ago whose
+follow-ups are due (the dealer's callback window, three working days after the car was
+collected, has closed even across the New Year holidays)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from PIL import Image, ImageDraw
 from .domain.registry import Registry
 from .domain.route import Assignment, Dealership
 from .services import FieldService
+
+DONE_DAYS_AGO = 21
 
 DEALERSHIPS = [
     Dealership(code="DEMO-N", name="Автоцентр «Северный»", brand="Lada", city="Москва",
@@ -38,7 +41,7 @@ def fill_demo(service: FieldService, registry: Registry) -> bool:
         return Assignment(id=id_, day=day, position=position, dealer_code=dealer, checklist_id=checklist_id,
                           checklist_version=latest[checklist_id], window_start=window[0], window_end=window[1])
 
-    earlier = today - timedelta(days=3)
+    earlier = today - timedelta(days=DONE_DAYS_AGO)
     store.save_route(DEALERSHIPS, [
         stop(f"demo-{today}-1", today, 1, "DEMO-N", "dealer_call", ("09:00", "10:00")),
         stop(f"demo-{today}-2", today, 2, "DEMO-W", "showroom_visit", ("11:00", "13:00")),
@@ -51,7 +54,7 @@ def fill_demo(service: FieldService, registry: Registry) -> bool:
 
 
 def finished_service_visit(service: FieldService, assignment_id: str, day: date) -> None:
-    """A service visit done three days ago with every answer 'yes', so its follow-ups are due."""
+    """A service visit done on `day` with every answer 'yes' (the car collected as it ends)."""
     store = service.store
     started = datetime.combine(day, datetime.min.time().replace(hour=10)).astimezone()
     visit = store.start_assignment(assignment_id, at=started)
@@ -65,6 +68,8 @@ def finished_service_visit(service: FieldService, assignment_id: str, day: date)
             store.answer(visit.uuid, question.id, True, moment)
         elif question.type == "choice" and question.options:
             store.answer(visit.uuid, question.id, question.options[0].id, moment)
+        elif question.type == "datetime":
+            store.answer(visit.uuid, question.id, moment.isoformat(), moment)
         elif question.type == "photo" and question.required:
             _demo_photo(service, visit.uuid, question.id, question.photos.min if question.photos else 1)
     store.finalize(visit.uuid, moment + timedelta(minutes=5))

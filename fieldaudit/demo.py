@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from field_app.app import open_service, open_sync, serve_app
-from field_app.demo import finished_service_visit
+from field_app.demo import DONE_DAYS_AGO, finished_service_visit
 from field_app.services import FieldService
 from field_app.sync.service import SyncService
 from server_stub import admin
@@ -50,7 +50,7 @@ def run_demo(folder: Path, *, host: str = "127.0.0.1", app_port: int = 8550, ser
 def connect_phone(service: FieldService, sync: SyncService, settings: Settings, server_url: str,
                   seeded: DemoServer) -> None:
     """Pair the app with the demo shopper (again, if the server forgot the phone), pull
-    the route, and on the first start finish the visit of three days ago and send it."""
+    the route, and on the first start finish the visit of three weeks ago and send it."""
     if sync.status().paired and not sync.sync_now().unpaired:
         return
     code = seeded.pairing_code
@@ -59,7 +59,7 @@ def connect_phone(service: FieldService, sync: SyncService, settings: Settings, 
             code = admin.new_pairing_code(store, seeded.shopper_id).pairing_code
     sync.pair(server_url, code, DEVICE_NAME)
     sync.sync_now()
-    earlier = service.today() - timedelta(days=3)
+    earlier = service.today() - timedelta(days=DONE_DAYS_AGO)
     for stop in service.store.stops(earlier, earlier):
         if stop.visit_uuid is None:
             finished_service_visit(service, stop.assignment.id, earlier)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from field_app.demo import DEALERSHIPS
+from field_app.demo import DEALERSHIPS, DONE_DAYS_AGO
 from server_stub import admin
 from server_stub.store import ServerStore
 
@@ -20,7 +20,7 @@ ROUTE = [
     (0, "DEMO-W", "showroom_visit", "11:00-13:00"),
     (0, "DEMO-S", "service_visit", "15:00-17:00"),
     (1, "DEMO-N", "roadside_assistance_call", "21:00-23:00"),
-    (-3, "DEMO-S", "service_visit", "10:00-12:00"),
+    (-DONE_DAYS_AGO, "DEMO-S", "service_visit", "10:00-12:00"),
 ]
 
 

@@ -96,7 +96,8 @@ def jpeg(colour: tuple[int, int, int] = (200, 40, 40), size: tuple[int, int] = (
 def answer_all(service: FieldService, uuid: str, *, good: bool = True, skip: tuple[str, ...] = (),
                wait: float = 20, stop_timers: bool = True) -> None:
     """Answer every visible question as a shopper would: yes (or no), the first (or last)
-    option, a stopwatch run of `wait` seconds, one count, and the photos a question needs."""
+    option, a stopwatch run of `wait` seconds, one count, now for a moment, and the photos
+    a question needs."""
     for q in service.visit(uuid).checklist.questions():
         if q.id in skip or q.id not in service.visit(uuid).visible(service.now()):
             continue
@@ -116,5 +117,7 @@ def answer_all(service: FieldService, uuid: str, *, good: bool = True, skip: tup
             service.answer(uuid, q.id, q.min_value or 0)
         elif q.type == "text" and q.required:
             service.answer(uuid, q.id, "ok")
+        elif q.type == "datetime":
+            service.answer(uuid, q.id, service.now().isoformat())
         for i in range(q.photo_range()[0]):
             service.add_photo(uuid, q.id, jpeg((i * 40 % 256, 120, 160)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from field_app.app import open_service, open_sync
+from field_app.demo import DONE_DAYS_AGO
 from fieldaudit.demo import connect_phone
 from server_stub import admin
 from fieldaudit.demo_server import SHOPPER, seed_demo
@@ -27,8 +28,11 @@ def test_the_demo_phone_pulls_its_route_and_sends_the_finished_visit_once(server
         connect_phone(service, sync, server_settings, server.url, seeded)
 
         assert [s.dealership.code for s in service.overview().today] == ["DEMO-N", "DEMO-W", "DEMO-S"]
-        earlier = service.store.stops(today - timedelta(days=3), today - timedelta(days=3))
+        earlier = service.store.stops(today - timedelta(days=DONE_DAYS_AGO), today - timedelta(days=DONE_DAYS_AGO))
         assert len(earlier) == 1 and earlier[0].visit_uuid is not None
+        done = service.visit(earlier[0].visit_uuid)
+        assert done.checklist.version == 2 and "car_collected_at" in done.answers
+        assert [d.follow_up.id for d in service.due_follow_ups()] == ["callback_48_hours"]
         assert not service.store.pending_outbox()
         with server.store.db.read() as conn:
             assert server_visits.revisions(conn, earlier[0].visit_uuid) == [1]
