@@ -83,10 +83,9 @@ def validate(paths: tuple[Path, ...]) -> None:
             problems.append(misplaced)
         key = (checklist.id, checklist.version)
         if key in seen and seen[key][0] != sha:
-            problems.append(Problem(
-                str(path), None, "version",
-                f"{checklist.id}@{checklist.version} has other content in {seen[key][1]}; give it a new version",
-            ))
+            problems.append(Problem(str(path), None, "version", "version_twice", {
+                "checklist": checklist.id, "version": str(checklist.version), "other": str(seen[key][1]),
+            }))
         seen.setdefault(key, (sha, path))
         if not problems:
             click.echo(f"{path}: ok {checklist.id}@{checklist.version} sha256 {sha}")

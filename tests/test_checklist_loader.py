@@ -2,16 +2,20 @@
 
 import copy
 import json
+from pathlib import Path
 
 import pytest
 import yaml
 
 from field_app.domain.canonical import checklist_sha256
-from field_app.domain.errors import ChecklistError, ConflictingVersionError
+from field_app.domain.checklist_problems import ENGLISH, FILE, RULES, STRUCTURE
+from field_app.domain.errors import ChecklistError, ConflictingVersionError, Problem
 from field_app.domain.loader import load_checklist
 from field_app.domain.registry import Registry, parse_reference
 
 from samples import SHOWROOM, checklist
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def write(tmp_path, data, name="1.yaml"):
@@ -111,6 +115,87 @@ def test_every_problem_of_a_file_is_reported_at_once(tmp_path):
         q(d, 0, 1)["id"] = "front_photo"
         q(d, 1, 1)["show_if"] = {"question": "nope", "equals": True}
     assert len(problems_of(tmp_path, mutated(change))) == 2
+
+
+def codes_of(tmp_path, data):
+    path = write(tmp_path, data)
+    with pytest.raises(ChecklistError) as caught:
+        load_checklist(path)
+    return [(p.question_id, p.field, p.code, p.values) for p in caught.value.problems]
+
+
+def test_structure_problems_do_not_hide_the_rules_of_the_rest_of_the_file(tmp_path):
+    def change(d):
+        q(d, 0, 1)["type"] = "slider"  # structure: the question cannot be read
+        q(d, 0, 3)["colour"] = "red"  # structure: an unknown field
+        q(d, 1, 1)["show_if"] = {"question": "notes", "equals": True}  # rule: a later question
+        q(d, 1, 2)["id"] = "front_photo"  # rule: an id used twice
+        q(d, 0, 2)["standard"] = q(d, 1, 3)["standard"] = "4.1"  # rule: a standard judged twice
+        d["follow_ups"] = [
+            {"id": "callback", "text": "Перезвонили?", "type": "yes_no",
+             "due": {"anchor": {"question": "consultant_wait"}, "after_hours": 24}},  # rule: not a datetime
+            {"id": "letter", "text": "Письмо?", "type": "yes_no", "due": {"anchor": "begin", "after_hours": 4}},
+            {"id": "visit_again", "text": "Снова?", "type": "yes_no", "due": {"within_working_days": 3, "window": {
+                "from": {"hours": 1, "working_days": 1}, "to": {"hours": 2}}}},
+            {"id": "sms", "text": "СМС?", "type": "yes_no"},
+        ]
+    assert codes_of(tmp_path, mutated(change)) == [
+        ("greeted", "type", "not_one_of", {
+            "value": "slider", "allowed": "yes_no, choice, timer, counter, number, text, photo, datetime"}),
+        ("parking", "colour", "unknown_field", {}),
+        ("letter", "due.anchor", "anchor_shape", {}),
+        ("visit_again", "due.window.from", "offset_one_of", {}),
+        ("sms", "follow_up", "due_or_hours", {}),
+        ("mirrors", "show_if.question", "show_if_not_earlier", {"question": "notes"}),
+        ("front_photo", "id", "id_twice", {"id": "front_photo"}),
+        ("notes", "standard", "standard_twice", {"standard": "4.1", "question": "consultant_wait"}),
+        ("callback", "due.anchor", "anchor_not_datetime", {"question": "consultant_wait"}),
+    ]
+
+
+def test_a_due_rule_giving_two_kinds_of_delay_is_one_problem(tmp_path):
+    def change(d):
+        d["follow_ups"][0] = {"id": "callback", "text": "Перезвонили?", "type": "yes_no",
+                              "due": {"after_hours": 4, "within_working_days": 2}}
+    assert codes_of(tmp_path, mutated(change)) == [("callback", "due", "due_rule_one_of", {})]
+
+
+def test_a_question_the_format_refuses_still_counts_as_asked(tmp_path):
+    # mirrors' show_if names a broken question: that question exists and comes before, so
+    # the only problem is its own (what it may be compared with cannot be told).
+    def change(d):
+        q(d, 1, 0)["weight"] = "heavy"
+        q(d, 1, 1)["show_if"] = {"question": "test_drive_now", "in": ["maybe"]}
+    assert codes_of(tmp_path, mutated(change)) == [("test_drive_now", "weight", "not_number", {})]
+
+
+@pytest.mark.parametrize("change, found", [
+    (lambda d: d.update(version=0), [(None, "version", "at_least", {"limit": "1"})]),
+    (lambda d: d.update(version="two"), [(None, "version", "not_whole_number", {})]),
+    (lambda d: q(d, 0, 1).update(id="Greeted"), [("Greeted", "id", "pattern", {
+        "value": "Greeted", "pattern": "^[a-z][a-z0-9_]*$"})]),
+    (lambda d: q(d, 0, 1).update(id="g" * 65), [("g" * 65, "id", "too_long", {"limit": "64"})]),
+    (lambda d: q(d, 0, 1).update(required="maybe"), [("greeted", "required", "not_boolean", {})]),
+    (lambda d: q(d, 0, 1).pop("text"), [("greeted", "text", "required", {})]),
+    (lambda d: q(d, 0, 1).update(text=["a"]), [("greeted", "text", "not_text", {})]),
+    (lambda d: q(d, 0, 0).update(photos={"min": -1, "max": 3}), [("front_photo", "photos.min", "at_least",
+                                                                 {"limit": "0"})]),
+    (lambda d: d.update(sections={}), [(None, "sections", "not_list", {})]),
+    (lambda d: d["follow_ups"][0].update(due_after_hours=0), [("callback", "due_after_hours", "above",
+                                                               {"limit": "0"})]),
+])
+def test_each_kind_of_structure_problem_has_its_code(tmp_path, change, found):
+    assert codes_of(tmp_path, mutated(change)) == found
+
+
+def test_every_code_has_english_words_and_is_used():
+    source = "".join(path.read_text(encoding="utf-8") for path in (REPO / "field_app").rglob("*.py")
+                     if path.name != "checklist_problems.py")
+    assert set(ENGLISH) == set(FILE) | set(STRUCTURE) | set(RULES)
+    assert len(ENGLISH) == len(FILE) + len(STRUCTURE) + len(RULES)  # no code in two groups
+    assert [code for code in ENGLISH if f'"{code}"' not in source] == []
+    with pytest.raises(ValueError, match="no checklist problem has the code"):
+        Problem("x.yaml", None, None, "no_such_code")
 
 
 def test_yaml_syntax_error_gives_the_line(tmp_path):

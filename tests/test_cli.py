@@ -60,9 +60,12 @@ def test_validate_prints_one_line_per_problem_and_exits_1(tmp_path):
     path = write(tmp_path, data)
     result = run("checklists", "validate", str(path))
     assert result.exit_code == 1
-    # A file whose structure is wrong is not checked against the cross-question rules.
-    assert len(result.output.splitlines()) == 1
-    assert result.output.startswith(f"{path}: greeted: type: Input should be")
+    # A file whose structure is wrong is still checked against the cross-question rules.
+    assert result.output.splitlines() == [
+        f"{path}: greeted: type: 'slider' is not one of yes_no, choice, timer, counter, number, text, photo, datetime",
+        f"{path}: mirrors: show_if.question: names 'later_one', which is not an earlier question "
+        "(show_if may only name questions asked before)",
+    ]
 
 
 def test_validate_refuses_an_alias_bomb_in_one_line(tmp_path):
@@ -87,6 +90,32 @@ def test_validate_reports_rule_problems_together(tmp_path):
         f"{path}: front_photo: id: id 'front_photo' is used twice",
         f"{path}: mirrors: show_if.question: names 'later_one', which is not an earlier question "
         "(show_if may only name questions asked before)",
+    ]
+
+
+def test_validate_lists_every_problem_of_a_file_in_english(tmp_path):
+    data = json.loads(json.dumps(SHOWROOM))
+    data["sections"][0]["questions"][1]["weight"] = "heavy"
+    data["sections"][0]["questions"][2]["colour"] = "red"
+    data["sections"][1]["questions"][1]["show_if"] = {"question": "later_one", "equals": True}
+    data["sections"][1]["questions"][2]["id"] = "front_photo"
+    data["follow_ups"] = [
+        {"id": "callback", "text": "Перезвонили?", "type": "yes_no",
+         "due": {"anchor": {"question": "parking"}, "within_working_days": 2}},
+        {"id": "letter", "text": "Прислали письмо?", "type": "yes_no", "due": {"after_hours": 4, "window": {
+            "from": {"hours": 1}, "to": {"hours": 2}}}},
+    ]
+    path = write(tmp_path, data)
+    result = run("checklists", "validate", str(path))
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"{path}: greeted: weight: must be a number",
+        f"{path}: consultant_wait: colour: is not a field of the checklist format",
+        f"{path}: letter: due: give exactly one of 'after_hours', 'within_working_days' and 'window'",
+        f"{path}: mirrors: show_if.question: names 'later_one', which is not an earlier question "
+        "(show_if may only name questions asked before)",
+        f"{path}: front_photo: id: id 'front_photo' is used twice",
+        f"{path}: callback: due.anchor: anchor 'parking' is not a datetime question",
     ]
 
 
@@ -126,7 +155,7 @@ def test_schema_is_json_schema_of_the_format():
     schema = json.loads(run("checklists", "schema").output)
     assert schema["title"] == "Checklist"
     assert set(schema["$defs"]["Question"]["properties"]["type"]["enum"]) == {
-        "yes_no", "choice", "timer", "counter", "number", "text", "photo"}
+        "yes_no", "choice", "timer", "counter", "number", "text", "photo", "datetime"}
 
 
 def test_the_readme_example_is_a_valid_checklist():

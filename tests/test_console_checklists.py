@@ -6,15 +6,20 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import html
 import json
+import re
+import string
 
 import pytest
 import yaml
 from sqlalchemy import text
 
+from field_app.domain.checklist_problems import ENGLISH
 from field_app.domain.sync_messages import API_PREFIX
 from field_app.domain.resources import shipped_checklists
 from server_stub import admin
+from server_stub.console.web import TRANSLATIONS
 
 from server_support import MINI, new_uuid, publish_mini, revision
 
@@ -115,6 +120,7 @@ def test_a_bad_checklist_shows_each_problem_with_its_question_and_field(console,
     question(data, "met_at_entrance")["type"] = "checkbox"
     question(data, "greeted_first")["weight"] = -1
     question(data, "consultant_wait_time")["colour"] = "red"
+    before = published(server_store, "showroom_visit")
     page = upload(console, as_yaml(data), "bad.yaml")
     assert page.status == 422
     assert "Файл «bad.yaml» не опубликован, проблем: 3." in page
@@ -122,8 +128,10 @@ def test_a_bad_checklist_shows_each_problem_with_its_question_and_field(console,
     for question_id, field in [("met_at_entrance", "type"), ("greeted_first", "weight"),
                                ("consultant_wait_time", "colour")]:
         assert f'<td class="mono">{question_id}</td><td class="mono">{field}</td>' in rows
-    assert "is not a field of the checklist format" in page
-    assert len(published(server_store, "showroom_visit")) == 1
+    assert "такого поля нет в формате чек-листа" in page
+    assert "«checkbox» — недопустимое значение; допустимы: yes_no, choice" in page
+    assert "должно быть не меньше 0" in page
+    assert published(server_store, "showroom_visit") == before
 
 
 def test_a_checklist_breaking_a_rule_shows_it_with_its_place(console):
@@ -133,32 +141,106 @@ def test_a_checklist_breaking_a_rule_shows_it_with_its_place(console):
     question(data, "greeted_first")["id"] = "easy_to_find"
     page = upload(console, as_yaml(data), "rules.yaml")
     assert page.status == 422
-    assert "a timer question needs bands that turn its value into an answer" in page
-    assert "id 'easy_to_find' is used twice" in page
+    assert "вопросу типа timer нужны диапазоны (bands), которые переводят его значение в ответ" in page
+    assert "id «easy_to_find» встречается дважды" in page
+
+
+def several_problems() -> bytes:
+    """A file with problems of each kind: the structure, the rules across questions, a due
+    rule's anchor and its delays."""
+    data = copy.deepcopy(SHOWROOM)
+    data["version"] = 2
+    question(data, "met_at_entrance")["type"] = "checkbox"
+    question(data, "consultant_wait_time")["colour"] = "red"
+    question(data, "greeted_first")["show_if"] = {"question": "offered_brochures", "equals": True}
+    question(data, "asked_client_name")["id"] = "easy_to_find"
+    data["follow_ups"] = [
+        {"id": "called_back", "text": "Перезвонили ли", "type": "yes_no",
+         "due": {"anchor": {"question": "easy_to_find"}, "within_working_days": 2}},
+        {"id": "wrote_back", "text": "Написали ли", "type": "yes_no", "due": {"after_hours": 4, "window": {
+            "from": {"hours": 1}, "to": {"hours": 2}}}},
+    ]
+    return as_yaml(data)
+
+
+SEVERAL_PROBLEMS = {
+    "ru": [
+        ("met_at_entrance", "type", "«checkbox» — недопустимое значение; допустимы: yes_no, choice, timer, counter, "
+                                    "number, text, photo, datetime"),
+        ("consultant_wait_time", "colour", "такого поля нет в формате чек-листа"),
+        ("wrote_back", "due", "укажите ровно одно из полей after_hours, within_working_days и window"),
+        ("greeted_first", "show_if.question", "ссылается на «offered_brochures», а это не предыдущий вопрос "
+                                              "(show_if может ссылаться только на вопросы, заданные раньше)"),
+        ("easy_to_find", "id", "id «easy_to_find» встречается дважды"),
+        ("called_back", "due.anchor", "точка отсчёта «easy_to_find» — не вопрос типа datetime"),
+    ],
+    "en": [
+        ("met_at_entrance", "type", "'checkbox' is not one of yes_no, choice, timer, counter, number, text, photo, "
+                                    "datetime"),
+        ("consultant_wait_time", "colour", "is not a field of the checklist format"),
+        ("wrote_back", "due", "give exactly one of 'after_hours', 'within_working_days' and 'window'"),
+        ("greeted_first", "show_if.question", "names 'offered_brochures', which is not an earlier question "
+                                              "(show_if may only name questions asked before)"),
+        ("easy_to_find", "id", "id 'easy_to_find' is used twice"),
+        ("called_back", "due.anchor", "anchor 'easy_to_find' is not a datetime question"),
+    ],
+}
+
+
+@pytest.mark.parametrize("language, refused", [
+    ("ru", "Файл «several.yaml» не опубликован, проблем: 6."),
+    ("en", "The file “several.yaml” was not published; problems: 6."),
+])
+def test_every_problem_of_a_file_is_listed_at_once_in_the_pages_language(console, server_store, language, refused):
+    console.http.get(f"/console/language/{language}", params={"next": "/console/checklists"})
+    before = published(server_store, "showroom_visit")
+    page = upload(console, several_problems(), "several.yaml")
+    assert page.status == 422
+    assert refused in page
+    rows = page.html.split("<tbody>")[1].split("</tbody>")[0].split("</tr>")[:-1]
+    shown = [tuple(html.unescape(cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)) for row in rows]
+    assert shown == SEVERAL_PROBLEMS[language]
+    assert published(server_store, "showroom_visit") == before
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_every_checklist_problem_code_is_worded_in_each_language_with_its_values(language):
+    words = json.loads((TRANSLATIONS / language / "checklist_problems.json").read_text(encoding="utf-8"))
+    assert set(words) == set(ENGLISH)
+    for code, english in ENGLISH.items():
+        assert words[code].strip(), code
+        assert placeholders(words[code]) == placeholders(english), code
+        assert "key" not in placeholders(english), code  # the translator's own argument
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
 @pytest.mark.parametrize("content, status, message", [
-    (b"id: showroom_visit\nversion: [2\n", 422, "not valid YAML at line 3, column 1"),
+    (b"id: showroom_visit\nversion: [2\n", 422, "это не YAML: ошибка в строке 3, столбец 1"),
     ("title: Визит".encode("cp1251"), 422, "не является текстом в кодировке UTF-8"),
     (b"", 422, "пуст"),
     (b"  \n\n", 422, "пуст"),
-    (b"- just\n- a list\n", 422, "the file must be a mapping with id, version, sections"),
+    (b"- just\n- a list\n", 422, "файл должен быть словарём с полями id, version, sections"),
     (SHOWROOM_TEXT.encode() * 30, 422, "слишком велик: чек-лист занимает не больше 256 КБ"),
     # Ten aliases of ten aliases of ... : a few hundred bytes that expand to a billion values.
     (("a0: &a0 [x]\n" + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 10)))
-     .encode(), 422, "expands to more than"),
-    (("id: deep\nversion: 1\nx: " + "[" * 500 + "]" * 500 + "\n").encode(), 422, "nested more than"),
-    (SHOWROOM_TEXT.replace("version: 1", "version: 99999999999", 1).encode(), 422, "less than or equal to 2147483647"),
+     .encode(), 422, "файл разворачивается больше чем в 50000 значений (через ссылки YAML), строка"),
+    (("id: deep\nversion: 1\nx: " + "[" * 500 + "]" * 500 + "\n").encode(), 422,
+     "значения вложены глубже 40 уровней, строка 3"),
+    (SHOWROOM_TEXT.replace("version: 1", "version: 99999999999", 1).encode(), 422, "должно быть не больше 2147483647"),
     (SHOWROOM_TEXT.replace("version: 1", "version: 2", 1).replace("title: ", 'title: "\\ud800" #', 1).encode(),
-     422, "lone surrogate"),
+     422, "экранирование \\u задаёт половину суррогатной пары"),
 ])
 def test_a_file_that_is_not_a_checklist_is_refused_with_a_clear_message(console, server_store, content, status,
                                                                          message):
+    before = published(server_store, "showroom_visit")
     page = upload(console, content, "upload.yaml")
     assert page.status == status
     assert message in page
     assert "Опубликовать новую версию" in page  # the form again, to send a better file
-    assert len(published(server_store, "showroom_visit")) == 1
+    assert published(server_store, "showroom_visit") == before
 
 
 def test_a_body_beyond_the_consoles_limit_is_refused_before_it_is_read(console):

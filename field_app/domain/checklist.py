@@ -2,7 +2,8 @@
 
 Structure is checked here (types, unknown fields); rules that span several questions
 (unique ids, `show_if` order, band order) are checked in `rules.py` so that a file gets
-every problem reported at once, each with its question id and field.
+every problem reported at once, each with its question id and field. A validator here
+raises its error under a code of `checklist_problems.py`, so that it can be worded.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 QuestionType = Literal["yes_no", "choice", "timer", "counter", "number", "text", "photo", "datetime"]
@@ -149,7 +151,7 @@ class Offset(Strict):
     @model_validator(mode="after")
     def _one(self) -> Offset:
         if (self.hours is None) == (self.working_days is None):
-            raise ValueError("give exactly one of 'hours' and 'working_days'")
+            raise PydanticCustomError("offset_one_of", "give exactly one of 'hours' and 'working_days'")
         return self
 
 
@@ -178,7 +180,9 @@ class DueRule(Strict):
     def _one(self) -> DueRule:
         given = [k for k in ("after_hours", "within_working_days", "window") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("give exactly one of 'after_hours', 'within_working_days' and 'window'")
+            raise PydanticCustomError(
+                "due_rule_one_of", "give exactly one of 'after_hours', 'within_working_days' and 'window'"
+            )
         return self
 
     def describe(self) -> str:
@@ -215,7 +219,7 @@ class FollowUp(Strict):
     @model_validator(mode="after")
     def _one_rule(self) -> FollowUp:
         if (self.due_after_hours is None) == (self.due is None):
-            raise ValueError("give exactly one of 'due' and 'due_after_hours'")
+            raise PydanticCustomError("due_or_hours", "give exactly one of 'due' and 'due_after_hours'")
         return self
 
     def rule_for(self, brand: str) -> DueRule:

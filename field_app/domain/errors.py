@@ -14,18 +14,31 @@ turn the code into a message in the user's language or an HTTP problem.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dataclass_field
 from pathlib import Path
+
+from .checklist_problems import ENGLISH, english
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a checklist file: where, which question, which field, what."""
+    """One thing wrong with a checklist file: where, which question, which field, and what
+    as a stable code with its values (`checklist_problems`), for each edge to word."""
 
     path: str
     question_id: str | None
     field: str | None
-    message: str
+    code: str
+    values: dict[str, str] = dataclass_field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        if self.code not in ENGLISH:
+            raise ValueError(f"no checklist problem has the code {self.code!r}")
+
+    @property
+    def message(self) -> str:
+        """The problem in English (the CLI's, the phone's and the logs' words)."""
+        return english(self.code, self.values)
 
     def line(self) -> str:
         return f"{self.path}: {self.question_id or '-'}: {self.field or '-'}: {self.message}"

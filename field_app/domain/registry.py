@@ -70,7 +70,7 @@ class Registry:
             try:
                 text = item.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
-                raise ChecklistError(path, [Problem(str(path), None, None, f"cannot read the file: {exc}")])
+                raise ChecklistError(path, [Problem(str(path), None, None, "file_unreadable", {"reason": str(exc)})])
             checklist = parse_checklist(text, str(path))
             problem = layout_problem(path, checklist)
             if problem is not None:
@@ -100,10 +100,7 @@ def layout_problem(path: PurePath, checklist: Checklist) -> Problem | None:
         return None
     if path.parent.name == checklist.id and path.stem == str(checklist.version):
         return None
-    return Problem(
-        str(path), None, "id",
-        f"the file must be at {checklist.id}/{checklist.version}.yaml to match its id and version",
-    )
+    return Problem(str(path), None, "id", "misplaced", {"expected": f"{checklist.id}/{checklist.version}.yaml"})
 
 
 def parse_reference(text: str) -> tuple[str, int | None]:

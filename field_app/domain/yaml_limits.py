@@ -15,9 +15,10 @@ MAX_VALUES = 50_000
 MAX_DEPTH = 40
 
 
-def expansion_problem(text: str) -> str | None:
-    """What is wrong with how far `text` expands, with its place; None when it is fine
-    (or not YAML at all: the loader reports that, with its place)."""
+def expansion_problem(text: str) -> tuple[str, dict[str, str]] | None:
+    """What is wrong with how far `text` expands, as a code of `checklist_problems.py` and
+    its values (with its place); None when it is fine (or not YAML at all: the loader
+    reports that, with its place)."""
     anchors: dict[str, tuple[int, int]] = {}  # anchor -> (values, depth) of its node
     open_nodes: list[list] = []  # per open collection: [anchor, values before it, deepest level in it]
     values = 0
@@ -47,14 +48,14 @@ def expansion_problem(text: str) -> str | None:
             if open_nodes:
                 open_nodes[-1][2] = max(open_nodes[-1][2], reached)
             if values > MAX_VALUES:
-                return _at(event, f"the file expands to more than {MAX_VALUES} values (through its aliases)")
+                return _at(event, "too_many_values", MAX_VALUES)
             if reached > MAX_DEPTH:
-                return _at(event, f"values are nested more than {MAX_DEPTH} deep")
+                return _at(event, "nested_too_deep_at", MAX_DEPTH)
     except yaml.YAMLError:
         return None
     return None
 
 
-def _at(event: yaml.Event, message: str) -> str:
+def _at(event: yaml.Event, code: str, limit: int) -> tuple[str, dict[str, str]]:
     mark = event.start_mark
-    return f"{message}, at line {mark.line + 1}, column {mark.column + 1}"
+    return code, {"limit": str(limit), "line": str(mark.line + 1), "column": str(mark.column + 1)}
