@@ -2,8 +2,11 @@
 rank in the study (`benchmark`: top, average or bottom).
 
 Everything is read from the tally that `summaries.py` keeps as revisions arrive and are
-reviewed, never from the payloads. Texts, refs and ranks are the newest version's; an item
-that version no longer asks is listed apart, worded as the newest version that had it.
+reviewed, never from the payloads. The tally counts a standard across the checklist's
+versions (`standards.py`): a v1 visit and a v2 visit that judged standard 2.3 under other
+question ids and wordings count together. Texts, refs and ranks are the newest version's;
+an item that version no longer has is listed apart, worded as the newest version that had
+it. A question without a standard id is its version's own item, never added to another's.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from field_app.domain.route import Dealership
 
 from .errors import ChecklistNotFoundError, UnknownDealerError
 from .queries import analytics as q, routes
+from .standards import Standards, key_of
 from .store import ServerStore
 
 DEFAULT_CHECKLIST = "showroom_visit"
@@ -46,12 +50,14 @@ class Overview:
 
 @dataclass(frozen=True)
 class ItemShare:
-    id: str
+    id: str  # the question's or follow-up's id in `version`
     ref: str | None
     text: str
     benchmark: str | None
-    share: Share  # at the dealership
+    share: Share  # at the dealership, every version together
     network: Share  # at all dealerships together
+    version: int  # the version whose wording is shown: the newest that has the item
+    standard: str | None = None  # the standard id: what the versions are counted together by
 
 
 @dataclass(frozen=True)
@@ -88,21 +94,28 @@ def dealer_report(store: ServerStore, checklist_id: str, dealer_code: str) -> De
             raise UnknownDealerError(f"There is no dealership {dealer_code!r}.")
         own = q.item_tally(conn, checklist_id, dealer_code)
         network = q.item_tally(conn, checklist_id)
+    known = Standards(checklist_versions(store, checklist_id))
 
-    def item(entry: Question | FollowUp) -> ItemShare:
+    def item(key: str) -> ItemShare:
+        standard = known[key]
+        entry = standard.newest
         return ItemShare(entry.id, getattr(entry, "ref", None), entry.text, entry.benchmark,
-                         Share(*own.get(entry.id, (0, 0))), Share(*network.get(entry.id, (0, 0))))
+                         Share(*own.get(key, (0, 0))), Share(*network.get(key, (0, 0))),
+                         standard.newest_version, standard.standard_id)
 
-    def listed(entry: Question | FollowUp) -> bool:
+    def listed(key: str) -> bool:
         # A study item is listed even before any visit counts it; photos and notes never count.
-        return entry.benchmark is not None or entry.id in network
+        return known[key].newest.benchmark is not None or key in network
 
-    groups = [ItemGroup("section", s.title, [item(x) for x in s.questions if listed(x)]) for s in checklist.sections]
-    groups.append(ItemGroup("follow_ups", "", [item(f) for f in checklist.follow_ups if listed(f)]))
-    asked = {x.id for x in checklist.questions()} | {f.id for f in checklist.follow_ups}
-    retired = sorted(set(own) - asked)
+    def keys(entries: list[Question] | list[FollowUp]) -> list[str]:
+        return [k for k in (key_of(checklist.version, x) for x in entries) if listed(k)]
+
+    groups = [ItemGroup("section", s.title, [item(k) for k in keys(s.questions)]) for s in checklist.sections]
+    groups.append(ItemGroup("follow_ups", "", [item(k) for k in keys(checklist.follow_ups)]))
+    asked = {key_of(checklist.version, x) for x in [*checklist.questions(), *checklist.follow_ups]}
+    retired = [s.key for s in known.all() if s.key in own and s.key not in asked]
     if retired:
-        groups.append(ItemGroup("retired", "", [item(x) for x in _retired_items(store, checklist_id, retired)]))
+        groups.append(ItemGroup("retired", "", [item(k) for k in retired]))
     met, counted = sum(m for m, _ in own.values()), sum(c for _, c in own.values())
     return DealerReport(checklist, found[0], Share(met, counted), [g for g in groups if g.items])
 
@@ -114,13 +127,3 @@ def checklist_versions(store: ServerStore, checklist_id: str) -> list[Checklist]
     if not numbers:
         raise ChecklistNotFoundError(f"The server has no checklist {checklist_id!r}.")
     return [store.catalog.get(checklist_id, n).checklist for n in numbers]
-
-
-def _retired_items(store: ServerStore, checklist_id: str, ids: list[str]) -> list[Question | FollowUp]:
-    """The items with these ids, each as the newest version that asks it words it."""
-    found: dict[str, Question | FollowUp] = {}
-    for version in checklist_versions(store, checklist_id):
-        for entry in [*version.questions(), *version.follow_ups]:
-            if entry.id in ids:
-                found.setdefault(entry.id, entry)
-    return [found[i] for i in ids if i in found]

@@ -1,8 +1,16 @@
-"""Visits of one checklist as CSV or XLSX: one row per visit, one column per question, then
+"""Visits of one checklist as CSV or XLSX: one row per visit, one column per standard, then
 each section's score and the total, in percent.
 
-The columns are every question any version of the checklist asked, in the newest
-version's order (questions only older versions asked come after, then the follow-ups).
+The columns are every standard any version of the checklist judged (`standards.py`), in
+the newest version's order (those only older versions judged come after, then the
+follow-ups): a v1 visit and a v2 visit put their answers on standard 2.3 in one column,
+whatever each version's question id and wording. The header names the standard and its
+newest wording. A question without a standard id has a column of its own version's, an
+older version's marked with its number. The study's own wording (`study_text`), for
+coordinators, is on a second sheet of the XLSX file, "standards": a row per column and
+version with the standard id, the question id, the text and the study's wording. A CSV
+file holds one table, kept as it was: the visits.
+
 Rows are read a batch at a time (`queries/exports.py`), each batch in a short read
 transaction of its own, and written out as they come, so 100,000 visits never sit in
 memory together and no transaction stays open for the whole download.
@@ -20,7 +28,7 @@ import csv
 import io
 import json
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import BinaryIO
@@ -36,6 +44,7 @@ from field_app.domain.visit import Visit
 from . import analytics
 from .queries import exports as q
 from .queries.visit_list import VisitFilter
+from .standards import Standard, Standards
 from .store import ServerStore
 
 Cell = str | int | float
@@ -57,6 +66,11 @@ class Headings:
     follow_ups: str  # the title of the follow-ups' score
     score: str  # a section's score column, "{title}, %"
     total: str
+    # The column of a question without a standard id that only an older version asked.
+    older: str = "{title} (version {version})"
+    standards_sheet: str = "Standards"
+    # The standards sheet: column, standard id, version, question id, text, the study's wording.
+    standards: tuple[str, ...] = ("Column", "Standard", "Version", "Question", "Text", "Study wording")
 
 
 def rows(store: ServerStore, where: VisitFilter, headings: Headings, batch_size: int = BATCH) -> Iterator[list[Cell]]:
@@ -65,6 +79,19 @@ def rows(store: ServerStore, where: VisitFilter, headings: Headings, batch_size:
     assert where.checklist_id, "an export is of one checklist"
     columns = _Columns(analytics.checklist_versions(store, where.checklist_id))
     return _rows(store, where, headings, columns, batch_size)
+
+
+def standards_rows(store: ServerStore, checklist_id: str, headings: Headings) -> list[list[Cell]]:
+    """The standards sheet: its header, then for each item column of `rows`, in their order,
+    a row per version that has the item, newest first."""
+    versions = analytics.checklist_versions(store, checklist_id)
+    found: list[list[Cell]] = [list(headings.standards)]
+    for standard in Standards(versions).all():
+        title = _title(standard, versions[0].version, headings)
+        for version, item in standard.versions:
+            found.append([title, standard.standard_id or "", version, item.id, item.text,
+                          getattr(item, "study_text", None) or ""])
+    return found
 
 
 def filename(checklist_id: str, day: date, fmt: str) -> str:
@@ -84,13 +111,16 @@ def csv_chunks(table: Iterator[list[Cell]], chunk_chars: int = 64 * 1024) -> Ite
     yield buffer.getvalue().encode()
 
 
-def xlsx_file(table: Iterator[list[Cell]], sheet_title: str) -> BinaryIO:
-    """The rows as a workbook in an anonymous temporary file, read from its start. The
-    file has no name on the disk: it is gone when closed, however the download ends."""
+def xlsx_file(table: Iterator[list[Cell]], sheet_title: str,
+              more_sheets: Iterable[tuple[str, Iterable[list[Cell]]]] = ()) -> BinaryIO:
+    """The rows as a workbook in an anonymous temporary file, read from its start, with
+    `more_sheets` (title, rows) after the first. The file has no name on the disk: it is
+    gone when closed, however the download ends."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(sheet_title[:31])  # Excel's longest sheet name
-    for row in table:
-        sheet.append([_xlsx_cell(sheet, c) for c in row])
+    for title, sheet_rows in [(sheet_title, table), *more_sheets]:
+        sheet = workbook.create_sheet(title[:31])  # Excel's longest sheet name
+        for row in sheet_rows:
+            sheet.append([_xlsx_cell(sheet, c) for c in row])
     file = tempfile.TemporaryFile()
     try:
         workbook.save(file)
@@ -124,17 +154,20 @@ def _rows(store: ServerStore, where: VisitFilter, headings: Headings, columns: "
 class _Columns:
     def __init__(self, versions: list[Checklist]):  # newest first
         self.versions = {v.version: v for v in versions}
-        self.asked = {v.version: ({x.id: x for x in v.questions()}, {f.id: f for f in v.follow_ups})
-                      for v in versions}
-        self.questions = _union(v.questions() for v in versions)
-        self.follow_ups = _union(v.follow_ups for v in versions)
+        self.newest = versions[0].version
+        self.standards = Standards(versions)
+        self.questions = self.standards.questions
+        self.follow_ups = self.standards.follow_ups
+        # Per version: its item in each question and follow-up column, None where it has none.
+        self.asked = {v.version: ([s.item_in(v.version) for s in self.questions],
+                                  [s.item_in(v.version) for s in self.follow_ups]) for v in versions}
         self.sections = _union(v.sections for v in versions)
         self.has_follow_ups = bool(self.follow_ups)
 
     def header(self, h: Headings) -> list[Cell]:
         return [
             *h.visit,
-            *(_title(x) for x in self.questions), *(_title(f) for f in self.follow_ups),
+            *(_title(s, self.newest, h) for s in [*self.questions, *self.follow_ups]),
             *(h.score.format(title=s.title) for s in self.sections),
             *([h.score.format(title=h.follow_ups)] if self.has_follow_ups else []),
             h.total,
@@ -154,10 +187,9 @@ class _Columns:
         return [
             row.uuid, row.shopper_name, row.dealer_code or "", row.dealer_name or "", row.checklist_version,
             _when(row.started_at), _when(row.finalized_at), h.statuses.get(row.status, row.status), row.revision,
-            *(_answer(own[x.id], visit, revision, h) if x.id in own and x.id in shown else ""
-              for x in self.questions),
-            *(_words(own_follow_ups[f.id], revision.follow_ups[f.id].value)
-              if f.id in own_follow_ups and f.id in revision.follow_ups else "" for f in self.follow_ups),
+            *(_answer(x, visit, revision, h) if x is not None and x.id in shown else "" for x in own),
+            *(_words(f, revision.follow_ups[f.id].value) if f is not None and f.id in revision.follow_ups else ""
+              for f in own_follow_ups),
             *(_percent(*sections.get(s.id, (0, 0))) for s in self.sections),
             *([_percent(*sections.get("follow_ups", (0, 0)))] if self.has_follow_ups else []),
             _percent(row.score_got or 0, row.score_out_of or 0),
@@ -173,9 +205,14 @@ def _union(groups) -> list:
     return list(seen.values())
 
 
-def _title(item: Question | FollowUp) -> str:
-    ref = getattr(item, "ref", None)
-    return f"{ref} {item.text}" if ref else item.text
+def _title(standard: Standard, newest: int, h: Headings) -> str:
+    """The standard id and the newest wording; a question without a standard id that only
+    an older version asked says which version."""
+    item = standard.newest
+    title = f"{standard.standard_id} {item.text}" if standard.standard_id else item.text
+    if isinstance(item, Question) and not standard.standard_id and standard.newest_version != newest:
+        title = h.older.format(title=title, version=standard.newest_version)
+    return title
 
 
 def _answer(question: Question, visit: Visit, revision: VisitRevision, h: Headings) -> Cell:

@@ -273,8 +273,13 @@ M005_PAIRING_ATTEMPTS = Migration(5, "pairing_attempts", (
     "ALTER TABLE pairing_codes ADD COLUMN attempt_hash TEXT",
 ))
 
+# The tally counts a standard across a checklist's versions: `standard_tally.item_id` holds
+# an item's key (`standards.key_of`: its standard id, else its version and question id)
+# instead of the question id. Counted again from the stored revisions.
+M008_TALLY_BY_STANDARD = Migration(8, "tally_by_standard", (), backfill=_summarize_stored_visits)
+
 MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_BLOBS_ARE_FILES, M003_CONSOLE, M004_VISITS_BY_ASSIGNMENT,
-                                     M005_PAIRING_ATTEMPTS)
+                                     M005_PAIRING_ATTEMPTS, M008_TALLY_BY_STANDARD)
 
 _CREATE_TABLE = """
 CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -1,9 +1,10 @@
 """A visit's summary: what the console lists, sorts, filters and counts of it, worked out
 from its latest revision when that arrives, not each time a page is drawn.
 
-The tally of standards met per dealership and item counts the latest revision of every
-visit that has a dealership and is not returned: a returned visit leaves the tally until
-its corrected revision arrives.
+The tally of standards met per dealership and standard (an item's key, `standards.py`:
+one standard across versions of its checklist) counts the latest revision of every visit
+that has a dealership and is not returned: a returned visit leaves the tally until its
+corrected revision arrives.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from field_app.domain.records import VisitRevision
 from field_app.domain.revision_check import score_revision, standards_met
 
 from .queries import summaries as q
+from .standards import key_of
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ class VisitSummary:
     got: float
     out_of: float
     sections: dict[str, tuple[float, float]]
-    standards: dict[str, bool]  # item id -> met, for the items that counted
+    standards: dict[str, bool]  # the item's key (`standards.key_of`) -> met, for the items that counted
 
 
 def summarize(checklist: Checklist, revision: VisitRevision, dealer_code: str | None) -> VisitSummary:
@@ -40,8 +42,18 @@ def summarize(checklist: Checklist, revision: VisitRevision, dealer_code: str | 
         started_at=revision.started_at, finalized_at=revision.finalized_at,
         got=score.total.got, out_of=score.total.out_of,
         sections={sid: (s.got, s.out_of) for sid, s in score.sections.items()},
-        standards=standards_met(score),
+        standards=_by_key(checklist, standards_met(score)),
     )
+
+
+def _by_key(checklist: Checklist, met: dict[str, bool]) -> dict[str, bool]:
+    """Item id -> met turned into key -> met: the tally counts a standard across versions."""
+    items = {x.id: x for x in [*checklist.questions(), *checklist.follow_ups]}
+    found: dict[str, bool] = {}
+    for item_id, ok in met.items():
+        key = key_of(checklist.version, items[item_id])
+        found[key] = found.get(key, True) and ok  # one key per version (rules.py): this only guards
+    return found
 
 
 def counts(status: str, summary: VisitSummary) -> bool:

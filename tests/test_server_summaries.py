@@ -10,10 +10,14 @@ from field_app.domain.records import VisitRevision
 from server_stub import admin, devices
 from server_stub.devices import pair
 from server_stub.migrations import migrate
+from server_stub.standards import key_of
 from server_stub.summaries import resummarize_all
 from server_stub.visits import put_revision, review_visit
 
 from server_support import DAY, MINI, new_uuid, publish_mini, revision, seed_dealers
+
+# The tally's keys of two items of the mini checklist: without a ref, each is its version's own.
+GREETED, MIRRORS = (key_of(MINI.version, MINI.question(i)) for i in ("greeted", "mirrors"))
 
 
 def shopper_device(store, name="Анна"):
@@ -60,23 +64,23 @@ def test_a_visit_is_summarized_and_counted_when_it_arrives(server_store, planned
     assert row.started_at.startswith("2026-11-22T10:00:00")
     assert 0 < row.score_got < row.score_out_of  # greeted yes, mirrors no
     counted = tally(server_store)
-    assert counted[("D1", "greeted")] == (1, 1)
-    assert counted[("D1", "mirrors")] == (0, 1)
+    assert counted[("D1", GREETED)] == (1, 1)
+    assert counted[("D1", MIRRORS)] == (0, 1)
 
 
 def test_a_return_uncounts_the_visit_and_its_correction_counts_again(server_store, planned):
     device, plan = planned
     uuid = new_uuid()
     send(server_store, device, uuid, greeted=False, dealer_assignment=plan.assignment_id)
-    assert tally(server_store)[("D1", "greeted")] == (0, 1)
+    assert tally(server_store)[("D1", GREETED)] == (0, 1)
 
     review_visit(server_store, uuid, "return", "Проверьте приветствие", by="coordinator")
-    assert tally(server_store).get(("D1", "greeted"), (0, 0)) == (0, 0)
+    assert tally(server_store).get(("D1", GREETED), (0, 0)) == (0, 0)
 
     send(server_store, device, uuid, 2, greeted=True, dealer_assignment=plan.assignment_id)
-    assert tally(server_store)[("D1", "greeted")] == (1, 1)
+    assert tally(server_store)[("D1", GREETED)] == (1, 1)
     review_visit(server_store, uuid, "approve", "", by="coordinator")
-    assert tally(server_store)[("D1", "greeted")] == (1, 1)
+    assert tally(server_store)[("D1", GREETED)] == (1, 1)
 
 
 def test_a_new_revision_replaces_the_old_one_in_the_tally(server_store, planned):
@@ -85,7 +89,7 @@ def test_a_new_revision_replaces_the_old_one_in_the_tally(server_store, planned)
     send(server_store, device, uuid, greeted=False, dealer_assignment=plan.assignment_id)
     send(server_store, device, uuid, 2, greeted=True, dealer_assignment=plan.assignment_id)
     send(server_store, device, uuid, 2, greeted=True, dealer_assignment=plan.assignment_id)  # a retry
-    assert tally(server_store)[("D1", "greeted")] == (1, 1)
+    assert tally(server_store)[("D1", GREETED)] == (1, 1)
 
 
 def test_a_visit_off_route_has_no_dealership_and_is_not_counted(server_store):
@@ -108,7 +112,7 @@ def test_working_everything_out_again_gives_the_same_tally(server_store):
         send(server_store, device, uuids[-1], greeted=i % 2 == 0, dealer_assignment=plan.assignment_id)
     review_visit(server_store, uuids[2], "return", "Нет фото", by="coordinator")
     kept = tally(server_store)
-    assert kept[("D2", "greeted")] == (1, 2)
+    assert kept[("D2", GREETED)] == (1, 2)
 
     with server_store.db.write() as conn:
         conn.execute(text("UPDATE visits SET score_got = NULL, dealer_code = NULL"))
@@ -134,4 +138,4 @@ def test_migration_3_summarizes_the_visits_a_server_already_holds(server_store, 
 
     assert migrate(server_store.db) == [3]
     assert summary(server_store, uuid).dealer_code == "D1"
-    assert tally(server_store)[("D1", "greeted")] == (1, 1)
+    assert tally(server_store)[("D1", GREETED)] == (1, 1)

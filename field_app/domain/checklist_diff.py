@@ -1,9 +1,19 @@
 """What changed between two versions of a checklist, item by item.
 
-Items (questions and follow-ups) are matched by id, which stays the same across versions
-of one checklist. A kept item may be reworded (its text changed), re-scored (anything
-that changes its points: type, weight, an option's score, a band's limit or score) and
-moved to another section, all at once. Labels, hints and market ranks are not compared.
+Questions are matched by their standard id first (`Question.standard_id`: the `standard`,
+else the `ref`), then, those left, by question id; follow-ups, which have no standard id,
+by id. So a version 2 question `greeted_first` on standard 2.3 is the version 1 question
+`greeted` on 2.3: the diff says which item became which (`renamed`). A kept item may be
+reworded (its text changed), re-scored (anything that changes its points: type, weight,
+an option's score, a band's limit or score) and moved to another section, all at once.
+Labels, hints and market ranks are not compared.
+
+Analytics and exports count a standard across versions, so two more things are told apart:
+- `new_standard`: a question kept under its id that judges another standard now (another
+  standard id): its answers are counted apart from the old one's from this version on;
+- `redefined`: a standard kept under its id whose meaning may have changed: its type or
+  what counts as met (an option's score, a band) changed, or the study's wording did. A
+  new meaning needs a new standard id; a weight alone changes no answer's being met.
 """
 
 from __future__ import annotations
@@ -23,6 +33,13 @@ class Place:
     ref: str | None
     text: str
     section: str | None
+    standard: str | None = None  # the question's own `standard`, when it gives one
+    study_text: str | None = None
+
+    @property
+    def standard_id(self) -> str | None:
+        """What analytics count the item by across versions: `standard`, else `ref`."""
+        return self.standard or self.ref
 
 
 @dataclass(frozen=True)
@@ -45,6 +62,17 @@ class Changed:
     after: Place
     score_changes: tuple[ScoreChange, ...] = ()
 
+    @property
+    def by_standard(self) -> bool:
+        """Matched by a standard id both have (else by id)."""
+        return self.before.standard_id is not None and self.before.standard_id == self.after.standard_id
+
+    @property
+    def study_reworded(self) -> bool:
+        """Both give the study's wording, and it differs."""
+        return None not in (self.before.study_text, self.after.study_text) and \
+            self.before.study_text != self.after.study_text
+
 
 @dataclass(frozen=True)
 class ChecklistDiff:
@@ -53,30 +81,61 @@ class ChecklistDiff:
     reworded: tuple[Changed, ...]
     rescored: tuple[Changed, ...]
     moved: tuple[Changed, ...]
+    renamed: tuple[Changed, ...] = ()  # the same standard under another question id
+    new_standard: tuple[Changed, ...] = ()  # the same question id judging another standard
+    redefined: tuple[Changed, ...] = ()  # the same standard id, a type, scoring or study wording changed
 
     def is_empty(self) -> bool:
-        return not (self.added or self.removed or self.reworded or self.rescored or self.moved)
+        return not (self.added or self.removed or self.reworded or self.rescored or self.moved or self.renamed
+                    or self.new_standard or self.redefined)
 
 
 def diff_checklists(old: Checklist, new: Checklist) -> ChecklistDiff:
-    """The changes that turn `old` into `new`: added and moved items in `new`'s order,
+    """The changes that turn `old` into `new`: added and matched items in `new`'s order,
     removed ones in `old`'s."""
     before, after = _places(old), _places(new)
-    added = tuple(place for item_id, (place, _) in after.items() if item_id not in before)
-    removed = tuple(place for item_id, (place, _) in before.items() if item_id not in after)
-    reworded, rescored, moved = [], [], []
+    pairs = _match(before, after)  # new id -> old id
+    paired = set(pairs.values())
+    added = tuple(place for item_id, (place, _) in after.items() if item_id not in pairs)
+    removed = tuple(place for item_id, (place, _) in before.items() if item_id not in paired)
+    reworded, rescored, moved, renamed, new_standard, redefined = [], [], [], [], [], []
     for item_id, (place, item) in after.items():
-        if item_id not in before:
+        if item_id not in pairs:
             continue
-        was, old_item = before[item_id]
+        was, old_item = before[pairs[item_id]]
+        changes = _score_changes(old_item, item)
+        pair = Changed(was, place, changes)
+        if was.id != place.id:
+            renamed.append(pair)
+        if was.standard_id != place.standard_id:
+            new_standard.append(pair)
+        if pair.by_standard and (any(c.what != "weight" for c in changes) or pair.study_reworded):
+            redefined.append(pair)
         if was.text != place.text:
             reworded.append(Changed(was, place))
-        changes = _score_changes(old_item, item)
         if changes:
-            rescored.append(Changed(was, place, changes))
+            rescored.append(pair)
         if was.section != place.section:
             moved.append(Changed(was, place))
-    return ChecklistDiff(added, removed, tuple(reworded), tuple(rescored), tuple(moved))
+    return ChecklistDiff(added, removed, tuple(reworded), tuple(rescored), tuple(moved), tuple(renamed),
+                         tuple(new_standard), tuple(redefined))
+
+
+def _match(before: dict[str, tuple[Place, Item]], after: dict[str, tuple[Place, Item]]) -> dict[str, str]:
+    """Which old item each new one is (new id -> old id): by standard id, then by id."""
+    old_by_standard = {p.standard_id: item_id for item_id, (p, _) in before.items() if p.standard_id is not None}
+    pairs: dict[str, str] = {}
+    taken: set[str] = set()
+    for item_id, (place, _) in after.items():
+        old_id = old_by_standard.get(place.standard_id) if place.standard_id is not None else None
+        if old_id is not None and old_id not in taken:  # a standard id is judged once a version (rules.py)
+            pairs[item_id] = old_id
+            taken.add(old_id)
+    for item_id in after:
+        if item_id not in pairs and item_id in before and item_id not in taken:
+            pairs[item_id] = item_id
+            taken.add(item_id)
+    return pairs
 
 
 def _score_changes(old: Item, new: Item) -> tuple[ScoreChange, ...]:
@@ -104,7 +163,7 @@ def _places(checklist: Checklist) -> dict[str, tuple[Place, Item]]:
     places: dict[str, tuple[Place, Item]] = {}
     for section in checklist.sections:
         for q in section.questions:
-            places.setdefault(q.id, (Place(q.id, q.ref, q.text, section.id), q))
+            places.setdefault(q.id, (Place(q.id, q.ref, q.text, section.id, q.standard, q.study_text), q))
     for f in checklist.follow_ups:
         places.setdefault(f.id, (Place(f.id, None, f.text, None), f))
     return places

@@ -1,8 +1,9 @@
 """The tally of standards met, read for the console's analytics: per dealership summed
 over its items, and per item for one dealership or all of them.
 
-The tally holds a row per (dealership, checklist, item), however many visits there are,
-so these reads cost the same at 100,000 visits as at ten.
+The tally holds a row per (dealership, checklist, item key), however many visits and
+checklist versions there are, so these reads cost the same at 100,000 visits as at ten. An
+item's key (`standards.key_of`) is its standard, the same in every version that judges it.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def dealer_totals(conn: Connection, checklist_id: str) -> list[DealerTotal]:
 
 
 def item_tally(conn: Connection, checklist_id: str, dealer_code: str | None = None) -> dict[str, tuple[int, int]]:
-    """item id -> (met, counted) at one dealership, or summed over all of them."""
+    """item key -> (met, counted) at one dealership, or summed over all of them."""
     if dealer_code is not None:
         rows = conn.execute(text(
             "SELECT item_id, met, counted FROM standard_tally WHERE dealer_code = :d AND checklist_id = :c"

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from field_app.domain.i18n import Translator
 
 from ... import analytics
-from ...analytics import DEFAULT_CHECKLIST, DealerReport, ItemGroup, Overview, Share
+from ...analytics import DEFAULT_CHECKLIST, DealerReport, ItemGroup, ItemShare, Overview, Share
 from ...queries import visit_list
 from ..svg import Bar, bar_chart
 from ..web import Session, Store, render, translator, url
@@ -39,6 +39,14 @@ def dealer_page(request: Request, store: Store, _session: Session, checklist: st
                   charts=[_item_chart(report, group, t) for group in report.groups])
 
 
+def _item_label(item: ItemShare, report: DealerReport, t: Translator) -> str:
+    """The ref and text, and the version the wording is from when the newest has no such item."""
+    label = f"{item.ref} {item.text}" if item.ref else item.text
+    if item.version != report.checklist.version:
+        label += f" ({t('analytics.from_version', version=item.version)})"
+    return label
+
+
 def _share_text(share: Share) -> str:
     return "—" if share.percent is None else f"{share.percent:.0f}%"
 
@@ -57,7 +65,7 @@ def _item_chart(report: DealerReport, group: ItemGroup, t: Translator):
     title = group.title or t(f"analytics.group_{group.kind}")
     bars = []
     for item in group.items:
-        label = f"{item.ref} {item.text}" if item.ref else item.text
+        label = _item_label(item, report, t)
         value = _share_text(item.share) if item.share.percent is not None else t("analytics.no_data")
         rank = t(f"ranks.{item.benchmark}") if item.benchmark else t("ranks.none")
         bars.append(Bar(

@@ -17,6 +17,7 @@ from ..web import NO_STORE, Session, Store, form_day, render, translator
 router = APIRouter()
 VISIT_COLUMNS = ("uuid", "shopper", "dealer_code", "dealer_name", "version", "started", "finalized", "status",
                  "revision")
+STANDARD_COLUMNS = ("column", "standard", "version", "question", "text", "study_text")
 
 
 @router.get("/exports", response_class=HTMLResponse)
@@ -51,13 +52,16 @@ async def export_file(request: Request, store: Store, _session: Session, checkli
         visit=tuple(t(f"exports.column_{c}") for c in VISIT_COLUMNS),
         statuses={s: t(f"exports.status_{s}") for s in STATUSES}, na=t("exports.na"),
         follow_ups=t("exports.follow_ups"), score=t("exports.score"), total=t("exports.total"),
+        older=t("exports.older"), standards_sheet=t("exports.standards_sheet"),
+        standards=tuple(t(f"exports.standards_{c}") for c in STANDARD_COLUMNS),
     )
     table = await run_in_threadpool(exports.rows, store, where, headings)
     name = exports.filename(checklist, store.now().date(), format)
     headers = {"Content-Disposition": f'attachment; filename="{name}"', **NO_STORE}
     if format == "csv":
         return StreamingResponse(exports.csv_chunks(table), media_type="text/csv; charset=utf-8", headers=headers)
-    file = await run_in_threadpool(exports.xlsx_file, table, checklist)
+    standards = await run_in_threadpool(exports.standards_rows, store, checklist, headings)
+    file = await run_in_threadpool(exports.xlsx_file, table, checklist, [(headings.standards_sheet, standards)])
     return StreamingResponse(exports.file_chunks(file), media_type=exports.XLSX_TYPE, headers=headers)
 
 
