@@ -17,11 +17,18 @@ from sqlalchemy import text
 
 from field_app.domain.checklist_problems import ENGLISH
 from field_app.domain.sync_messages import API_PREFIX
+from field_app.domain.registry import Registry
 from field_app.domain.resources import shipped_checklists
 from server_stub import admin
 from server_stub.console.web import TRANSLATIONS
 
 from server_support import MINI, new_uuid, publish_mini, revision
+
+# What the server publishes at startup: every version in the repository's checklist folder.
+SHIPPED = Registry.from_directory(shipped_checklists())
+SHOWROOM_VERSIONS = SHIPPED.versions("showroom_visit")
+NEWEST = SHOWROOM_VERSIONS[-1]
+NEXT = NEWEST + 1  # the version a test publishes: the one after the newest shipped
 
 SHOWROOM_TEXT = (shipped_checklists() / "showroom_visit" / "1.yaml").read_text(encoding="utf-8")
 SHOWROOM = yaml.safe_load(SHOWROOM_TEXT)
@@ -35,10 +42,11 @@ def question(data: dict, question_id: str) -> dict:
     return next(q for s in data["sections"] for q in s["questions"] if q["id"] == question_id)
 
 
-def showroom_2() -> dict:
-    """Version 2 of the real showroom visit: one question of each kind of change."""
+def showroom_next() -> dict:
+    """The real showroom visit's version 1 with one question of each kind of change, as the
+    version after the newest shipped one (its diff is against version 1)."""
     data = copy.deepcopy(SHOWROOM)
-    data["version"] = 2
+    data["version"] = NEXT
     closing = next(s for s in data["sections"] if s["id"] == "closing")
     closing["questions"] = [q for q in closing["questions"] if q["id"] != "offered_brochures"]
     closing["questions"].append({"id": "offered_coffee", "ref": "8.11", "text": "Предложили ли кофе или воду",
@@ -76,9 +84,12 @@ def test_the_list_shows_every_version_with_its_hash_date_questions_and_visits(co
         assert sent.status_code == 200, sent.text
     page = console.get("/checklists")
     assert page.status == 200
-    for checklist_id in ("dealer_call", "roadside_assistance_call", "service_visit", "showroom_visit"):
-        [(version, sha256)] = published(server_store, checklist_id)
-        assert f"{checklist_id}@{version}" in page and sha256 in page
+    assert {"dealer_call", "roadside_assistance_call", "service_visit", "showroom_visit"} <= set(SHIPPED.ids())
+    for checklist_id in SHIPPED.ids():
+        shipped = [(version, SHIPPED.get(checklist_id, version).sha256) for version in SHIPPED.versions(checklist_id)]
+        assert published(server_store, checklist_id) == shipped
+        for version, sha256 in shipped:
+            assert f"{checklist_id}@{version}" in page and sha256 in page
     mini = server_store.catalog.get(MINI.id, 1)
     row = page.text.split(f"{MINI.id}@1", 1)[1]
     assert row.split()[:5] == ["2026-11-22", "09:00", str(len(MINI.questions())), str(len(MINI.follow_ups)), "2"]
@@ -86,20 +97,24 @@ def test_the_list_shows_every_version_with_its_hash_date_questions_and_visits(co
 
 
 def test_publishing_a_file_shows_the_new_version_and_lists_it(console, server_store):
-    data = showroom_2()
+    data = showroom_next()
+    before = published(server_store, "showroom_visit")
     page = upload(console, as_yaml(data))
-    assert page.status == 200 and page.url.endswith("/console/checklists/showroom_visit/2?published=new")
-    assert "Версия showroom_visit@2 опубликована." in page
-    [_, (version, sha256)] = published(server_store, "showroom_visit")
-    assert version == 2 and sha256 in page
-    assert "showroom_visit@2" in console.get("/checklists")
+    assert page.status == 200 and page.url.endswith(f"/console/checklists/showroom_visit/{NEXT}?published=new")
+    assert f"Версия showroom_visit@{NEXT} опубликована." in page
+    *earlier, (version, sha256) = published(server_store, "showroom_visit")
+    assert earlier == before and version == NEXT and sha256 in page
+    assert f"showroom_visit@{NEXT}" in console.get("/checklists")
 
 
-def test_publishing_the_same_content_again_says_it_is_already_published(console, server_store):
-    page = upload(console, SHOWROOM_TEXT.encode())
-    assert page.url.endswith("/console/checklists/showroom_visit/1?published=same")
+@pytest.mark.parametrize("version", SHOWROOM_VERSIONS)
+def test_publishing_the_same_content_again_says_it_is_already_published(console, server_store, version):
+    before = published(server_store, "showroom_visit")
+    shipped = (shipped_checklists() / "showroom_visit" / f"{version}.yaml").read_bytes()
+    page = upload(console, shipped)
+    assert page.url.endswith(f"/console/checklists/showroom_visit/{version}?published=same")
     assert "уже была опубликована с тем же содержимым" in page
-    assert len(published(server_store, "showroom_visit")) == 1
+    assert published(server_store, "showroom_visit") == before
 
 
 def test_other_content_under_a_published_version_is_refused(console, server_store):
@@ -116,7 +131,7 @@ def test_other_content_under_a_published_version_is_refused(console, server_stor
 
 def test_a_bad_checklist_shows_each_problem_with_its_question_and_field(console, server_store):
     data = copy.deepcopy(SHOWROOM)
-    data["version"] = 2
+    data["version"] = NEXT
     question(data, "met_at_entrance")["type"] = "checkbox"
     question(data, "greeted_first")["weight"] = -1
     question(data, "consultant_wait_time")["colour"] = "red"
@@ -136,7 +151,7 @@ def test_a_bad_checklist_shows_each_problem_with_its_question_and_field(console,
 
 def test_a_checklist_breaking_a_rule_shows_it_with_its_place(console):
     data = copy.deepcopy(SHOWROOM)
-    data["version"] = 2
+    data["version"] = NEXT
     question(data, "consultant_wait_time")["bands"] = None
     question(data, "greeted_first")["id"] = "easy_to_find"
     page = upload(console, as_yaml(data), "rules.yaml")
@@ -149,7 +164,7 @@ def several_problems() -> bytes:
     """A file with problems of each kind: the structure, the rules across questions, a due
     rule's anchor and its delays."""
     data = copy.deepcopy(SHOWROOM)
-    data["version"] = 2
+    data["version"] = NEXT
     question(data, "met_at_entrance")["type"] = "checkbox"
     question(data, "consultant_wait_time")["colour"] = "red"
     question(data, "greeted_first")["show_if"] = {"question": "offered_brochures", "equals": True}
@@ -230,7 +245,7 @@ def placeholders(text: str) -> set[str]:
     (("id: deep\nversion: 1\nx: " + "[" * 500 + "]" * 500 + "\n").encode(), 422,
      "значения вложены глубже 40 уровней, строка 3"),
     (SHOWROOM_TEXT.replace("version: 1", "version: 99999999999", 1).encode(), 422, "должно быть не больше 2147483647"),
-    (SHOWROOM_TEXT.replace("version: 1", "version: 2", 1).replace("title: ", 'title: "\\ud800" #', 1).encode(),
+    (SHOWROOM_TEXT.replace("version: 1", f"version: {NEXT}", 1).replace("title: ", 'title: "\\ud800" #', 1).encode(),
      422, "экранирование \\u задаёт половину суррогатной пары"),
 ])
 def test_a_file_that_is_not_a_checklist_is_refused_with_a_clear_message(console, server_store, content, status,
@@ -252,12 +267,12 @@ def test_a_body_beyond_the_consoles_limit_is_refused_before_it_is_read(console):
 
 
 def test_aliases_that_expand_to_little_are_fine(console, server_store):
-    content = SHOWROOM_TEXT.replace("version: 1", "version: 2", 1).replace(
+    content = SHOWROOM_TEXT.replace("version: 1", f"version: {NEXT}", 1).replace(
         "benchmark: bottom", "benchmark: &rank bottom", 1).replace("benchmark: bottom", "benchmark: *rank")
     assert "*rank" in content
     page = upload(console, content.encode())
-    assert page.url.endswith("/checklists/showroom_visit/2?published=new")
-    assert len(published(server_store, "showroom_visit")) == 2
+    assert page.url.endswith(f"/checklists/showroom_visit/{NEXT}?published=new")
+    assert [version for version, _ in published(server_store, "showroom_visit")] == SHOWROOM_VERSIONS + [NEXT]
 
 
 def test_a_form_without_a_file_asks_for_one(console):
@@ -285,17 +300,18 @@ def test_a_version_page_lists_its_questions_by_section_and_links_its_body(consol
 
 
 def test_a_follow_up_of_any_type_is_listed_with_its_delay(console):
-    data = showroom_2()
+    data = showroom_next()
     data["follow_ups"] = [{"id": "days_to_offer", "text": "Через сколько дней прислали предложение?",
                            "type": "number", "due_after_hours": 72}]
-    upload(console, as_yaml(data))
-    page = console.get("/checklists/showroom_visit/2")
+    assert upload(console, as_yaml(data)).url.endswith(f"/checklists/showroom_visit/{NEXT}?published=new")
+    page = console.get(f"/checklists/showroom_visit/{NEXT}")
     assert page.status == 200
     row = page.text.split("Через сколько дней прислали предложение? days_to_offer")[1]
-    assert row.split()[:4] == ["число", "72", "1", "—"]
+    # A v1 `due_after_hours`: so many hours after the visit's start.
+    assert row.split()[:9] == ["число", "через", "72", "ч", "после", "начала", "визита", "1", "—"]
 
 
-@pytest.mark.parametrize("path", ["/checklists/showroom_visit/9", "/checklists/showroom_visit/x",
+@pytest.mark.parametrize("path", [f"/checklists/showroom_visit/{NEXT}", "/checklists/showroom_visit/x",
                                   "/checklists/nothing/1", "/checklists/showroom_visit/٣",
                                   "/checklists/showroom_visit/99999999999/body", "/checklists/nothing/diff"])
 def test_an_unknown_checklist_or_version_is_a_page_that_says_so(console, path):
@@ -305,10 +321,10 @@ def test_an_unknown_checklist_or_version_is_a_page_that_says_so(console, path):
 
 
 def test_the_diff_of_a_second_version_shows_what_was_added_removed_reworded_rescored_and_moved(console):
-    upload(console, as_yaml(showroom_2()))
-    page = console.get("/checklists/showroom_visit/diff", old="1", new="2")
+    upload(console, as_yaml(showroom_next()))
+    page = console.get("/checklists/showroom_visit/diff", old="1", new=str(NEXT))
     assert page.status == 200
-    assert "Визит в автосалон: изменения с версии 1 до версии 2" in page
+    assert f"Визит в автосалон: изменения с версии 1 до версии {NEXT}" in page
     assert "Добавлено: 1, удалено: 1, изменён текст: 1, изменены баллы: 2, перенесено: 1." in page
     sections = {h: body for h, body in (part.split("</h2>", 1) for part in page.html.split("<h2>")[1:])}
     assert "Предложили ли кофе или воду" in sections["Добавленные вопросы"]
@@ -321,45 +337,79 @@ def test_the_diff_of_a_second_version_shows_what_was_added_removed_reworded_resc
 
 
 def test_any_two_versions_may_be_compared_either_way(console):
-    upload(console, as_yaml(showroom_2()))
-    forth = console.get("/checklists/showroom_visit/diff", old="1", new="2")
-    back = console.get("/checklists/showroom_visit/diff", old="2", new="1")
+    upload(console, as_yaml(showroom_next()))
+    forth = console.get("/checklists/showroom_visit/diff", old="1", new=str(NEXT))
+    back = console.get("/checklists/showroom_visit/diff", old=str(NEXT), new="1")
     assert "Добавлено: 1, удалено: 1" in forth and "Добавлено: 1, удалено: 1" in back
     added_back = back.html.split("<h2>Добавленные вопросы</h2>")[1].split("</section>")[0]
     assert "offered_brochures" in added_back and "offered_coffee" not in added_back
     assert "вес: 2 → 1" in back
-    default = console.get("/checklists/showroom_visit/diff")
-    assert "изменения с версии 1 до версии 2" in default
-    same = console.get("/checklists/showroom_visit/diff", old="2", new="2")
+    default = console.get("/checklists/showroom_visit/diff")  # what the newest version changed
+    assert f"изменения с версии {NEWEST} до версии {NEXT}" in default
+    same = console.get("/checklists/showroom_visit/diff", old=str(NEXT), new=str(NEXT))
     assert "Выбрана одна и та же версия" in same
-    unknown = console.get("/checklists/showroom_visit/diff", old="1", new="7")
+    unknown = console.get("/checklists/showroom_visit/diff", old="1", new=str(NEXT + 1))
     assert unknown.status == 404 and "нет такой версии" in unknown
 
 
-def test_the_list_offers_to_compare_versions_of_a_checklist_that_has_several(console):
-    assert "/console/checklists/showroom_visit/diff" not in console.get("/checklists").html
-    upload(console, as_yaml(showroom_2()))
+def test_the_list_offers_to_compare_versions_of_a_checklist_that_has_several(console, server_store):
+    publish_mini(server_store)  # a checklist with one version only
     page = console.get("/checklists")
-    assert 'action="/console/checklists/showroom_visit/diff"' in page.html
-    version = console.get("/checklists/showroom_visit/2")
-    assert "/console/checklists/showroom_visit/diff?old=1&amp;new=2" in version.html
+    assert f"/console/checklists/{MINI.id}/diff" not in page.html
+    several = [checklist_id for checklist_id in SHIPPED.ids() if len(SHIPPED.versions(checklist_id)) > 1]
+    assert "showroom_visit" in several
+    for checklist_id in several:
+        assert f'action="/console/checklists/{checklist_id}/diff"' in page.html
+    assert "/console/checklists/showroom_visit/diff" not in console.get("/checklists/showroom_visit/1").html
+    upload(console, as_yaml(showroom_next()))
+    version = console.get(f"/checklists/showroom_visit/{NEXT}")
+    assert f"/console/checklists/showroom_visit/diff?old={NEWEST}&amp;new={NEXT}" in version.html
 
 
 def test_checklist_text_is_shown_as_text_not_markup(console):
-    data = showroom_2()
+    data = showroom_next()
     question(data, "easy_to_find")["text"] = '<b>Легко</b> ли <script>alert("x")</script> найти'
     data["title"] = "<i>Визит</i>"
     upload(console, as_yaml(data))
-    for path in ("/checklists/showroom_visit/2", "/checklists/showroom_visit/diff", "/checklists"):
-        page = console.get(path)
+    for path, params in [(f"/checklists/showroom_visit/{NEXT}", {}),
+                         ("/checklists/showroom_visit/diff", {"old": "1", "new": str(NEXT)}), ("/checklists", {})]:
+        page = console.get(path, **params)
         assert "<b>Легко</b>" not in page.html and "<script>alert" not in page.html and "<i>Визит" not in page.html
         assert "&lt;i&gt;Визит&lt;/i&gt;" in page.html
-    assert '<b>Легко</b> ли <script>alert("x")</script> найти' in console.get("/checklists/showroom_visit/2")
+    assert "&lt;b&gt;Легко&lt;/b&gt;" in console.get("/checklists/showroom_visit/diff", old="1", new=str(NEXT)).html
+    assert '<b>Легко</b> ли <script>alert("x")</script> найти' in console.get(f"/checklists/showroom_visit/{NEXT}")
 
 
 def test_the_pages_have_an_english_translation(console):
-    upload(console, as_yaml(showroom_2()))
+    upload(console, as_yaml(showroom_next()))
     console.http.get("/console/language/en", params={"next": "/console/checklists"})
     assert "Publish a new version" in console.get("/checklists")
-    assert "Added: 1, removed: 1, reworded: 1, re-scored: 2, moved: 1." in console.get("/checklists/showroom_visit/diff")
-    assert "Market rank" in console.get("/checklists/showroom_visit/2")
+    diff = console.get("/checklists/showroom_visit/diff", old="1", new=str(NEXT))
+    assert "Added: 1, removed: 1, reworded: 1, re-scored: 2, moved: 1." in diff
+    assert "Market rank" in console.get(f"/checklists/showroom_visit/{NEXT}")
+
+
+SERVICE_DUE = {
+    # The call after the service visit: from 48 hours after the car's collection to the end of
+    # the 3rd working day after it; for Mazda from 72 to 120 hours after it.
+    "ru": ("с 48 ч до конца 3-го рабочего дня после момента «{moment}»",
+           "для марки Mazda: с 72 ч до 120 ч после момента «{moment}»",
+           "Когда спросить"),
+    "en": ("from 48 h to the end of working day 3 after the moment «{moment}»",
+           "for Mazda: from 72 h to 120 h after the moment «{moment}»",
+           "When asked"),
+}
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_a_follow_ups_due_rule_and_its_brand_rule_are_shown_in_words(console, language):
+    service = SHIPPED.get("service_visit", 2).checklist
+    moment = service.question("car_collected_at").text
+    rule, brand_rule, heading = (words.format(moment=moment) for words in SERVICE_DUE[language])
+    console.http.get(f"/console/language/{language}", params={"next": "/console/checklists"})
+    page = console.get("/checklists/service_visit/2")
+    assert page.status == 200
+    follow_ups = page.text.split(heading, 1)[1]
+    callback = next(f for f in service.follow_ups if f.id == "callback_48_hours")
+    row = follow_ups.split(f"{callback.text} callback_48_hours", 1)[1]
+    assert f" {rule} {brand_rule} " in row
