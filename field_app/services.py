@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from . import storage
 from .domain.clock import Clock
@@ -138,6 +139,14 @@ class FieldService:
 
     def timer(self, uuid: str, question_id: str, event: str) -> None:
         self.store.timer(uuid, question_id, event, self.now())
+
+    def record_moment(self, uuid: str, question_id: str, moment: datetime | None = None) -> str:
+        """Answer a `datetime` question with `moment` (now when None), to the second, as an
+        ISO 8601 moment with the offset of the dealership's time zone; returns the value."""
+        zone = ZoneInfo(self.store.visit(uuid).timezone)
+        value = (moment or self.now()).astimezone(zone).replace(microsecond=0).isoformat()
+        self.store.answer(uuid, question_id, value, self.now())
+        return value
 
     def count(self, uuid: str, question_id: str, step: int) -> int:
         """Add `step` (+1 or -1) to a counter; it never goes below its minimum. The first

@@ -212,7 +212,9 @@ async def test_choice_number_and_text_follow_ups(harnesses, service):
     uuid = finalized_asked_later(service)
     h = await open_follow_ups(harnesses, service, uuid)
 
-    assert h.texts(h.by_key("follow-up-how_contacted"))[1:] == ["Позвонили", "Прислали SMS", "Никак"]
+    # the question, until when the dealership had (an hour after the start, on Moscow time), the answers
+    assert h.texts(h.by_key("follow-up-how_contacted"))[2:] == ["Позвонили", "Прислали SMS", "Никак"]
+    assert h.by_key("window-how_contacted").value.startswith("Срок для дилерского центра: до 22 ноября 11:00")
     number = h.by_key("field-days_to_offer")
     assert isinstance(number, ft.TextField) and number.keyboard_type == ft.KeyboardType.NUMBER
     assert number.label == "Число"

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TRANSLATIONS = app_translations()
 
 MODULES = [ROOT / "field_app" / "screens" / f"{name}.py"
-           for name in ("visit", "questions", "stopwatch", "photos", "visit_widgets")]
+           for name in ("visit", "questions", "moment", "stopwatch", "photos", "visit_widgets")]
 SHOWN = {"text", "label", "tooltip", "hint_text", "helper_text", "content", "title", "value",
          "semantics_label", "suffix", "prefix", "error_text", "counter_text"}
 

@@ -207,3 +207,33 @@ def test_fields_a_newer_server_adds_are_ignored_at_every_level(service, fake, sy
     assert "a1" in ids(service)
     assert service.store.stop("a1").dealership.name == "Автоцентр Север"
     assert state.cursor(service.store) == "c1"
+
+
+DECREE_2027 = {"year": 2027, "source": "Постановление (тест)",
+               "transfers": [{"from": "2027-03-13", "to": "2027-03-05"}]}
+
+
+def test_the_calendar_years_of_a_pull_are_kept_and_the_dealerships_time_zone_too(service, fake, sync):
+    fake.pull_body = pull_body(cursor="c1", dealerships=[DEALER | {"timezone": "Asia/Vladivostok"}],
+                               checklists=[stamp()], assignments=[assignment("a1")], calendar=[DECREE_2027])
+    assert sync.sync_now().pulled
+    calendar = service.store.calendar()
+    assert calendar.has_decree(2027) and not calendar.is_working_day(date(2027, 3, 5))
+    assert calendar.has_decree(2026)  # the shipped years stay
+    assert service.store.stop("a1").dealership.timezone == "Asia/Vladivostok"
+    assert service.visit(service.open_stop("a1")).timezone == "Asia/Vladivostok"
+    kept = service.store.db.execute("SELECT year, received_at FROM calendar_years").fetchall()
+
+    fake.pull_body = pull_body(cursor="c2", calendar=[DECREE_2027])  # every pull sends every year
+    assert sync.sync_now().pulled
+    assert service.store.db.execute("SELECT year, received_at FROM calendar_years").fetchall() == kept
+
+
+def test_a_calendar_year_the_phone_cannot_read_is_left_out_and_the_route_still_arrives(service, fake, sync):
+    unreadable = {"year": 2028, "transfers": [{"from": "2028-03-11", "to": "2028-03-10", "reason": "new"}]}
+    fake.pull_body = pull_body(cursor="c1", dealerships=[DEALER], checklists=[stamp()], assignments=[assignment("a1")],
+                               calendar=[unreadable, DECREE_2027])
+    report = sync.sync_now()
+    assert report.pulled and report.refused == ()
+    assert "a1" in ids(service) and state.cursor(service.store) == "c1"
+    assert service.store.calendar().has_decree(2027) and not service.store.calendar().has_decree(2028)

@@ -7,10 +7,13 @@ typed a moment after the last keystroke, as a draft of this visit's follow-up an
 the screen ("Done", back, or any other way but the app going to the background): then
 what is answered becomes one new frozen revision of the visit, sent with the next sync.
 Ones answered before are shown as answered; ones not yet due show from when they can be
-answered.
+answered. Open and later ones also say until when the dealership had to act (its window,
+in its time zone).
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import flet as ft
 
@@ -19,7 +22,7 @@ from field_app.domain.records import VisitStatus
 from field_app.domain.visit import DueFollowUp, Visit
 
 from .context import TOUCH, AppContext
-from .words import day_month, kind, local, long_date
+from .words import day_month, in_zone, kind, local, long_date, utc_offset
 from .typing import TypingSaver
 
 FROZEN = (VisitStatus.FINALIZED, VisitStatus.SYNCED)
@@ -63,13 +66,13 @@ class FollowUpsScreen:
             if not open_:
                 controls.append(ft.Text(t("follow_ups.nothing_due"), key="nothing-due", italic=True))
             self._restore_draft({d.follow_up.id for d in open_})
-            controls.extend(self._open_card(d) for d in open_)
+            controls.extend(self._open_card(visit, d) for d in open_)
             answered = [d for d in due if d.answered]
             controls.extend(self._answered_card(visit, d) for d in answered)
             upcoming = self._upcoming(visit, due)
             if upcoming:
                 controls.append(ft.Text(t("follow_ups.upcoming"), theme_style=ft.TextThemeStyle.TITLE_SMALL))
-                controls.extend(self._upcoming_card(d) for d in upcoming)
+                controls.extend(self._upcoming_card(visit, d) for d in upcoming)
             if open_:
                 controls.append(ft.Text(t("follow_ups.autosaved"), key="autosaved", size=13,
                                         color=ft.Colors.GREY_700))
@@ -108,12 +111,27 @@ class FollowUpsScreen:
             lines.append(ft.Text(follow_up.hint, size=13, color=ft.Colors.GREY_700))
         return lines
 
-    def _open_card(self, due: DueFollowUp) -> ft.Control:
+    def _open_card(self, visit: Visit, due: DueFollowUp) -> ft.Control:
         f = due.follow_up
         self._follow_ups[f.id] = f
         row = ft.Column(controls=self._answer_controls(f), spacing=8)
         self._answer_rows[f.id] = row
-        return self._card(f"follow-up-{f.id}", [*self._question_lines(f), row])
+        return self._card(f"follow-up-{f.id}", [*self._question_lines(f), self._window_line(visit, f), row])
+
+    def _window_line(self, visit: Visit, f: FollowUp) -> ft.Control:
+        """Until when the dealership had to act, on its own clock: «по 15 декабря
+        включительно» for a window that closes at the end of a day, else the time."""
+        t = self.ctx.t
+        closes = visit.follow_up_window(f).closes_at
+        day, time = in_zone(closes, visit.timezone)
+        if time == "00:00":
+            text = t("follow_ups.window_through", date=day_month(t, day - timedelta(days=1)))
+        else:
+            text = t("follow_ups.window_until", date=day_month(t, day), time=time)
+        offset = utc_offset(closes, visit.timezone)
+        if offset != utc_offset(closes):  # the phone's clock is in another zone
+            text = t("follow_ups.window_in_zone", window=text, offset=offset)
+        return ft.Text(text, key=f"window-{f.id}", size=13, color=ft.Colors.GREY_700)
 
     def _answered_card(self, visit: Visit, due: DueFollowUp) -> ft.Control:
         t = self.ctx.t
@@ -131,11 +149,12 @@ class FollowUpsScreen:
                     size=13, color=ft.Colors.GREY_700),
         ])
 
-    def _upcoming_card(self, due: DueFollowUp) -> ft.Control:
+    def _upcoming_card(self, visit: Visit, due: DueFollowUp) -> ft.Control:
         t = self.ctx.t
         day, time = local(due.due_at)
         return self._card(f"upcoming-{due.follow_up.id}", [
             *self._question_lines(due.follow_up),
+            self._window_line(visit, due.follow_up),
             ft.Row(controls=[
                 ft.Icon(ft.Icons.SCHEDULE, color=ft.Colors.GREY_700),
                 ft.Text(t("follow_ups.due_from", date=day_month(t, day), time=time),

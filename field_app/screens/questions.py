@@ -20,6 +20,7 @@ from field_app.domain.records import Answer
 from field_app.domain.scoring import band_index
 from field_app.domain.visit import MAX_TEXT, Visit
 
+from .moment import moment_area
 from .photos import PhotoStrip
 from .stopwatch import StopwatchWidget
 from .visit_widgets import VisitActions, big_button, is_mounted, round_button, tagged
@@ -155,6 +156,7 @@ BUILDERS: dict[str, Builder] = {
     "number": number,
     "text": text,
     "counter": counter,
+    "datetime": moment_area,
 }
 
 

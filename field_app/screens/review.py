@@ -1,5 +1,6 @@
-"""Review: what still stops the visit from being finalized (each a tap away), the score
-by section and in total, and the big "finalize" button.
+"""Review: what still stops the visit from being finalized (each a tap away), the moments
+recorded (in the dealership's time zone), the score by section and in total, and the big
+"finalize" button.
 
 A finalized (or sent, or returned) visit is shown read-only: its scores, when it was
 finalized, and a way to the follow-up questions when some are due. A returned one says
@@ -19,8 +20,9 @@ from field_app.domain.visit import EDITABLE, Missing, Visit
 
 from . import look
 from .context import TOUCH, AppContext
+from .moment import recorded
 from .sync_runner import returned_comment
-from .words import kind, local, long_date
+from .words import date_time, kind, local, long_date, utc_offset
 
 FOLLOW_UPS_SCORE = "follow_ups"  # the key `Visit.score` gives the follow-ups' score
 
@@ -52,6 +54,7 @@ class ReviewScreen:
             controls.extend(self._missing(visit, review.missing))
         else:
             controls.extend(self._frozen(visit))
+        controls.extend(self._moments(visit))
         controls.extend(self._scores(visit, review.score.sections, review.score.total))
 
         body: list[ft.Control] = [ft.ListView(controls=controls, spacing=8, padding=12, expand=True)]
@@ -169,6 +172,29 @@ class ReviewScreen:
             on_click=self._reopen,
         ))
         return controls
+
+    def _moments(self, visit: Visit) -> list[ft.Control]:
+        """The `datetime` answers, as the visit screen shows them: follow-ups count from them."""
+        t = self.ctx.t
+        shown = visit.visible(self.ctx.service.now())
+        rows: list[ft.Control] = []
+        for q in visit.checklist.questions():
+            moment = recorded(visit, q.id) if q.type == "datetime" and q.id in shown else None
+            if moment is None:
+                continue
+            rows.append(ft.Column(key=f"moment-{q.id}", spacing=2, controls=[
+                ft.Text(q.text),
+                ft.Text(date_time(t, moment, visit.timezone), key=f"moment-{q.id}-value", size=17,
+                        weight=ft.FontWeight.BOLD),
+                ft.Text(t("common.dealership_time", offset=utc_offset(moment, visit.timezone)),
+                        size=13, color=ft.Colors.GREY_700),
+            ]))
+        if not rows:
+            return []
+        return [
+            ft.Text(t("review.moments_title"), theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
+            ft.Card(content=ft.Container(content=ft.Column(controls=rows, spacing=12), padding=12)),
+        ]
 
     def _scores(self, visit: Visit, sections: dict[str, Score], total: Score) -> list[ft.Control]:
         t = self.ctx.t

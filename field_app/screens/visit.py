@@ -410,6 +410,12 @@ class VisitScreen:
     def count(self, question_id: str, step: int) -> None:
         self._act(question_id, self.ctx.service.count, step)
 
+    def record_moment(self, question_id: str, moment: datetime | None) -> None:
+        self._act(question_id, self.ctx.service.record_moment, moment)
+
+    def clear_answer(self, question_id: str) -> None:
+        self._act(question_id, self.ctx.service.clear)
+
     def photos_changed(self, question_id: str) -> None:
         self.refresh(question_id)
 

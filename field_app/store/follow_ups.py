@@ -43,6 +43,27 @@ def replace(db: Database, visit: Visit) -> None:
         )
 
 
+def frozen_with_open(db: Database, dealer_codes: list[str] | None = None) -> list[str]:
+    """The visits with open follow-ups whose rows their last frozen revision wrote (not one
+    reopened and being corrected: its next revision writes them), of some dealerships'
+    stops or of all: those whose due moments move with the calendar or the dealership."""
+    where, params = "", []
+    if dealer_codes is not None:
+        marks = ", ".join("?" for _ in dealer_codes)
+        where = f"AND v.assignment_id IN (SELECT id FROM assignments WHERE dealer_code IN ({marks}))"
+        params = list(dealer_codes)
+    rows = db.execute(
+        f"""
+        SELECT v.uuid FROM visits v
+        WHERE v.status IN ('finalized', 'synced', 'returned')
+          AND EXISTS (SELECT 1 FROM open_follow_ups o WHERE o.visit_uuid = v.uuid) {where}
+        ORDER BY v.started_at, v.uuid
+        """,
+        params,
+    )
+    return [uuid for (uuid,) in rows.fetchall()]
+
+
 def due(db: Database, now: datetime) -> list[DueFollowUpRow]:
     """Every follow-up due by `now` and not answered, earliest first."""
     rows = db.execute(

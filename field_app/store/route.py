@@ -28,6 +28,16 @@ def put_dealership(db: Database, dealership: Dealership) -> None:
     db["dealerships"].upsert(dealership.model_dump(), pk="code")
 
 
+def places(db: Database, codes: list[str]) -> dict[str, tuple[str, str]]:
+    """The time zone and brand of each of these dealerships the phone holds, by code."""
+    found = {}
+    for code in codes:
+        row = db.execute("SELECT timezone, brand FROM dealerships WHERE code = ?", [code]).fetchone()
+        if row is not None:
+            found[code] = (row[0], row[1])
+    return found
+
+
 def put_assignment(db: Database, assignment: Assignment) -> None:
     row = assignment.model_dump()
     row["day"] = assignment.day.isoformat()
@@ -46,7 +56,7 @@ def visit_of(db: Database, assignment_id: str) -> str | None:
 
 
 _STOPS = """
-SELECT a.*, d.name, d.brand, d.city, d.address, d.phone, d.lat, d.lon,
+SELECT a.*, d.name, d.brand, d.city, d.address, d.phone, d.lat, d.lon, d.timezone,
        v.uuid AS visit_uuid, v.status AS visit_status
 FROM assignments a
 JOIN dealerships d ON d.code = a.dealer_code
@@ -72,6 +82,7 @@ def _stops(db: Database, where: str, params: list[str]) -> list[Stop]:
         dealership = Dealership(
             code=row["dealer_code"], name=row["name"], brand=row["brand"], city=row["city"],
             address=row["address"], phone=row["phone"], lat=row["lat"], lon=row["lon"],
+            timezone=row["timezone"],
         )
         fields = {k: row[k] for k in Assignment.model_fields}
         status = row["visit_status"]

@@ -303,3 +303,23 @@ def m007_photos_leave_the_phone(db: Database) -> None:
     ]
     for statement in statements:
         db.execute(statement)
+
+
+@MIGRATIONS()
+def m008_time_zones_and_calendar(db: Database) -> None:
+    statements = [
+        # The dealership's IANA time zone, as a pull gives it: follow-ups count working
+        # days in it. Stored before the pull sent it: Moscow, what `Dealership` assumes.
+        "ALTER TABLE dealerships ADD COLUMN timezone TEXT NOT NULL DEFAULT 'Europe/Moscow'",
+        # The production calendar's years a pull brought (`PullResponse.calendar`), over
+        # those the app ships with; `body` is the year's JSON as `workdays.parse_year` reads it.
+        """
+        CREATE TABLE calendar_years (
+            year INTEGER PRIMARY KEY,
+            body TEXT NOT NULL,
+            received_at TEXT NOT NULL
+        )
+        """,
+    ]
+    for statement in statements:
+        db.execute(statement)

@@ -11,25 +11,31 @@ thread pool): calls take turns.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlite_utils import Database
 
 from field_app.domain.canonical import checklist_sha256
 from field_app.domain.checklist import AnswerValue, Checklist
+from field_app.domain.due import DEFAULT_TIMEZONE
 from field_app.domain.errors import ConflictingVersionError, UnknownChecklistError
 from field_app.domain.records import Answer, PhotoRef, TimerEvent, VisitRevision
 from field_app.domain.route import Assignment, Dealership
 from field_app.domain.visit import EDITABLE, Visit
+from field_app.domain.workdays import CalendarYear, WorkCalendar, shipped_calendar
 
+from . import calendar as calendar_years
 from . import checklists, follow_ups, outbox, retention, returns, revisions, route, visits
 from .codec import utc, utc_now
 from .errors import (
@@ -49,6 +55,7 @@ from .sync_methods import SyncMethods
 from .visits import VisitSummary
 
 R = TypeVar("R")
+log = logging.getLogger(__name__)
 
 # Another connection (the sync engine) may hold the write lock for a moment.
 BUSY_TIMEOUT_MS = 5000
@@ -69,6 +76,7 @@ class Store(SyncMethods):
         self._clock = clock
         self._checklists: dict[tuple[str, int], tuple[Checklist, str]] = {}
         self._visits: dict[str, Visit] = {}
+        self._calendar: WorkCalendar | None = None  # the shipped one with the years pulled
         self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         self.db.enable_wal()
         self.db.execute("PRAGMA synchronous = FULL")
@@ -122,6 +130,27 @@ class Store(SyncMethods):
         with self._transaction(write=False):
             return self._checklist(checklist_id, version)
 
+    # --- the production calendar ---------------------------------------------------
+
+    def calendar(self) -> WorkCalendar:
+        """The calendar follow-ups count working days by: the decrees the app ships with,
+        and over them the years pulls brought (kept, and rebuilt when a year arrives)."""
+        with self._transaction(write=False):
+            return self._work_calendar()
+
+    def save_calendar(self, years: list[CalendarYear]) -> list[int]:
+        """Keep the calendar years a pull brought, a year that comes again replacing the
+        one kept; returns the years that changed. A change can move the due moment of a
+        follow-up still unanswered: the index of open ones is counted again for them, in
+        the same transaction."""
+        with self._transaction(), self._forgetting_on_error():
+            changed = [year.year for year in years if calendar_years.put(self.db, year, self._clock())]
+            if changed:
+                self._calendar = None
+                self._visits.clear()  # built with the calendar before
+                self._recount_open(follow_ups.frozen_with_open(self.db))
+        return changed
+
     # --- visits --------------------------------------------------------------------
 
     def start_visit(
@@ -141,13 +170,13 @@ class Store(SyncMethods):
         self, checklist_id: str, version: int, at: datetime, assignment_id: str | None, uuid: str | None
     ) -> Visit:
         checklist, sha256 = self._checklist_entry(checklist_id, version)
-        visit = Visit(
+        visit = self._placed(Visit(
             uuid=str(UUID(uuid)) if uuid is not None else str(uuid4()),
             checklist=checklist,
             checklist_sha256=sha256,
             started_at=utc(at),
             assignment_id=assignment_id,
-        )
+        ))
         if visits.exists(self.db, visit.uuid):
             raise VisitExistsError(f"visit {visit.uuid} is already stored")
         visits.insert(self.db, visit, route.paired_shopper(self.db), self._clock())
@@ -173,12 +202,19 @@ class Store(SyncMethods):
     # --- the route ---------------------------------------------------------------
 
     def save_route(self, dealerships: list[Dealership], assignments: list[Assignment]) -> None:
-        """Store dealerships and assignments (new or changed) in one transaction."""
-        with self._transaction():
+        """Store dealerships and assignments (new or changed) in one transaction. A
+        dealership whose time zone or brand changed moves the due moments of its visits'
+        follow-ups still unanswered: the index of open ones is counted again for them."""
+        with self._transaction(), self._forgetting_on_error():
+            before = route.places(self.db, [d.code for d in dealerships])
             for dealership in dealerships:
                 route.put_dealership(self.db, dealership)
             for assignment in assignments:
                 route.put_assignment(self.db, assignment)
+            moved = [d.code for d in dealerships if before.get(d.code, (d.timezone, d.brand)) != (d.timezone, d.brand)]
+            if moved:
+                self._visits.clear()  # placed where the dealership was
+                self._recount_open(follow_ups.frozen_with_open(self.db, moved))
 
     def stops(self, first: date, last: date) -> list[Stop]:
         """The route's stops between two days (inclusive), in day and route order."""
@@ -378,8 +414,41 @@ class Store(SyncMethods):
             visit = visits.load(self.db, uuid, self._checklist)
             if visit is None:
                 raise VisitNotFoundError(f"no visit {uuid}")
-            self._visits[uuid] = visit
+            self._visits[uuid] = visit = self._placed(visit)
         return visit
+
+    def _placed(self, visit: Visit) -> Visit:
+        """The visit with where it takes place, for its follow-ups' due rules: its stop's
+        dealership's time zone and brand (the defaults for a visit without a stop), and
+        the phone's calendar."""
+        found = visits.place(self.db, visit.assignment_id)
+        zone, brand = found if found is not None else (DEFAULT_TIMEZONE, "")
+        visit.timezone, visit.brand, visit.calendar = _known_zone(zone), brand, self._work_calendar()
+        return visit
+
+    def _work_calendar(self) -> WorkCalendar:
+        if self._calendar is None:
+            self._calendar = shipped_calendar().with_years(calendar_years.years(self.db))
+        return self._calendar
+
+    def _recount_open(self, uuids: list[str]) -> None:
+        """Write again the open follow-ups of these frozen visits, as their dealership and
+        the calendar place them now (their answers have not changed)."""
+        for uuid in uuids:
+            visit = visits.load(self.db, uuid, self._checklist)
+            if visit is not None:
+                follow_ups.replace(self.db, self._placed(visit))
+
+    @contextmanager
+    def _forgetting_on_error(self) -> Iterator[None]:
+        """Inside a transaction that may have filled the caches from rows it then rolls
+        back: drop them if it fails."""
+        try:
+            yield
+        except BaseException:
+            self._visits.clear()
+            self._calendar = None
+            raise
 
     def _checklist(self, checklist_id: str, version: int) -> Checklist:
         return self._checklist_entry(checklist_id, version)[0]
@@ -402,6 +471,7 @@ class Store(SyncMethods):
             try:
                 if self._read_data_version() != self._data_version:
                     self._visits.clear()
+                    self._calendar = None  # a pull on another connection may have brought a year
                     self._data_version = self._read_data_version()
                 yield
             except BaseException:
@@ -413,12 +483,25 @@ class Store(SyncMethods):
                 # The caches took this transaction's changes, which the rows now lack.
                 self._visits.clear()
                 self._checklists.clear()
+                self._calendar = None
                 self.db.rollback()
                 raise
 
     def _read_data_version(self) -> int:
         # Changes only when another connection commits: the signal that cached visits are stale.
         return self.db.execute("PRAGMA data_version").fetchone()[0]
+
+
+@lru_cache(maxsize=64)
+def _known_zone(name: str) -> str:
+    """The time zone if this phone knows it, else the default: a dealership's zone the
+    phone cannot read must not stop its visits from being finalized."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("unknown time zone %r: follow-ups are counted in %s", name, DEFAULT_TIMEZONE)
+        return DEFAULT_TIMEZONE
+    return name
 
 
 def _copy(visit: Visit) -> Visit:

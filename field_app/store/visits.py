@@ -113,6 +113,21 @@ def load(db: Database, uuid: str, checklist_of: Callable[[str, int], Checklist])
     )
 
 
+def place(db: Database, assignment_id: str | None) -> tuple[str, str] | None:
+    """The time zone and brand of the dealership of a visit's stop; None for a visit made
+    without a stop (or whose stop's dealership the phone does not hold)."""
+    if assignment_id is None:
+        return None
+    row = db.execute(
+        """
+        SELECT d.timezone, d.brand FROM assignments a JOIN dealerships d ON d.code = a.dealer_code
+        WHERE a.id = ?
+        """,
+        [assignment_id],
+    ).fetchone()
+    return None if row is None else (row[0], row[1])
+
+
 def save_status(db: Database, visit: Visit, now: datetime) -> None:
     """Write the visit's own columns that shopper actions change."""
     db.execute(

@@ -7,20 +7,25 @@ saving pulls the same changes again next time, and each save is harmless to repe
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from field_app.domain.canonical import checklist_sha256
 from field_app.domain.checklist import Checklist
+from field_app.domain.errors import InvalidCalendarError
 from field_app.domain.records import VisitStatus
-from field_app.domain.sync_messages import ChecklistStamp, PullResponse, ReturnedVisit
+from field_app.domain.sync_messages import CalendarDecree, ChecklistStamp, PullResponse, ReturnedVisit
+from field_app.domain.workdays import CalendarYear, parse_year
 from field_app.store import Store
 
 from . import state
 from .api import ApiClient
 from .errors import UnexpectedResponseError
 from .retry import Backoff
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -32,11 +37,13 @@ class PullResult:
     checklists: list[str] = field(default_factory=list)
     returned: list[str] = field(default_factory=list)
     approved: list[str] = field(default_factory=list)
+    calendar: list[int] = field(default_factory=list)  # production calendar years new or changed
 
 
 def pull(store: Store, api: ApiClient, backoff: Backoff, now: datetime) -> PullResult:
     response = backoff.call(lambda: api.pull(state.cursor(store)))
     fetched = [_fetch(store, api, backoff, stamp) for stamp in response.checklists]
+    years = _calendar_years(response.calendar)
     result = PullResult(assignments=len(response.assignments))
     for checklist in fetched:
         if checklist is not None:
@@ -49,6 +56,8 @@ def pull(store: Store, api: ApiClient, backoff: Backoff, now: datetime) -> PullR
             "unexpected_response", f"the route names a dealership neither sent nor on this phone ({exc})", None,
         ) from exc
     result.dropped = store.drop_assignments(response.removed_assignments)
+    # Every imported year comes with every pull; only a new or changed one is written.
+    result.calendar = store.save_calendar(years)
     result.returned = _mark_returned(store, response)
     # A server older than approvals sends none: the phone then keeps photos by age alone.
     result.approved = store.mark_approved([(a.visit_uuid, a.revision) for a in response.approved])
@@ -79,6 +88,19 @@ def _fetch(store: Store, api: ApiClient, backoff: Backoff, stamp: ChecklistStamp
             None,
         )
     return checklist
+
+
+def _calendar_years(decrees: list[CalendarDecree]) -> list[CalendarYear]:
+    """The years the phone can read. One it cannot (a newer server's format) is left out,
+    not the pull: without its decree the year still follows the Labour Code's holidays,
+    and the route must still arrive."""
+    years = []
+    for decree in decrees:
+        try:
+            years.append(parse_year(decree.model_dump()))
+        except InvalidCalendarError as exc:
+            log.warning("calendar year %s left out: %s", decree.year, exc)
+    return years
 
 
 def _mark_returned(store: Store, response: PullResponse) -> list[str]:
