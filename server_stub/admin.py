@@ -36,6 +36,7 @@ from .records import (
     PublishedChecklist,
     ShopperAccount,
 )
+from .repin import repin
 from .store import ServerStore
 from .visits import review_visit
 
@@ -46,7 +47,8 @@ WINDOW = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 __all__ = [
     "add_dealer", "assign", "check_coordinator_password", "create_coordinator", "create_shopper", "edit_dealer",
     "get_dealer", "get_device", "import_dealers", "import_dealers_csv", "list_dealers", "list_devices",
-    "list_shoppers", "new_pairing_code", "new_shopper_id", "parse_day", "publish_checklist", "review_visit", "revoke_device",
+    "list_shoppers", "new_pairing_code", "new_shopper_id", "parse_day", "publish_checklist", "repin", "review_visit",
+    "revoke_device",
     "save_dealers", "shopper_overview", "shopper_overviews", "withdraw_assignment",
 ]
 

@@ -245,3 +245,31 @@ def publish_checklist(store, file: Path, as_json: bool) -> None:
     result = publish(store, file)
     state = "published" if result.created else "already published"
     emit(as_json, result.as_json(), f"{result.id}@{result.version} {state} (sha256 {result.sha256})")
+
+
+@admin.command("repin")
+@click.argument("checklist_id")
+@click.option("--to-version", "to_version", required=True, type=click.IntRange(min=1), metavar="N",
+              help="The published version to move the planned stops to.")
+@click.option("--from", "from_day", default=None, metavar="YYYY-MM-DD",
+              help="Move stops of this day and later (default: today). An earlier day also moves past "
+                   "stops no visit has arrived for.")
+@click.option("--shopper", "shopper_id", default=None, metavar="ID",
+              help="Move only this shopper's stops (default: everyone's).")
+@click.option("--dry-run", is_flag=True, help="Only count the stops that would move; change nothing.")
+@store_options
+@json_option
+@with_store
+def repin(store, checklist_id: str, to_version: int, from_day: str | None, shopper_id: str | None,
+          dry_run: bool, as_json: bool) -> None:
+    """Move the planned stops of a checklist on older versions to version N in one go.
+    A stop a visit has arrived for keeps its version; phones get the moved stops on
+    their next sync."""
+    from .admin import parse_day, repin as run_repin
+
+    result = run_repin(store, checklist_id, to_version, from_day=parse_day(from_day) if from_day else None,
+                       shopper_id=shopper_id, dry_run=dry_run)
+    whose = f" of {result.shopper_id}" if result.shopper_id else ""
+    verb = "would move" if dry_run else "moved"
+    emit(as_json, result.as_json(), f"{result.count} planned stop(s){whose} from {result.from_day} on {verb} to "
+                                    f"{result.checklist_id}@{result.to_version}")

@@ -98,6 +98,25 @@ class PublishedChecklist(_Plain):
 
 
 @dataclass(frozen=True)
+class Repin(_Plain):
+    """Planned stops moved to a newer checklist version (in a dry run: those that would move)."""
+
+    checklist_id: str
+    to_version: int
+    from_day: date
+    shopper_id: str | None
+    assignment_ids: list[str]
+    dry_run: bool
+
+    @property
+    def count(self) -> int:
+        return len(self.assignment_ids)
+
+    def as_json(self) -> dict:
+        return super().as_json() | {"count": self.count}
+
+
+@dataclass(frozen=True)
 class Review(_Plain):
     """A coordinator's verdict on one revision of a visit."""
 

@@ -16,7 +16,9 @@ PAIRED_SHOPPER_SETTING = "sync.shopper_id"
 
 @dataclass(frozen=True)
 class Stop:
-    """One stop of the route as the Today screen lists it."""
+    """One stop of the route as the Today screen lists it. A stop whose visit has begun
+    carries its visit's checklist version: a newer version the coordinator moved the stop
+    to after that (a re-pin) is for a visit not yet begun, and this visit keeps its own."""
 
     assignment: Assignment
     dealership: Dealership
@@ -57,7 +59,7 @@ def visit_of(db: Database, assignment_id: str) -> str | None:
 
 _STOPS = """
 SELECT a.*, d.name, d.brand, d.city, d.address, d.phone, d.lat, d.lon, d.timezone,
-       v.uuid AS visit_uuid, v.status AS visit_status
+       v.uuid AS visit_uuid, v.status AS visit_status, v.checklist_version AS visit_checklist_version
 FROM assignments a
 JOIN dealerships d ON d.code = a.dealer_code
 LEFT JOIN visits v ON v.uuid = (
@@ -85,6 +87,8 @@ def _stops(db: Database, where: str, params: list[str]) -> list[Stop]:
             timezone=row["timezone"],
         )
         fields = {k: row[k] for k in Assignment.model_fields}
+        if row["visit_checklist_version"] is not None:
+            fields["checklist_version"] = row["visit_checklist_version"]
         status = row["visit_status"]
         result.append(Stop(Assignment.model_validate(fields), dealership, row["visit_uuid"],
                            VisitStatus(status) if status else None))

@@ -265,6 +265,50 @@ def set_position(conn: Connection, assignment_id: str, position: int, seq: int) 
     )
 
 
+# --- re-pinning planned stops to a newer checklist version ---------------------------
+
+def _repinnable(shopper_id: str | None) -> str:
+    """Which stops a re-pin moves: those of checklist :cid on a version older than :to, not
+    withdrawn, from day :first on (and of shopper :shopper when one is given), for which no
+    visit has arrived (as `visited` counts it)."""
+    return (
+        "a.checklist_id = :cid AND a.checklist_version < :to AND a.removed_at IS NULL AND a.day >= :first "
+        + ("AND a.shopper_id = :shopper " if shopper_id is not None else "")
+        + "AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.assignment_id = a.id AND v.latest_revision > 0)"
+    )
+
+
+def repinnable(conn: Connection, checklist_id: str, to_version: int, first: date,
+               shopper_id: str | None) -> list[str]:
+    """The ids of the stops `repin_stops` would move, in route order."""
+    rows = conn.execute(
+        text(f"SELECT a.id FROM assignments a WHERE {_repinnable(shopper_id)} "
+             "ORDER BY a.shopper_id, a.day, a.position, a.id"),
+        _repin_params(checklist_id, to_version, first, shopper_id),
+    )
+    return [r.id for r in rows]
+
+
+def repin_stops(conn: Connection, checklist_id: str, to_version: int, first: date, shopper_id: str | None,
+                seq: int) -> list[str]:
+    """Put those stops on `to_version` with change number `seq` (so the next pull carries
+    them), in one statement: a stop whose visit is stored before it runs stays as it is.
+    Returns the ids moved, sorted."""
+    rows = conn.execute(
+        text(f"UPDATE assignments SET checklist_version = :to, change_seq = :seq "
+             f"WHERE id IN (SELECT a.id FROM assignments a WHERE {_repinnable(shopper_id)}) RETURNING id"),
+        _repin_params(checklist_id, to_version, first, shopper_id) | {"seq": seq},
+    )
+    return sorted(r.id for r in rows)
+
+
+def _repin_params(checklist_id: str, to_version: int, first: date, shopper_id: str | None) -> dict:
+    params: dict[str, object] = {"cid": checklist_id, "to": to_version, "first": first.isoformat()}
+    if shopper_id is not None:
+        params["shopper"] = shopper_id
+    return params
+
+
 def checklist_versions(conn: Connection) -> dict[str, list[int]]:
     """Every published checklist id with its versions, oldest first."""
     versions: dict[str, list[int]] = {}
