@@ -108,7 +108,7 @@ def server(data_dir: Path, db_url: str | None, host: str, port: int, access_log:
 
 @click.group()
 def admin() -> None:
-    """Coordinators, shoppers, devices, dealerships, routes and checklists of a server."""
+    """Coordinators, shoppers, devices, dealerships, routes, checklists and the production calendar of a server."""
     require_server()
 
 
@@ -187,13 +187,43 @@ def revoke_device(store, device_id: str, as_json: bool) -> None:
 @with_store
 def import_dealers(store, file: Path, as_json: bool) -> None:
     """Add or update dealerships from a CSV with a header row: code, name, brand, city,
-    address, phone, lat, lon. A file with a bad row imports nothing; every bad row is
-    reported with its line number."""
+    address, phone, lat, lon, timezone (an IANA zone such as Asia/Vladivostok; empty:
+    Europe/Moscow). A file with a bad row imports nothing; every bad row is reported
+    with its line number."""
     from .admin import import_dealers as run_import
 
     report = run_import(store, file)
     emit(as_json, report.as_json(),
          f"{report.inserted} added, {report.updated} updated, {report.unchanged} unchanged")
+
+
+@admin.command("import-calendar")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@store_options
+@json_option
+@with_store
+def import_calendar(store, file: Path, as_json: bool) -> None:
+    """Import a year's production calendar decree (its transfers of days off) from a JSON
+    file: {"year": 2027, "source": "...", "transfers": [{"from": "2027-01-02", "to":
+    "2027-05-03"}]}, or several as {"years": [...]}. Weekends and the holidays of Labour
+    Code article 112 are computed, not listed. A year imported again replaces the one
+    before; a file with any error imports nothing. Follow-ups count working days by it
+    from now on, and phones receive it on their next sync."""
+    from .calendars import import_calendar as run_import
+
+    imported = run_import(store, file)
+    emit(as_json, {"years": [y.as_json() for y in imported]}, "\n".join(_imported_year(y) for y in imported))
+
+
+def _imported_year(year) -> str:
+    if year.replaced_import_of is not None:
+        what = f"imported, replacing the one imported on {year.replaced_import_of:%Y-%m-%d %H:%M} UTC"
+    elif year.replaced_shipped:
+        what = "imported, in place of the decree shipped with the server"
+    else:
+        what = "imported"
+    source = f" ({year.source})" if year.source else ""
+    return f"{year.year}{source} {what}: {year.transfers} transfer(s), {year.working_days} working days"
 
 
 @admin.command("assign")

@@ -1,8 +1,10 @@
 """Reading dealerships from a CSV or a form: every bad row found before anything is written.
 
 Columns (header row required, any order): code, name, brand, city, address, phone, lat,
-lon; only code and name are required. Comma or semicolon separated (spreadsheets in
-Russian locales write semicolons), UTF-8 with or without a BOM.
+lon, timezone; only code and name are required. `timezone` is the dealership's IANA time
+zone (its follow-ups count working days there), Europe/Moscow when empty or absent.
+Comma or semicolon separated (spreadsheets in Russian locales write semicolons), UTF-8
+with or without a BOM.
 
 What is wrong is said as `Flaw`s: a key and its values, which the CLI words in English
 (`RowProblem.message`) and the console in the coordinator's language.
@@ -15,14 +17,18 @@ import io
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from zoneinfo import available_timezones
 
+from field_app.domain.due import DEFAULT_TIMEZONE
 from field_app.domain.route import Dealership
 
 from .errors import DealerImportError, RowProblem
 
-COLUMNS = ("code", "name", "brand", "city", "address", "phone", "lat", "lon")
+COLUMNS = ("code", "name", "brand", "city", "address", "phone", "lat", "lon", "timezone")
 REQUIRED = ("code", "name")
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+NOT_PLACES = {"localtime", "Factory"}
 
 ENGLISH = {
     "not_utf8": "the file is not UTF-8 text ({reason})",
@@ -38,6 +44,7 @@ ENGLISH = {
     "not_a_number": "{column} '{value}' is not a number",
     "out_of_range": "{column} '{value}' is not between -{limit} and {limit}",
     "lat_lon_pair": "lat and lon go together: give both or neither",
+    "timezone_bad": "timezone '{value}' is not an IANA time zone such as Europe/Moscow or Asia/Vladivostok",
 }
 
 
@@ -136,12 +143,31 @@ def read_dealer(values: dict[str, str]) -> tuple[list[Flaw], Dealership | None]:
     lon = _coordinate(values.get("lon", ""), 180, "lon", flaws)
     if (lat is None) != (lon is None) and not flaws:
         flaws.append(Flaw("lat_lon_pair", "lon" if lon is None else "lat"))
+    zone = values.get("timezone", "")
+    known_zone = time_zone(zone) if zone else DEFAULT_TIMEZONE
+    if known_zone is None:
+        flaws.append(Flaw("timezone_bad", "timezone", {"value": zone}))
     if flaws:
         return flaws, None
     return [], Dealership(
         code=code, name=name, brand=values.get("brand", ""), city=values.get("city", ""),
         address=values.get("address", ""), phone=values.get("phone", ""), lat=lat, lon=lon,
+        timezone=known_zone,
     )
+
+
+def time_zone(name: str) -> str | None:
+    """The IANA time zone `name` names, spelt as the time zone database spells it
+    ("asia/vladivostok" is Asia/Vladivostok), or None when there is no such zone."""
+    return _zones().get(name.strip().casefold())
+
+
+@lru_cache(maxsize=1)
+def _zones() -> dict[str, str]:
+    # zoneinfo's own list (the system's database and the tzdata package): a name that
+    # merely opens a file there, such as "Europe" (a folder), is not a zone. "localtime"
+    # is this machine's zone and "Factory" no place's.
+    return {zone.casefold(): zone for zone in available_timezones() if zone not in NOT_PLACES}
 
 
 def _coordinate(text: str, limit: int, column: str, flaws: list[Flaw]) -> float | None:

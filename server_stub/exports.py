@@ -38,10 +38,13 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from field_app.domain.checklist import Checklist, FollowUp, Question, YesNoLabels
+from field_app.domain.due import DEFAULT_TIMEZONE
 from field_app.domain.records import VisitRevision
 from field_app.domain.visit import Visit
+from field_app.domain.workdays import WorkCalendar
 
 from . import analytics
+from .calendars import server_calendar
 from .queries import exports as q
 from .queries.visit_list import VisitFilter
 from .standards import Standard, Standards
@@ -77,7 +80,9 @@ def rows(store: ServerStore, where: VisitFilter, headings: Headings, batch_size:
     """The header, then a row per visit of `where.checklist_id`, oldest first. An unknown
     checklist raises here, before the first row, while an error page can still be sent."""
     assert where.checklist_id, "an export is of one checklist"
-    columns = _Columns(analytics.checklist_versions(store, where.checklist_id))
+    with store.db.read() as conn:
+        calendar = server_calendar(conn)
+    columns = _Columns(analytics.checklist_versions(store, where.checklist_id), calendar)
     return _rows(store, where, headings, columns, batch_size)
 
 
@@ -152,8 +157,9 @@ def _rows(store: ServerStore, where: VisitFilter, headings: Headings, columns: "
 
 
 class _Columns:
-    def __init__(self, versions: list[Checklist]):  # newest first
+    def __init__(self, versions: list[Checklist], calendar: WorkCalendar):  # newest first
         self.versions = {v.version: v for v in versions}
+        self.calendar = calendar
         self.newest = versions[0].version
         self.standards = Standards(versions)
         self.questions = self.standards.questions
@@ -180,6 +186,7 @@ class _Columns:
             uuid=row.uuid, checklist=checklist, checklist_sha256=revision.checklist.sha256,
             started_at=revision.started_at, answers=dict(revision.answers),
             timers={k: list(v) for k, v in revision.timers.items()}, photos=list(revision.photos),
+            timezone=row.dealer_timezone or DEFAULT_TIMEZONE, brand=row.dealer_brand or "", calendar=self.calendar,
         )
         shown = visit.visible(revision.finalized_at)
         own, own_follow_ups = self.asked[row.checklist_version]

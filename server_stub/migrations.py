@@ -273,13 +273,34 @@ M005_PAIRING_ATTEMPTS = Migration(5, "pairing_attempts", (
     "ALTER TABLE pairing_codes ADD COLUMN attempt_hash TEXT",
 ))
 
+# Follow-ups count working days in the dealership's time zone (an IANA name). A constant
+# default fills the rows already there on both databases: every dealership so far was
+# taken to be in Moscow's zone.
+M006_DEALERSHIP_TIMEZONES = Migration(6, "dealership_timezones", (
+    "ALTER TABLE dealerships ADD COLUMN timezone TEXT NOT NULL DEFAULT 'Europe/Moscow'",
+))
+
+# The production calendar's years a coordinator imported (`fieldaudit admin import-calendar`),
+# added to the decrees the package ships: `transfers` is the JSON list of {"from", "to"}.
+M007_CALENDAR_YEARS = Migration(7, "calendar_years", (
+    """
+    CREATE TABLE calendar_years (
+        year INTEGER PRIMARY KEY,
+        source TEXT NOT NULL DEFAULT '',
+        transfers TEXT NOT NULL,
+        imported_at TEXT NOT NULL
+    )
+    """,
+))
+
 # The tally counts a standard across a checklist's versions: `standard_tally.item_id` holds
 # an item's key (`standards.key_of`: its standard id, else its version and question id)
 # instead of the question id. Counted again from the stored revisions.
 M008_TALLY_BY_STANDARD = Migration(8, "tally_by_standard", (), backfill=_summarize_stored_visits)
 
 MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_BLOBS_ARE_FILES, M003_CONSOLE, M004_VISITS_BY_ASSIGNMENT,
-                                     M005_PAIRING_ATTEMPTS, M008_TALLY_BY_STANDARD)
+                                     M005_PAIRING_ATTEMPTS, M006_DEALERSHIP_TIMEZONES, M007_CALENDAR_YEARS,
+                                     M008_TALLY_BY_STANDARD)
 
 _CREATE_TABLE = """
 CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -7,7 +7,8 @@ number up to it is committed and visible, so nothing falls between two pulls.
 
 Returned visits and open follow-ups are state, not changes: every pull lists all of them,
 so a phone that lost a pull's answer still learns them on the next one. So are approvals,
-those of the last `CONFIRMED_AFTER` (older ones no longer matter to a phone).
+those of the last `CONFIRMED_AFTER` (older ones no longer matter to a phone), and the
+production calendar's imported years (all of them: a few hundred bytes).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import timedelta
 from field_app.domain.sync_messages import (
     CONFIRMED_AFTER,
     ApprovedVisit,
+    CalendarDecree,
     ChecklistStamp,
     FollowUpDue,
     PullResponse,
@@ -24,7 +26,7 @@ from field_app.domain.sync_messages import (
 )
 
 from .errors import InvalidRequestError
-from .queries import routes, visits
+from .queries import calendar, routes, visits
 from .records import Device
 from .store import ServerStore
 
@@ -51,6 +53,7 @@ def pull(store: ServerStore, device: Device, since: str | None) -> PullResponse:
         returned = visits.returned_visits(conn, device.shopper_id)
         follow_ups = visits.follow_ups_of(conn, device.shopper_id)
         approved = visits.approved_visits(conn, device.shopper_id, now - CONFIRMED_AFTER)
+        years = calendar.years(conn)
     needed = sorted({(a.checklist_id, a.checklist_version) for a in changes.current})
     stamps = [ChecklistStamp(id=cid, version=v, sha256=store.catalog.get(cid, v).sha256) for cid, v in needed]
     return PullResponse(
@@ -64,4 +67,5 @@ def pull(store: ServerStore, device: Device, since: str | None) -> PullResponse:
                   for r in returned],
         follow_ups_due=[FollowUpDue(visit_uuid=u, follow_up_id=f, due_at=at) for u, f, at in follow_ups],
         approved=[ApprovedVisit(visit_uuid=a.uuid, revision=a.revision, approved_at=a.approved_at) for a in approved],
+        calendar=[CalendarDecree(**year.to_json()) for year in years],
     )

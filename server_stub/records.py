@@ -72,6 +72,18 @@ class DealerImport(_Plain):
 
 
 @dataclass(frozen=True)
+class ImportedYear(_Plain):
+    """A year of the production calendar imported, and what it took the place of."""
+
+    year: int
+    source: str
+    transfers: int
+    working_days: int
+    replaced_import_of: datetime | None  # when the year it replaces had been imported
+    replaced_shipped: bool  # the package ships a decree for this year, which it overrides
+
+
+@dataclass(frozen=True)
 class PlannedVisit(_Plain):
     """An assignment as the console makes it: which shopper, day, dealer and checklist."""
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from field_app.domain.canonical import canonical_json
 from field_app.domain.checklist import AnswerValue, Checklist
+from field_app.domain.due import DEFAULT_TIMEZONE
 from field_app.domain.records import VisitRevision
 from field_app.domain.revision_check import open_follow_ups, revision_problems
 from field_app.domain.scoring import VisitScore
@@ -26,6 +27,7 @@ from field_app.domain.sync_messages import VisitReceipt
 from field_app.domain.visit import MAX_TEXT, Visit
 
 from . import security, summaries
+from .calendars import server_calendar
 from .database import MAX_INTEGER, storable
 from .errors import (
     AssignmentNotFoundError,
@@ -96,8 +98,8 @@ def put_revision(store: ServerStore, device: Device, uuid: str, revision: VisitR
                 summary_q.save_summary(conn, uuid, summary)
                 if summaries.counts("received", summary):
                     summaries.tally(conn, summary, 1)
-                q.replace_follow_ups(conn, uuid, open_follow_ups(entry.checklist, revision),
-                                     clear=not new_visit)
+                due = _open_follow_ups(conn, entry.checklist, revision, summary.dealer_code)
+                q.replace_follow_ups(conn, uuid, due, clear=not new_visit)
                 visit = VisitRow(uuid, visit.shopper_id, revision.revision, "received")
             if new_visit:
                 held = (visit, [revision.revision], sorted({p.sha256 for p in revision.photos}))
@@ -212,13 +214,16 @@ def visit_detail(store: ServerStore, uuid: str, revision: int | None = None) -> 
             raise UnknownVisitError(f"There is no revision {number} of visit {uuid}.")
         history, reviews = q.revision_history(conn, uuid), q.reviews_of(conn, uuid)
         pending = q.pending_follow_ups(conn, uuid)
+        zone, brand = _place(conn, header.dealer_code)
+        calendar = server_calendar(conn)
     shown = VisitRevision.model_validate_json(payload)
     checklist = store.catalog.get(shown.checklist.id, shown.checklist.version).checklist
     # Visit is what decides, on the phone, which questions show and what a stopwatch says.
     visit = Visit(uuid=uuid, checklist=checklist, checklist_sha256=shown.checklist.sha256,
-                  started_at=shown.started_at, assignment_id=shown.assignment_id, answers=dict(shown.answers),
+                  started_at=shown.started_at, assignment_id=shown.assignment_id,
+                  finalized_at=shown.finalized_at, answers=dict(shown.answers),
                   timers={k: list(v) for k, v in shown.timers.items()}, photos=list(shown.photos),
-                  follow_ups=dict(shown.follow_ups))
+                  follow_ups=dict(shown.follow_ups), timezone=zone, brand=brand, calendar=calendar)
     at = shown.finalized_at
     return VisitDetail(
         header=header, revision=shown, checklist=checklist, score=visit.score(at), shown=visit.visible(at),
@@ -241,6 +246,22 @@ def photo_file(store: ServerStore, uuid: str, sha256: str) -> Path:
     if not (named and store.files.is_in_place(sha256)):
         raise NotFoundError("There is no such photo.")
     return store.files.blob_path(sha256)
+
+
+def _open_follow_ups(conn, checklist: Checklist, revision: VisitRevision,
+                     dealer_code: str | None) -> list[tuple[str, datetime]]:
+    """The revision's open follow-ups, due by their rules at its dealership (found through
+    its assignment; a visit without one counts in Moscow's zone) and the server's calendar."""
+    if not checklist.follow_ups:
+        return []
+    zone, brand = _place(conn, dealer_code)
+    return open_follow_ups(checklist, revision, timezone=zone, brand=brand, calendar=server_calendar(conn))
+
+
+def _place(conn, dealer_code: str | None) -> tuple[str, str]:
+    """The time zone and brand of the dealership (the defaults without one)."""
+    found = routes.dealerships(conn, [dealer_code]) if dealer_code is not None else []
+    return (found[0].timezone, found[0].brand) if found else (DEFAULT_TIMEZONE, "")
 
 
 def _uncount_latest(store: ServerStore, conn, visit: VisitRow) -> None:

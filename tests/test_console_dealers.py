@@ -194,3 +194,51 @@ def test_the_pages_speak_both_languages(console, server_store, language, words):
         page = console.get(path)
         assert page.status == 200
         assert word in page
+
+
+def test_the_form_suggests_russias_time_zones_and_keeps_the_one_chosen(console, server_store):
+    form = console.get("/dealers/new")
+    assert 'name="timezone" value="Europe/Moscow" list="timezones"' in form.html
+    assert '<option value="Europe/Kaliningrad">UTC+2, МСК-1</option>' in form.html
+    assert '<option value="Asia/Vladivostok">UTC+10, МСК+7</option>' in form.html
+    assert '<option value="Asia/Kamchatka">UTC+12, МСК+9</option>' in form.html
+    assert "Часовой пояс" in form
+
+    typed = {"code": "VL-01", "name": "Мазда Владивосток", "brand": "Mazda", "timezone": "Asia/Vladivostok"}
+    done = console.post("/dealers/new", typed)
+    assert done.url.endswith("/console/dealers?added=VL-01")
+    assert "Asia/Vladivostok" in done  # the list shows it
+    assert admin.get_dealer(server_store, "VL-01").timezone == "Asia/Vladivostok"
+
+    assert 'name="timezone" value="Asia/Vladivostok"' in console.get("/dealers/VL-01/edit").html
+    moved = console.post("/dealers/VL-01/edit", {"name": "Мазда Владивосток", "brand": "Mazda",
+                                                 "timezone": "asia/magadan"})
+    assert moved.url.endswith("/console/dealers?saved=VL-01")
+    assert admin.get_dealer(server_store, "VL-01").timezone == "Asia/Magadan"
+
+
+@pytest.mark.parametrize("language, words", [
+    ("ru", "часовой пояс «Asia/Vladivostk» не найден: укажите пояс IANA, например Europe/Moscow или Asia/Vladivostok"),
+    ("en", "time zone “Asia/Vladivostk” is unknown: give an IANA time zone such as Europe/Moscow or Asia/Vladivostok"),
+])
+def test_an_unknown_time_zone_is_refused_beside_its_field(console, server_store, language, words):
+    console.http.get(f"/console/language/{language}")
+    console.get("/dealers/new")
+    typed = {"code": "VL-01", "name": "Мазда Владивосток", "timezone": "Asia/Vladivostk"}
+    page = console.post("/dealers/new", typed)
+    assert page.status == 422
+    assert words in page
+    assert 'name="timezone" value="Asia/Vladivostk" list="timezones" autocomplete="off" spellcheck="false" ' \
+           'aria-describedby="timezone-hint" aria-invalid="true"' in page.html
+    assert codes(server_store) == []
+
+
+def test_a_csv_may_give_time_zones(console, server_store):
+    page = upload(console, "code;name;timezone\nVL-01;Мазда;Asia/Vladivostok\nMS-02;Киа;\n")
+    assert "добавлено 2" in page
+    assert [(d.code, d.timezone) for d in admin.list_dealers(server_store)] == [
+        ("MS-02", "Europe/Moscow"), ("VL-01", "Asia/Vladivostok")]
+    refused = upload(console, "code;name;timezone\nKA-01;Киа;Europe/Kaliningrad\nKA-02;Киа;Калининград\n")
+    assert refused.status == 422
+    assert "Строка 3: часовой пояс «Калининград» не найден" in refused
+    assert codes(server_store) == ["MS-02", "VL-01"]

@@ -174,6 +174,39 @@ def test_import_dealers_reads_semicolons_and_a_bom(cli_env, tmp_path):
     assert run_json("admin", "import-dealers", str(path), *cli_env)["inserted"] == 1
 
 
+def test_import_dealers_takes_a_time_zone_column(cli_env, store, tmp_path):
+    zoned = (
+        "code;name;brand;timezone\n"
+        "VL-01;Мазда Владивосток;Mazda;Asia/Vladivostok\n"
+        "EK-02;Киа Екатеринбург;Kia; asia/yekaterinburg \n"   # spelt as the database spells it
+        "MS-03;Киа Москва;Kia;\n"                             # empty: Moscow
+    )
+    assert run_json("admin", "import-dealers", str(write_csv(tmp_path, zoned)), *cli_env)["inserted"] == 3
+    assert {d.code: d.timezone for d in admin.list_dealers(store)} == {
+        "VL-01": "Asia/Vladivostok", "EK-02": "Asia/Yekaterinburg", "MS-03": "Europe/Moscow"}
+    # A file without the column leaves every dealership in Moscow's zone, as before.
+    run_json("admin", "import-dealers", str(write_csv(tmp_path, GOOD_CSV, "plain.csv")), *cli_env)
+    assert admin.get_dealer(store, "KIA-01").timezone == "Europe/Moscow"
+
+
+def test_import_dealers_refuses_a_time_zone_that_does_not_exist(cli_env, store, tmp_path):
+    bad = (
+        "code,name,timezone\n"
+        "VL-01,Мазда Владивосток,Asia/Vladivostok\n"   # line 2: fine
+        "VL-02,Мазда,Asia/Vladivostk\n"                # line 3
+        "VL-03,Мазда,Europe\n"                         # line 4: a folder of the database, not a zone
+        "VL-04,Мазда,MSK\n"                            # line 5
+    )
+    result = run("admin", "import-dealers", str(write_csv(tmp_path, bad)), *cli_env)
+    assert result.exit_code == 1
+    lines = [line.removeprefix("Error: ") for line in result.output.strip().splitlines()]
+    assert lines == [
+        f"line {n}: timezone '{zone}' is not an IANA time zone such as Europe/Moscow or Asia/Vladivostok"
+        for n, zone in ((3, "Asia/Vladivostk"), (4, "Europe"), (5, "MSK"))
+    ]
+    assert admin.list_dealers(store) == []
+
+
 def test_assign_takes_the_newest_version_or_the_one_named(cli_env, store, tmp_path):
     shopper_id = run_json("admin", "create-shopper", "Анна", *cli_env)["shopper_id"]
     run_json("admin", "import-dealers", str(write_csv(tmp_path, GOOD_CSV)), *cli_env)
@@ -256,7 +289,7 @@ def test_server_and_admin_commands_are_registered_with_help():
     assert run("server", "--help").exit_code == 0
     result = run("admin", "--help")
     for name in ("create-coordinator", "create-shopper", "pairing-code", "revoke-device", "import-dealers",
-                 "assign", "publish-checklist"):
+                 "import-calendar", "assign", "publish-checklist"):
         assert name in result.output
         assert "--data" in run("admin", name, "--help").output
         assert "--db" in run("admin", name, "--help").output

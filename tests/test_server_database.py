@@ -47,6 +47,18 @@ def test_a_database_made_by_an_older_server_is_brought_up_to_date(database):
             conn.execute(text("SELECT * FROM blobs"))  # migration 2: stored photos are files
 
 
+def test_dealerships_stored_before_time_zones_are_in_moscows(database):
+    older = [m for m in MIGRATIONS if m.version <= 5]
+    migrate(database, migrations=tuple(older))
+    with database.write() as conn:
+        conn.execute(text("INSERT INTO dealerships (code, name, updated_at) VALUES ('D1', 'Дилер', '2026-11-22')"))
+    assert migrate(database) == [m.version for m in MIGRATIONS if m.version > 5]
+    with database.write() as conn:
+        assert conn.execute(text("SELECT timezone FROM dealerships")).scalar_one() == "Europe/Moscow"
+        conn.execute(text("INSERT INTO calendar_years (year, transfers, imported_at) VALUES (2027, '[]', 'x')"))
+        assert conn.execute(text("SELECT source FROM calendar_years")).scalar_one() == ""
+
+
 def test_a_failing_migration_leaves_nothing_behind(database):
     migrate(database)
     broken = MIGRATIONS + (Migration(998, "broken", ("CREATE TABLE half (id TEXT)", "THIS IS NOT SQL")),)

@@ -3,12 +3,15 @@ it names, returned visits and open follow-ups."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import pytest
 
 from field_app.domain.route import Dealership
+from field_app.domain.workdays import parse_year
 from server_stub import admin
+from server_stub.calendars import import_calendar_text
 from server_stub.errors import ChecklistNotFoundError, UnknownDealerError, UnknownShopperError
 
 from server_support import MINI_SHA, new_uuid, revision, seed_dealers
@@ -189,3 +192,34 @@ def test_assign_refuses_what_does_not_exist(live_server):
     with pytest.raises(ChecklistNotFoundError):
         admin.assign(store, anna.id, TODAY, "D1", "no_such_checklist")
     assert pull(anna)["assignments"] == []
+
+
+def test_dealerships_travel_with_their_time_zone(live_server):
+    store = live_server.store
+    anna = live_server.shopper()
+    seed_dealers(store, "D1")
+    admin.save_dealers(store, [Dealership(code="VL1", name="Владивосток", brand="Mazda", timezone="Asia/Vladivostok")])
+    admin.assign(store, anna.id, TODAY, "D1", "mini_showroom")
+    admin.assign(store, anna.id, TODAY, "VL1", "mini_showroom")
+    body = pull(anna)
+    assert {d["code"]: d["timezone"] for d in body["dealerships"]} == {"D1": "Europe/Moscow",
+                                                                       "VL1": "Asia/Vladivostok"}
+    # A new time zone is a change of the dealership's details: its stops travel again.
+    admin.save_dealers(store, [Dealership(code="VL1", name="Владивосток", brand="Mazda", timezone="Asia/Magadan")])
+    changes = pull(anna, body["cursor"])
+    assert [(d["code"], d["timezone"]) for d in changes["dealerships"]] == [("VL1", "Asia/Magadan")]
+
+
+def test_every_pull_carries_the_imported_calendar_years(live_server):
+    store = live_server.store
+    anna = live_server.shopper()
+    first = pull(anna)
+    assert first["calendar"] == []
+    decree = {"year": 2027, "source": "Постановление (проверочное)",
+              "transfers": [{"from": "2027-01-02", "to": "2027-05-04"}]}
+    import_calendar_text(store, json.dumps({"years": [decree, {"year": 2028}]}))
+    body = pull(anna, first["cursor"])
+    assert body["calendar"] == [decree, {"year": 2028, "source": "", "transfers": []}]
+    assert pull(anna, body["cursor"])["calendar"] == body["calendar"]  # state, not a change
+    # What the phone reads it with.
+    assert parse_year(body["calendar"][0]) == parse_year(decree)

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 
 from field_app.domain.records import VisitRevision
 from field_app.domain.revision_check import open_follow_ups, revision_problems
+from field_app.domain.workdays import WorkCalendar, parse_year
 
 from samples import SHOWROOM, checklist
 from server_support import revision
@@ -90,3 +91,30 @@ def test_a_due_date_past_the_calendar_is_kept_at_its_end():
     late = revision(started_at="9999-12-31T20:00:00Z", finalized_at="9999-12-31T21:00:00Z")
     ((_, due),) = open_follow_ups(MINI, parsed(late))
     assert due.year == 9999
+
+
+def test_a_follow_up_falls_due_where_the_dealership_is_by_the_calendar_given():
+    data = copy.deepcopy(SHOWROOM)
+    data["follow_ups"][0] = {"id": "callback", "text": "Перезвонили?", "type": "yes_no",
+                             "due": {"anchor": "start", "within_working_days": 2}}
+    two_days = checklist(data)
+    # Started on Thursday 19 November 2026 at 18:00 in Moscow: Friday 01:00 in Vladivostok.
+    body = parsed(revision(started_at="2026-11-19T15:00:00Z", finalized_at="2026-11-19T15:50:00Z"))
+    utc = timezone.utc
+    assert open_follow_ups(two_days, body) == [("callback", datetime(2026, 11, 23, 21, tzinfo=utc))]
+    assert open_follow_ups(two_days, body, timezone="Asia/Vladivostok") == [
+        ("callback", datetime(2026, 11, 24, 14, tzinfo=utc))]
+    day_off = WorkCalendar([parse_year({"year": 2026, "transfers": [{"from": "2026-11-28", "to": "2026-11-20"}]})])
+    assert open_follow_ups(two_days, body, calendar=day_off) == [("callback", datetime(2026, 11, 24, 21, tzinfo=utc))]
+
+
+def test_a_follow_up_counted_from_the_finish_counts_from_the_revisions_finish():
+    data = copy.deepcopy(SHOWROOM)
+    data["follow_ups"][0] = {"id": "callback", "text": "Перезвонили?", "type": "yes_no",
+                             "due": {"anchor": "finish", "after_hours": 48},
+                             "brands": {"Mazda": {"anchor": "finish", "after_hours": 72}}}
+    from_finish = checklist(data)
+    body = parsed(revision())  # started 10:00, finalized 10:48
+    assert open_follow_ups(from_finish, body) == [("callback", datetime(2026, 11, 24, 10, 48, tzinfo=timezone.utc))]
+    assert open_follow_ups(from_finish, body, brand="MAZDA") == [
+        ("callback", datetime(2026, 11, 25, 10, 48, tzinfo=timezone.utc))]

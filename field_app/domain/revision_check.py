@@ -11,10 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from .checklist import AnswerValue, Checklist, FollowUp, Question
+from .due import DEFAULT_TIMEZONE
 from .errors import InvalidAnswerError
 from .records import VisitRevision
 from .scoring import VisitScore
 from .visit import Visit, check_value
+from .workdays import WorkCalendar, shipped_calendar
 
 
 def revision_problems(checklist: Checklist, revision: VisitRevision, *,
@@ -70,13 +72,15 @@ def revision_problems(checklist: Checklist, revision: VisitRevision, *,
     return problems
 
 
-def open_follow_ups(checklist: Checklist, revision: VisitRevision) -> list[tuple[str, datetime]]:
-    """The follow-ups the revision leaves unanswered, each with its due moment: the
-    visit's start plus the follow-up's hours, as the phone counts them (`Visit.
-    open_follow_ups`), so the console and the phone name the same moment; the phone's
-    store keeps the same list for Today. A follow-up that its `show_if` hides for these
-    answers is not asked at all."""
-    return [(f.id, due_at) for f, due_at in _as_visit(checklist, revision).open_follow_ups(revision.finalized_at)]
+def open_follow_ups(checklist: Checklist, revision: VisitRevision, *, timezone: str = DEFAULT_TIMEZONE,
+                    brand: str = "", calendar: WorkCalendar | None = None) -> list[tuple[str, datetime]]:
+    """The follow-ups the revision leaves unanswered, each with its due moment by its rule
+    at a dealership of `brand` in `timezone` (an IANA name) and by `calendar` (by default
+    the shipped one), as the phone counts them (`Visit.open_follow_ups`), so the console
+    and the phone name the same moment; the phone's store keeps the same list for Today.
+    A follow-up that its `show_if` hides for these answers is not asked at all."""
+    visit = _as_visit(checklist, revision, timezone=timezone, brand=brand, calendar=calendar)
+    return [(f.id, due_at) for f, due_at in visit.open_follow_ups(revision.finalized_at)]
 
 
 def _value_problem(where: str, item: Question | FollowUp, value: AnswerValue) -> list[str]:
@@ -87,9 +91,12 @@ def _value_problem(where: str, item: Question | FollowUp, value: AnswerValue) ->
     return []
 
 
-def score_revision(checklist: Checklist, revision: VisitRevision) -> VisitScore:
-    """The revision's points as the phone showed them when it was finalized."""
-    return _as_visit(checklist, revision).score(revision.finalized_at)
+def score_revision(checklist: Checklist, revision: VisitRevision, *, timezone: str = DEFAULT_TIMEZONE,
+                   brand: str = "", calendar: WorkCalendar | None = None) -> VisitScore:
+    """The revision's points as the phone showed them when it was finalized (at a
+    dealership of `brand` in `timezone`, as `open_follow_ups` takes them)."""
+    visit = _as_visit(checklist, revision, timezone=timezone, brand=brand, calendar=calendar)
+    return visit.score(revision.finalized_at)
 
 
 def standards_met(score: VisitScore) -> dict[str, bool]:
@@ -97,12 +104,16 @@ def standards_met(score: VisitScore) -> dict[str, bool]:
     return {item_id: p.got >= p.out_of for item_id, p in score.questions.items()}
 
 
-def _as_visit(checklist: Checklist, revision: VisitRevision) -> Visit:
-    # Visit knows how show_if reads answers and stopwatches; the sha is not needed here.
+def _as_visit(checklist: Checklist, revision: VisitRevision, *, timezone: str = DEFAULT_TIMEZONE,
+              brand: str = "", calendar: WorkCalendar | None = None) -> Visit:
+    # Visit knows how show_if reads answers and stopwatches, and when a follow-up falls
+    # due where the visit took place; the sha is not needed here.
     return Visit(
         uuid="", checklist=checklist, checklist_sha256=revision.checklist.sha256,
         started_at=revision.started_at, assignment_id=revision.assignment_id,
+        finalized_at=revision.finalized_at,
         answers=dict(revision.answers), timers={k: list(v) for k, v in revision.timers.items()},
         photos=list(revision.photos), follow_ups=dict(revision.follow_ups),
+        timezone=timezone, brand=brand, calendar=shipped_calendar() if calendar is None else calendar,
     )
 

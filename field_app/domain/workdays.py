@@ -91,7 +91,16 @@ def read_calendar_years(text: str) -> list[CalendarYear]:
     items = data.get("years") if isinstance(data, dict) and "years" in data else [data]
     if not isinstance(items, list) or not items:
         raise InvalidCalendarError("'years' must be a list of calendar years")
-    years = [parse_year(item) for item in items]
+    years = []
+    for n, item in enumerate(items, 1):
+        try:
+            years.append(parse_year(item))
+        except InvalidCalendarError as exc:
+            if len(items) == 1:
+                raise
+            named = item.get("year") if isinstance(item, dict) else None
+            which = f"year {n} of {len(items)}" + (f" ({named})" if isinstance(named, int) else "")
+            raise InvalidCalendarError(f"{which}: {exc}") from None
     twice = sorted({y.year for y in years if [z.year for z in years].count(y.year) > 1})
     if twice:
         raise InvalidCalendarError(f"year(s) given twice: {', '.join(map(str, twice))}")

@@ -13,7 +13,7 @@ from field_app.domain.route import Assignment, Dealership
 from ..database import moment
 from ..records import PlannedVisit
 
-_COLUMNS = ("code", "name", "brand", "city", "address", "phone", "lat", "lon")
+_COLUMNS = ("code", "name", "brand", "city", "address", "phone", "lat", "lon", "timezone")
 
 
 # --- the change sequence ---------------------------------------------------------------
@@ -32,7 +32,7 @@ def current_change(conn: Connection) -> int:
 # --- dealerships -----------------------------------------------------------------------
 
 def dealerships(conn: Connection, codes: Iterable[str] | None = None) -> list[Dealership]:
-    sql = "SELECT code, name, brand, city, address, phone, lat, lon FROM dealerships"
+    sql = "SELECT code, name, brand, city, address, phone, lat, lon, timezone FROM dealerships"
     if codes is None:
         rows = conn.execute(text(sql + " ORDER BY code"))
     else:
@@ -51,11 +51,11 @@ def dealer_exists(conn: Connection, code: str) -> bool:
 def upsert_dealership(conn: Connection, dealer: Dealership, now: datetime) -> None:
     conn.execute(
         text(
-            "INSERT INTO dealerships (code, name, brand, city, address, phone, lat, lon, updated_at) "
-            "VALUES (:code, :name, :brand, :city, :address, :phone, :lat, :lon, :now) "
+            "INSERT INTO dealerships (code, name, brand, city, address, phone, lat, lon, timezone, updated_at) "
+            "VALUES (:code, :name, :brand, :city, :address, :phone, :lat, :lon, :timezone, :now) "
             "ON CONFLICT (code) DO UPDATE SET name = excluded.name, brand = excluded.brand, "
             "city = excluded.city, address = excluded.address, phone = excluded.phone, "
-            "lat = excluded.lat, lon = excluded.lon, updated_at = excluded.updated_at"
+            "lat = excluded.lat, lon = excluded.lon, timezone = excluded.timezone, updated_at = excluded.updated_at"
         ),
         {**dealer.model_dump(), "now": moment(now)},
     )

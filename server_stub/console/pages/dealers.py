@@ -4,11 +4,15 @@ importing a CSV in the admin command's columns, all rows or none."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
+
+from field_app.domain.due import DEFAULT_TIMEZONE
 
 from ... import admin
 from ...dealers_csv import COLUMNS, Flaw, read_dealer
@@ -17,6 +21,15 @@ from ...records import DealerImport
 from ..web import Form, Session, Store, redirect, render
 
 router = APIRouter()
+
+# Russia's time zones, west to east, which the form suggests (any IANA zone is taken).
+RUSSIAN_ZONES = (
+    "Europe/Kaliningrad", "Europe/Moscow", "Europe/Kirov", "Europe/Volgograd", "Europe/Astrakhan", "Europe/Saratov",
+    "Europe/Ulyanovsk", "Europe/Samara", "Asia/Yekaterinburg", "Asia/Omsk", "Asia/Novosibirsk", "Asia/Barnaul",
+    "Asia/Tomsk", "Asia/Novokuznetsk", "Asia/Krasnoyarsk", "Asia/Irkutsk", "Asia/Chita", "Asia/Yakutsk",
+    "Asia/Khandyga", "Asia/Vladivostok", "Asia/Ust-Nera", "Asia/Magadan", "Asia/Sakhalin", "Asia/Srednekolymsk",
+    "Asia/Kamchatka", "Asia/Anadyr",
+)
 
 
 @router.get("/dealers", response_class=HTMLResponse)
@@ -41,7 +54,7 @@ async def import_csv(request: Request, store: Store, form: Form) -> HTMLResponse
 
 @router.get("/dealers/new", response_class=HTMLResponse)
 def new_dealer(request: Request, _session: Session) -> HTMLResponse:
-    return _form(request, None, {column: "" for column in COLUMNS})
+    return _form(request, None, {column: "" for column in COLUMNS} | {"timezone": DEFAULT_TIMEZONE})
 
 
 @router.post("/dealers/new", response_class=HTMLResponse)
@@ -84,7 +97,25 @@ def _form(request: Request, code: str | None, values: dict[str, str], flaws: Seq
     for flaw in flaws:
         by_column.setdefault(flaw.column, []).append(flaw)
     return render(request, "dealers_form.html", 422 if flaws else 200, code=code, values=values,
-                  flaws=by_column, columns=COLUMNS)
+                  flaws=by_column, columns=COLUMNS, zones=zone_offsets(RUSSIAN_ZONES))
+
+
+def zone_offsets(zones: Iterable[str], at: datetime | None = None) -> list[tuple[str, str, str]]:
+    """Each zone with its offsets from UTC and from Moscow ("+10", "+7"), to suggest it by."""
+    at = at or datetime.now(timezone.utc)
+    moscow = _offset(at, DEFAULT_TIMEZONE)
+    return [(zone, _hours(_offset(at, zone)), _hours(_offset(at, zone) - moscow)) for zone in zones]
+
+
+def _offset(at: datetime, zone: str) -> timedelta:
+    return at.astimezone(ZoneInfo(zone)).utcoffset() or timedelta(0)
+
+
+def _hours(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"{sign}{hours}" + (f":{rest:02d}" if rest else "")
 
 
 def _list(request: Request, store: Store, status_code: int = 200, *, notice: tuple[str, str] | None = None,
