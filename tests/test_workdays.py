@@ -12,8 +12,8 @@ from hypothesis import given, strategies as st
 
 from fieldaudit.cli import cli
 from field_app.domain.checklist import DueRule
-from field_app.domain.due import Anchors, window
-from field_app.domain.errors import InvalidCalendarError
+from field_app.domain.due import Anchors, check_zone, window
+from field_app.domain.errors import InvalidCalendarError, InvalidTimezoneError
 from field_app.domain.workdays import WorkCalendar, parse_year, read_calendar_years, shipped_calendar
 
 CAL = shipped_calendar()
@@ -120,6 +120,12 @@ def test_a_working_days_window_opens_at_the_start_of_its_first_day():
 def test_a_rule_says_what_is_wrong(bad, words):
     with pytest.raises(ValueError, match=words):
         DueRule.model_validate(bad)
+
+
+@pytest.mark.parametrize("zone", ["Mars/Base", "Europe", "../etc/passwd", ""])
+def test_a_zone_that_is_not_one_is_refused_in_words(zone):
+    with pytest.raises(InvalidTimezoneError, match="not an IANA time zone"):
+        check_zone(zone)
 
 
 @pytest.mark.parametrize("text, words", [

@@ -77,7 +77,7 @@ def check_zone(zone: str) -> None:
     """Raise `InvalidTimezoneError` unless `zone` is an IANA time zone name."""
     try:
         ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "Europe" is a folder: IsADirectoryError
         raise InvalidTimezoneError(f"{zone!r} is not an IANA time zone such as Europe/Moscow") from None
 
 
