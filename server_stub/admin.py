@@ -38,7 +38,7 @@ from .records import (
 )
 from .repin import repin
 from .store import ServerStore
-from .visits import review_visit
+from .visits import recount_follow_ups, review_visit
 
 MIN_PASSWORD = 8
 SHOPPER_ID = re.compile(r"sh_[0-9a-f]{10}")
@@ -173,7 +173,7 @@ def import_dealers_csv(store: ServerStore, data: bytes) -> DealerImport:
 
 def save_dealers(store: ServerStore, dealers: list[Dealership]) -> DealerImport:
     with store.db.write() as conn:
-        return _save_dealers(conn, dealers, store.now())
+        return _save_dealers(store, conn, dealers)
 
 
 def list_dealers(store: ServerStore) -> list[Dealership]:
@@ -194,7 +194,7 @@ def add_dealer(store: ServerStore, dealer: Dealership) -> bool:
     with store.db.write() as conn:
         if routes.dealer_exists(conn, dealer.code):
             return False
-        _save_dealers(conn, [dealer], store.now())
+        _save_dealers(store, conn, [dealer])
     return True
 
 
@@ -203,18 +203,23 @@ def edit_dealer(store: ServerStore, dealer: Dealership) -> DealerImport:
     with store.db.write() as conn:
         if not routes.dealer_exists(conn, dealer.code):
             raise UnknownDealerError(f"There is no dealership {dealer.code!r}.")
-        return _save_dealers(conn, [dealer], store.now())
+        return _save_dealers(store, conn, [dealer])
 
 
-def _save_dealers(conn, dealers: list[Dealership], now: datetime) -> DealerImport:
+def _save_dealers(store: ServerStore, conn, dealers: list[Dealership]) -> DealerImport:
     known = {d.code: d for d in routes.dealerships(conn, (d.code for d in dealers))}
     changed = [d for d in dealers if d.code in known and known[d.code] != d]
     new = [d for d in dealers if d.code not in known]
+    now = store.now()
     for dealer in new + changed:
         routes.upsert_dealership(conn, dealer, now)
     if changed:
         # Phones hold these dealers' details through their assignments: send them again.
         routes.touch_assignments_of_dealers(conn, [d.code for d in changed], routes.next_change(conn))
+    for dealer in changed:
+        before = known[dealer.code]
+        if (before.timezone, before.brand) != (dealer.timezone, dealer.brand):
+            recount_follow_ups(store, conn, dealer.code)
     return DealerImport(inserted=len(new), updated=len(changed), unchanged=len(dealers) - len(new) - len(changed))
 
 

@@ -48,7 +48,10 @@ def import_calendar(store: ServerStore, path: Path | str) -> list[ImportedYear]:
 
 
 def import_calendar_text(store: ServerStore, text: str) -> list[ImportedYear]:
-    """The same from the file's text, all years in one transaction."""
+    """The same from the file's text, all years in one transaction with the due moments
+    of the follow-ups still open counted again by the new calendar."""
+    from .visits import recount_follow_ups  # visits counts by server_calendar, defined here
+
     years = read_calendar_years(text)
     for year in years:
         if not storable(year.source):
@@ -59,6 +62,7 @@ def import_calendar_text(store: ServerStore, text: str) -> list[ImportedYear]:
         before = q.imported_at(conn, (y.year for y in years))
         for year in years:
             q.save_year(conn, year, now)
+        recount_follow_ups(store, conn)
     return [ImportedYear(year=y.year, source=y.source, transfers=len(y.transfers), working_days=working_days(y),
                          replaced_import_of=before.get(y.year), replaced_shipped=shipped.has_decree(y.year))
             for y in years]

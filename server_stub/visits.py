@@ -248,6 +248,18 @@ def photo_file(store: ServerStore, uuid: str, sha256: str) -> Path:
     return store.files.blob_path(sha256)
 
 
+def recount_follow_ups(store: ServerStore, conn, dealer_code: str | None = None) -> int:
+    """Count again when the follow-ups still open fall due, after the calendar gained a
+    year or a dealership changed its time zone or brand; how many visits were recounted."""
+    waiting = q.visits_waiting_for_follow_ups(conn, dealer_code)
+    for uuid, latest, assignment_id in waiting:
+        revision = VisitRevision.model_validate_json(q.revision_payload(conn, uuid, latest) or "{}")
+        checklist = store.catalog.get(revision.checklist.id, revision.checklist.version).checklist
+        dealer = summary_q.dealer_of_assignment(conn, assignment_id)
+        q.replace_follow_ups(conn, uuid, _open_follow_ups(conn, checklist, revision, dealer))
+    return len(waiting)
+
+
 def _open_follow_ups(conn, checklist: Checklist, revision: VisitRevision,
                      dealer_code: str | None) -> list[tuple[str, datetime]]:
     """The revision's open follow-ups, due by their rules at its dealership (found through

@@ -81,13 +81,14 @@ def test_working_days_are_counted_in_the_dealerships_time_zone_and_by_its_brand(
     }
 
 
-def test_an_imported_year_moves_the_due_moment_of_visits_sent_after_it(live_server):
+def test_an_imported_year_moves_the_due_moment_of_visits_waiting_and_sent_after_it(live_server):
     store = live_server.store
     store.catalog.publish(DUE, store.now())
     admin.save_dealers(store, [Dealership(code="MSK", name="Киа Москва", brand="Kia")])
     anna = live_server.shopper()
     stop = admin.assign(store, anna.id, TODAY, "MSK", "due_showroom").assignment_id
     before = send(anna, stop)
+    assert due_moments(anna) == {before: "2026-11-23T21:00:00Z"}
 
     # 2026 as shipped, and Monday the 23rd a day off in return for Saturday the 28th.
     decree = shipped_calendar().years[2026].to_json()
@@ -95,4 +96,22 @@ def test_an_imported_year_moves_the_due_moment_of_visits_sent_after_it(live_serv
     import_calendar_text(store, json.dumps(decree))
     after = send(anna, stop)
 
-    assert due_moments(anna) == {before: "2026-11-23T21:00:00Z", after: "2026-11-24T21:00:00Z"}
+    assert due_moments(anna) == {before: "2026-11-24T21:00:00Z", after: "2026-11-24T21:00:00Z"}
+
+
+def test_a_dealership_moved_to_another_zone_or_brand_moves_its_waiting_follow_ups(live_server):
+    store = live_server.store
+    store.catalog.publish(DUE, store.now())
+    admin.save_dealers(store, [Dealership(code="VLD", name="Киа Владивосток", brand="Kia"),
+                               Dealership(code="MSK", name="Киа Москва", brand="Kia")])
+    anna = live_server.shopper()
+    there, here = (send(anna, admin.assign(store, anna.id, TODAY, code, "due_showroom").assignment_id)
+                   for code in ("VLD", "MSK"))
+    assert due_moments(anna) == {there: "2026-11-23T21:00:00Z", here: "2026-11-23T21:00:00Z"}
+
+    admin.edit_dealer(store, Dealership(code="VLD", name="Киа Владивосток", brand="Kia",
+                                        timezone="Asia/Vladivostok"))
+    assert due_moments(anna) == {there: "2026-11-24T14:00:00Z", here: "2026-11-23T21:00:00Z"}
+    admin.edit_dealer(store, Dealership(code="VLD", name="Мазда Владивосток", brand="Mazda",
+                                        timezone="Asia/Vladivostok"))
+    assert due_moments(anna) == {there: "2026-11-27T14:00:00Z", here: "2026-11-23T21:00:00Z"}

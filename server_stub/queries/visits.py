@@ -190,6 +190,17 @@ def replace_follow_ups(conn: Connection, uuid: str, due: list[tuple[str, datetim
         )
 
 
+def visits_waiting_for_follow_ups(conn: Connection, dealer_code: str | None = None) -> list[tuple[str, int, str | None]]:
+    """(uuid, latest revision, assignment id) of every visit with a follow-up still open,
+    of one dealership when `dealer_code` is given."""
+    sql = ("SELECT DISTINCT v.uuid, v.latest_revision, v.assignment_id FROM pending_follow_ups f "
+           "JOIN visits v ON v.uuid = f.visit_uuid")
+    if dealer_code is not None:
+        sql += " JOIN assignments a ON a.id = v.assignment_id WHERE a.dealer_code = :d"
+    rows = conn.execute(text(sql + " ORDER BY v.uuid"), {"d": dealer_code})
+    return [(r.uuid, r.latest_revision, r.assignment_id) for r in rows]
+
+
 def follow_ups_of(conn: Connection, shopper_id: str) -> list[tuple[str, str, datetime]]:
     rows = conn.execute(
         text("SELECT f.visit_uuid, f.follow_up_id, f.due_at FROM pending_follow_ups f "
