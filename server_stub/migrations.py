@@ -298,9 +298,22 @@ M007_CALENDAR_YEARS = Migration(7, "calendar_years", (
 # instead of the question id. Counted again from the stored revisions.
 M008_TALLY_BY_STANDARD = Migration(8, "tally_by_standard", (), backfill=_summarize_stored_visits)
 
+# The console's review queue: the visits whose newest revision waits for a verdict, the
+# one waiting longest first. `received_at` is when the newest revision arrived (set with
+# `latest_revision`), filled here from the stored revisions.
+M009_REVIEW_QUEUE = Migration(9, "review_queue", (
+    "ALTER TABLE visits ADD COLUMN received_at TEXT",
+    """
+    UPDATE visits SET received_at = (
+        SELECT r.received_at FROM visit_revisions r
+        WHERE r.visit_uuid = visits.uuid AND r.revision = visits.latest_revision)
+    """,
+    "CREATE INDEX visits_waiting ON visits (status, received_at, uuid)",
+))
+
 MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_BLOBS_ARE_FILES, M003_CONSOLE, M004_VISITS_BY_ASSIGNMENT,
                                      M005_PAIRING_ATTEMPTS, M006_DEALERSHIP_TIMEZONES, M007_CALENDAR_YEARS,
-                                     M008_TALLY_BY_STANDARD)
+                                     M008_TALLY_BY_STANDARD, M009_REVIEW_QUEUE)
 
 _CREATE_TABLE = """
 CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -95,10 +95,11 @@ def insert_revision(conn: Connection, rev: NewRevision, now: datetime) -> None:
 
 
 def set_latest(conn: Connection, uuid: str, revision: int, assignment_id: str | None, now: datetime) -> None:
-    """A newer revision arrived: it is what the coordinator reviews next."""
+    """A newer revision arrived: it is what the coordinator reviews next, in its turn in
+    the review queue (`received_at`)."""
     conn.execute(
-        text("UPDATE visits SET latest_revision = :r, assignment_id = :a, status = 'received', updated_at = :now "
-             "WHERE uuid = :u"),
+        text("UPDATE visits SET latest_revision = :r, assignment_id = :a, status = 'received', received_at = :now, "
+             "updated_at = :now WHERE uuid = :u"),
         {"u": uuid, "r": revision, "a": assignment_id, "now": moment(now)},
     )
 
