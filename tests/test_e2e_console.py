@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 
 import openpyxl
 import pytest
@@ -116,6 +117,19 @@ def test_a_coordinator_plans_reviews_and_exports_a_visit_in_a_browser(server, tm
         assert uuid in rows[1]
         assert record["Тайный покупатель"] == "Анна Петрова"
         assert (record["Статус"], record["Ревизия"]) == ("принят", 2)
+
+        # Version 2 of the showroom checklist is out: the week's planned showroom stops move to it.
+        for days in (0, 1, 2):
+            admin.assign(server.store, shopper_id, DAY + timedelta(days=days), "MSK-07", "showroom_visit@1")
+        page.get_by_role("link", name="Чек-листы").click()
+        repin = page.locator("form[action$='/checklists/showroom_visit/repin']")
+        repin.get_by_role("button", name="Посчитать остановки").click()
+        expect(page.get_by_text("3 запланированные остановки showroom_visit").first).to_be_visible()
+        screenshot(page, "console_repin")
+        page.get_by_role("button", name="Перевести 3 остановки").click()
+        expect(page.get_by_role("status").filter(has_text="showroom_visit@2")).to_be_visible()
+        assert {s["checklist_version"] for s in phone.get("/sync/pull").json()["assignments"]
+                if s["checklist_id"] == "showroom_visit"} == {2}
 
         # On a tablet held upright every page fits its width (wide tables scroll inside).
         page.set_viewport_size(TABLET)
