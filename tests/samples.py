@@ -8,8 +8,10 @@ from datetime import datetime, timedelta, timezone
 
 from PIL import Image
 
+from field_app.demo import finished_service_visit
 from field_app.domain.canonical import checklist_sha256
 from field_app.domain.checklist import Checklist
+from field_app.domain.route import Assignment
 from field_app.domain.visit import Visit
 from field_app.services import FieldService
 
@@ -121,3 +123,18 @@ def answer_all(service: FieldService, uuid: str, *, good: bool = True, skip: tup
             service.answer(uuid, q.id, service.now().isoformat())
         for i in range(q.photo_range()[0]):
             service.add_photo(uuid, q.id, jpeg((i * 40 % 256, 120, 160)))
+
+
+def finished_service_visit_on(service: FieldService, version: int, days_ago: int, dealer_code: str = "DEMO-N") -> str:
+    """Beside the demo route (its dealerships): a service visit on `version` of the
+    checklist, done `days_ago` days before today with every answer 'yes', as the demo's
+    finished one; its uuid. Visits pinned to version 1 stay on phones after version 2
+    ships, with version 1's three follow-ups."""
+    day = service.today() - timedelta(days=days_ago)
+    assignment_id = f"test-{day}-service_visit-{version}"
+    service.store.save_route([], [Assignment(id=assignment_id, day=day, position=1, dealer_code=dealer_code,
+                                             checklist_id="service_visit", checklist_version=version)])
+    finished_service_visit(service, assignment_id, day)
+    visit = service.store.start_assignment(assignment_id, at=service.now())  # the one just finished
+    assert visit.checklist.version == version
+    return visit.uuid

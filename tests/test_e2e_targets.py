@@ -20,7 +20,7 @@ from field_app.app import open_service
 from field_app.demo import fill_demo
 from field_app.domain.registry import Registry
 
-from e2e_support import PHONE, AppProcess, chromium, needs_chromium
+from e2e_support import PHONE, AppProcess, chromium, needs_chromium, node, scrolled_to
 from samples import answer_all
 
 pytestmark = needs_chromium
@@ -98,9 +98,12 @@ class Sweep:
                 if w < SMALLEST - 0.5 or h < SMALLEST - 0.5]
 
 
+MOMENT = "car_collected_at"  # the service visit's datetime question (version 2)
+
+
 def prepare(data: Path) -> dict[str, str]:
-    """The demo route, and today's service visit answered in full (its photos taken) so
-    its review asks to finalize."""
+    """The demo route, and today's service visit answered in full (its photos taken, the
+    car's collection recorded) so its review asks to finalize."""
     service = open_service(data)
     fill_demo(service, Registry.shipped())
     today = service.today()
@@ -108,9 +111,10 @@ def prepare(data: Path) -> dict[str, str]:
     answer_all(service, uuid, wait=0)  # the system clock: the stopwatches run no time
     visit = service.visit(uuid)
     photos_section = next(visit.checklist.section_of(p.question_id).id for p in visit.photos)
+    moment_section = visit.checklist.section_of(MOMENT).id
     service.set_section(uuid, photos_section)
     service.store.close()
-    return {"service": uuid, "photos_section": photos_section}
+    return {"service": uuid, "photos_section": photos_section, "moment_section": moment_section}
 
 
 def back(page: Page) -> None:
@@ -163,6 +167,23 @@ def walk(page: Page, url: str, ids: dict[str, str], sweep: Sweep) -> None:
     sweep.measure("finalize dialog")
     page.get_by_role("button", name="Отмена").click()
 
+    # a moment recorded (Изменить, Очистить); cleared, one to record (Сейчас, Другое время),
+    # and recorded again with «Сейчас» as a shopper would, for the next walk
+    page.goto(f"{url}visit/{uuid}/{ids['moment_section']}")
+    enable_semantics(page)
+    expect(page.get_by_text(re.compile(r"Раздел \d из \d"))).to_be_visible(timeout=SLOW)
+    scrolled_to(page, f"datetime-{MOMENT}-clear", timeout=SLOW)
+    page.wait_for_timeout(500)
+    sweep.measure("visit section, a moment recorded")
+    scrolled_to(page, f"datetime-{MOMENT}-clear", timeout=SLOW).click(timeout=SLOW)
+    expect(node(page, f"datetime-{MOMENT}-now")).to_be_visible(timeout=SLOW)
+    page.wait_for_timeout(500)
+    sweep.measure("visit section, a moment to record")
+    assert any(screen == "visit section, a moment to record" and key.endswith(f"datetime-{MOMENT}-now")
+               for screen, key in sweep.sizes), "«Сейчас» was not measured"
+    scrolled_to(page, f"datetime-{MOMENT}-now", timeout=SLOW).click(timeout=SLOW)
+    expect(node(page, f"datetime-{MOMENT}-clear")).to_be_visible(timeout=SLOW)
+
     # settings, with the app bar's back
     page.goto(f"{url}settings")
     enable_semantics(page)
@@ -179,7 +200,7 @@ def walk(page: Page, url: str, ids: dict[str, str], sweep: Sweep) -> None:
     back(page)
 
     follow_up = page.locator('[flt-semantics-identifier^="follow-up-"]').or_(
-        page.get_by_role("button", name=re.compile("Связался ли|Соответствовала ли"))).first
+        page.get_by_role("button", name=re.compile("Позвонили ли|Связался ли"))).first
     follow_up.scroll_into_view_if_needed(timeout=SLOW)
     follow_up.click()
     expect(page.get_by_text(re.compile("Вопросы после визита"))).to_be_visible(timeout=SLOW)

@@ -100,7 +100,7 @@ async def test_take_photo_opens_the_camera_with_the_back_camera(uuid, start):
     assert h.page.route == f"/camera/{uuid}/{QID}"
     assert [v.route for v in h.page.views] == ["/", f"/visit/{uuid}", f"/camera/{uuid}/{QID}"]
     assert isinstance(h.by_key("camera-preview"), Camera)
-    assert h.by_key("camera-question").value == "Фото фасада дилерского центра"
+    assert h.by_key("camera-question").value == "Сфотографируйте фасад дилерского центра"
 
     # the back camera first, though the client listed the front one first; no microphone
     [init] = calls(h, "initialize")

@@ -12,7 +12,7 @@ from field_app.domain.records import VisitStatus
 from field_app.services import FieldService
 
 from flet_harness import FletHarness
-from samples import DEMO_NOW
+from samples import DEMO_NOW, finished_service_visit_on
 
 NOW = DEMO_NOW
 
@@ -51,7 +51,7 @@ async def test_todays_stops_in_order_with_dealership_checklist_and_status(harnes
     shown = h.texts()
     title = shown.index(f"{day.day} {months[day.month - 1]} {day.year}")
     assert shown[0] == "Пора ответить" and title > shown.index(
-        "Позвонили ли вам из сервисного центра в течение 48 часов после визита?")  # due follow-ups on top
+        "Позвонили ли вам из сервисного центра в срок, чтобы узнать, довольны ли вы обслуживанием?")  # due follow-ups on top
 
     today = [h.texts(c) for c in stop_cards(h)][:3]
     assert [t[0] for t in today] == ["1. Автоцентр «Северный»", "2. Запад Моторс", "3. Сервис-Юг"]
@@ -75,26 +75,35 @@ async def test_a_stop_offers_a_tel_link_and_a_map_link(harnesses, service):
 
 async def test_due_follow_ups_are_listed_and_a_tap_opens_them(harnesses, service):
     [finalized] = [v.uuid for v in service.store.visits() if v.status == VisitStatus.FINALIZED]
+    # Beside the demo's visit (version 2, one follow-up, due when its window closed at the
+    # end of 5 November), one done on version 1 on 4 November, whose follow-ups came due 24
+    # and 48 hours after its start: on either side of the demo's.
+    pinned = finished_service_visit_on(service, version=1, days_ago=18)
     h = await start(harnesses, service)
 
     tiles = h.find(ft.ListTile)
     assert [t.title.value for t in tiles] == [
         "Соответствовала ли окончательная стоимость в счёте предварительному расчёту?",
         "Был ли автомобиль готов в обещанный срок?",
+        "Позвонили ли вам из сервисного центра в срок, чтобы узнать, довольны ли вы обслуживанием?",
         "Позвонили ли вам из сервисного центра в течение 48 часов после визита?",
-    ]  # soonest due first
+    ]  # soonest due first, whichever visit
     # the visit's date and dealership, so that none reads as one of today's stops
-    started = service.visit(finalized).started_at.astimezone()
     months = ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
               "сентября", "октября", "ноября", "декабря"]
-    assert {t.subtitle.value for t in tiles} == {
-        f"Визит {started.day} {months[started.month - 1]} {started.year} · Сервис-Юг"}
+
+    def about(uuid: str, dealership: str) -> str:
+        started = service.visit(uuid).started_at.astimezone()
+        return f"Визит {started.day} {months[started.month - 1]} {started.year} · {dealership}"
+
+    demo, other = about(finalized, "Сервис-Юг"), about(pinned, "Автоцентр «Северный»")
+    assert [t.subtitle.value for t in tiles] == [other, other, demo, other]
     day_title, first_stop = order_of(h, "22 ноября 2026", "1. Автоцентр «Северный»")
     assert all(h.texts().index(t.title.value) < day_title < first_stop for t in tiles)  # on top
     assert all(t.min_height >= 48 for t in tiles)
     assert "Пора ответить" in h.texts()
 
-    await h.click(tiles[1])
+    await h.click(tiles[2])
     await h.settle()
     assert h.page.route == f"/follow-ups/{finalized}"
     assert h.top_view().route == f"/follow-ups/{finalized}"

@@ -108,7 +108,7 @@ async def test_sections_next_back_progress_and_review(service, start):
     assert h.by_key("visit-dealership").value == "Запад Моторс"
     assert h.by_key("visit-checklist").value == "Визит в автосалон"
     assert h.by_key("section-progress").value == "Раздел 1 из 7"
-    assert h.by_key("section-title").value == "Оценка внешнего и внутреннего оформления ДЦ и сотрудников"
+    assert h.by_key("section-title").value == "Оценка внешнего и внутреннего оформления дилерского центра и сотрудников"
     assert h.by_key("prev-section").disabled
     assert service.current_section(uuid) == "dealership_appearance"
 
@@ -180,7 +180,7 @@ async def test_benchmark_is_not_shown(service, start):
 async def test_yes_no_and_choice_are_stored_and_shown_chosen(service, start):
     uuid = stop_visit(service, "showroom_visit")
     h = await start(f"/visit/{uuid}/client_meeting")
-    assert h.by_key("answered-progress").value == "Отвечено 0 из 38"
+    assert h.by_key("answered-progress").value == "Отвечено 0 из 39"
     yes = h.by_key("answer-met_at_entrance-yes")
     assert yes.content.value == "Встретил"  # the checklist's own labels
     assert isinstance(yes, ft.OutlinedButton)
@@ -189,7 +189,7 @@ async def test_yes_no_and_choice_are_stored_and_shown_chosen(service, start):
     assert service.visit(uuid).answers["met_at_entrance"].value is True
     assert isinstance(h.by_key("answer-met_at_entrance-yes"), ft.FilledButton)
     assert isinstance(h.by_key("answer-met_at_entrance-no"), ft.OutlinedButton)
-    assert h.by_key("answered-progress").value == "Отвечено 1 из 38"
+    assert h.by_key("answered-progress").value == "Отвечено 1 из 39"
 
     await h.click(h.by_key("answer-met_at_entrance-no"))
     assert service.visit(uuid).answers["met_at_entrance"].value is False
@@ -214,7 +214,7 @@ async def test_show_if_items_appear_and_disappear_live(service, start):
 
     await h.click(h.by_key("answer-test_drive_immediate-yes"))
     assert all(h.has_key(f"answer-{q}-yes") for q in later)
-    assert h.by_key("answered-progress").value == "Отвечено 1 из 44"
+    assert h.by_key("answered-progress").value == "Отвечено 1 из 45"
     await h.click(h.by_key("answer-client_drove-yes"))
     assert service.visit(uuid).answers["client_drove"].value is True
 
@@ -569,7 +569,7 @@ async def test_english_ui_strings(service, start):
         assert EN(key) in texts
     assert "Section 2 of 7" in texts
     assert not {RU("visit.next"), RU("visit.timer_start"), RU("visit.comment")} & texts
-    assert "Время ожидания консультанта" in texts  # checklist content stays as it is
+    assert "Сколько времени вы ждали консультанта?" in texts  # checklist content stays as it is
 
 
 async def test_a_finalized_visit_is_shown_read_only(service, start):

@@ -482,6 +482,7 @@ async def tour(language: str, service: FieldService) -> Tour:
 
         # finalize one through the screen: the question and the notice
         showroom = uuids["showroom_visit"]
+        service.answer(showroom, "left_contacts", "yes")  # so that its callback is asked later
         await walk.visit(f"/review/{showroom}")
         await h.click(h.by_key("finalize"))
         walk.collect("finalize dialog")
@@ -490,15 +491,17 @@ async def tour(language: str, service: FieldService) -> Tour:
         await h.settle()
         walk.collect("finalized notice")
         await walk.visit(f"/follow-ups/{showroom}")  # only later ones
+        assert h.has_key("upcoming-callback_7_working_days")
         await walk.visit(f"/visit/{showroom}/{service.visit(showroom).checklist.sections[0].id}")  # read-only
 
-        # answer a follow-up: the answered state, then the notice of the screen
-        service.answer_follow_ups(finalized, {"callback_48_hours": True})
+        # answer the follow-up on the screen: the notice, then its answered state
         await walk.visit(f"/follow-ups/{finalized}")
-        await h.click(h.by_key("answer-car_ready_on_time-false"))
+        await h.click(h.by_key("answer-callback_48_hours-false"))
         await h.click(h.by_key("follow-ups-done"))
         await h.settle()
         walk.collect("follow-ups saved")
+        await walk.visit(f"/follow-ups/{finalized}")
+        assert h.has_key("answered-callback_48_hours")
         await walk.visit("/")
     finally:
         h.close()
