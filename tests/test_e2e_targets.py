@@ -181,6 +181,15 @@ def walk(page: Page, url: str, ids: dict[str, str], sweep: Sweep) -> None:
     sweep.measure("visit section, a moment to record")
     assert any(screen == "visit section, a moment to record" and key.endswith(f"datetime-{MOMENT}-now")
                for screen, key in sweep.sizes), "«Сейчас» was not measured"
+    # «Другое время»: Flutter's date picker, then its time picker (ОК, Отмена, the days)
+    scrolled_to(page, f"datetime-{MOMENT}-pick", timeout=SLOW).click(timeout=SLOW)
+    expect(page.get_by_role("button", name=re.compile("^ОК$|^OK$"))).to_be_visible(timeout=SLOW)
+    sweep.measure("date picker")
+    page.get_by_role("button", name=re.compile("^ОК$|^OK$")).click()
+    expect(page.get_by_role("button", name=re.compile("^ОК$|^OK$"))).to_be_visible(timeout=SLOW)
+    page.wait_for_timeout(500)
+    sweep.measure("time picker")
+    page.get_by_role("button", name="Отмена").click()
     scrolled_to(page, f"datetime-{MOMENT}-now", timeout=SLOW).click(timeout=SLOW)
     expect(node(page, f"datetime-{MOMENT}-clear")).to_be_visible(timeout=SLOW)
 

@@ -99,6 +99,8 @@ class MomentPicker:
         self.actions.ctx.page.show_dialog(ft.TimePicker(
             value=self.time_shown,
             hour_format=ft.TimePickerHourFormat.H24,
+            # Typed hours and minutes: the dial's face and hour box have no name for a screen reader.
+            entry_mode=ft.TimePickerEntryMode.INPUT,
             help_text=self.actions.ctx.t("visit.datetime_pick_time"),
             on_change=self._time_picked,
         ))
