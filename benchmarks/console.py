@@ -9,6 +9,10 @@ with the phone's services). Revision payloads are not stored: neither measured p
 them. Then, through the whole server app in-process (routing, session, query, template):
 
     visit_list_ms        the first page of the visit list filtered by one dealership
+    review_queue_ms      the first page of the review queue (about 30,000 visits waiting)
+    review_queue_dealer_ms  the review queue of one dealership
+    queue_place_ms       a waiting visit's neighbours and number in the queue (the visit page's
+                         links to the previous and next one; the library call alone)
     dealer_analytics_ms  one dealership's analytics page (each item's share of standards met)
 
 Each is the median over 30 requests, one dealership drawn at random per request; the p95
@@ -43,7 +47,8 @@ from field_app.domain.records import VisitRevision  # noqa: E402
 from field_app.domain.registry import Registry  # noqa: E402
 from field_app.domain.route import Dealership  # noqa: E402
 from field_app.domain.resources import shipped_checklists  # noqa: E402
-from server_stub import admin, summaries  # noqa: E402
+from server_stub import admin, reviewing, summaries  # noqa: E402
+from server_stub.queries.visit_list import VisitFilter  # noqa: E402
 from server_stub.database import moment  # noqa: E402
 from server_stub.settings import Settings  # noqa: E402
 from server_stub.store import open_store  # noqa: E402
@@ -69,12 +74,22 @@ def main() -> None:
             fill_seconds = time.perf_counter() - started
             with console_client(store) as console:
                 dealers = [f"BENCH-{i:03d}" for i in range(DEALERS)]
-                list_ms = timed(console, lambda: f"/visits?dealer={rng.choice(dealers)}", "Найдено визитов")
+                list_ms = timed(console, lambda: f"/visits?view=all&dealer={rng.choice(dealers)}", "Найдено визитов")
+                queue_ms = timed(console, lambda: "/visits", "сначала те, что ждут дольше")
+                queue_dealer_ms = timed(console, lambda: f"/visits?view=review&dealer={rng.choice(dealers)}",
+                                        "сначала те, что ждут дольше")
+                place_ms = timed_place(store, rng)
                 analytics_ms = timed(console, lambda: analytics_path(rng.choice(dealers)), "Всего по чек-листу")
     print(json.dumps({
         "visits": VISITS, "dealerships": DEALERS, "shoppers": SHOPPERS, "fill_s": round(fill_seconds, 1),
         "visit_list_ms": round(statistics.median(list_ms), 1),
         "visit_list_p95_ms": round(percentile(list_ms, 95), 1),
+        "review_queue_ms": round(statistics.median(queue_ms), 1),
+        "review_queue_p95_ms": round(percentile(queue_ms, 95), 1),
+        "review_queue_dealer_ms": round(statistics.median(queue_dealer_ms), 1),
+        "review_queue_dealer_p95_ms": round(percentile(queue_dealer_ms, 95), 1),
+        "queue_place_ms": round(statistics.median(place_ms), 1),
+        "queue_place_p95_ms": round(percentile(place_ms, 95), 1),
         "dealer_analytics_ms": round(statistics.median(analytics_ms), 1),
         "dealer_analytics_p95_ms": round(percentile(analytics_ms, 95), 1),
     }))
@@ -93,6 +108,19 @@ def timed(console, path_of, expected: str) -> list[float]:
         page = console.http.get("/console" + path)
         times.append((time.perf_counter() - started) * 1000)
         assert page.status_code == 200 and expected in page.text, (path, page.status_code, page.text[:300])
+    return times
+
+
+def timed_place(store, rng: random.Random) -> list[float]:
+    queue = reviewing.VisitList("review", VisitFilter())
+    with store.db.read() as conn:
+        waiting = [r.uuid for r in conn.execute(text("SELECT uuid FROM visits WHERE status = 'received'"))]
+    times = []
+    for _ in range(REQUESTS):
+        started = time.perf_counter()
+        place = reviewing.place(store, queue, rng.choice(waiting))
+        times.append((time.perf_counter() - started) * 1000)
+        assert place is not None and place.position is not None
     return times
 
 
@@ -139,6 +167,7 @@ def fill(store, patterns: list[summaries.VisitSummary], rng: random.Random) -> N
         rows.append({
             "u": str(uuid_module.UUID(int=rng.getrandbits(128), version=4)), "s": rng.choice(shopper_ids),
             "status": status, "at": moment(started), "fin": moment(started + timedelta(minutes=45)),
+            "received": moment(started + timedelta(minutes=rng.uniform(46, 60 * 24 * 3))),
             "dealer": dealer, "cid": pattern.checklist_id, "cver": pattern.checklist_version,
             "got": pattern.got, "out_of": pattern.out_of,
             "sections": json.dumps({k: list(v) for k, v in pattern.sections.items()}),
@@ -150,8 +179,9 @@ def fill(store, patterns: list[summaries.VisitSummary], rng: random.Random) -> N
     with store.db.write() as conn:
         conn.execute(text(
             "INSERT INTO visits (uuid, shopper_id, latest_revision, status, created_at, updated_at, dealer_code, "
-            "checklist_id, checklist_version, started_at, finalized_at, score_got, score_out_of, section_scores) "
-            "VALUES (:u, :s, 1, :status, :fin, :fin, :dealer, :cid, :cver, :at, :fin, :got, :out_of, :sections)"
+            "checklist_id, checklist_version, started_at, finalized_at, received_at, score_got, score_out_of, "
+            "section_scores) VALUES (:u, :s, 1, :status, :fin, :fin, :dealer, :cid, :cver, :at, :fin, :received, "
+            ":got, :out_of, :sections)"
         ), rows)
         conn.execute(text(
             "INSERT INTO standard_tally (dealer_code, checklist_id, item_id, met, counted) VALUES (:d, :c, :i, :m, :n)"

@@ -1,5 +1,6 @@
 """The console in-process (starlette's TestClient over the whole server app), logged in
-as a coordinator, with the CSRF token of the last page it read ready for the next form."""
+as a coordinator, with the CSRF token of the last page it read ready for the next form;
+and `Phone`, a paired phone sending visits through the same app."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from contextlib import contextmanager
 
 from fastapi.testclient import TestClient
 
+from field_app.domain.sync_messages import API_PREFIX
 from server_stub import admin
 from server_stub.store import ServerStore
 from server_stub.web.app import create_app
+
+from server_support import sha, tus_headers
 
 USERNAME, PASSWORD = "coordinator", "correct horse battery"
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -79,3 +83,33 @@ def console_client(store: ServerStore, *, logged_in: bool = True) -> Iterator[Co
             page = client.login()
             assert page.status == 200, page.text
         yield client
+
+
+class Phone:
+    """A paired phone talking to the sync API through the console's test client."""
+
+    def __init__(self, console, store, name: str = "Анна Петрова"):
+        self.http = console.http
+        code = admin.create_shopper(store, name)
+        answer = self.http.post(API_PREFIX + "/devices/pair",
+                                json={"code": code.pairing_code, "device_name": "Pixel 8"})
+        assert answer.status_code == 200, answer.text
+        self.auth = {"Authorization": f"Bearer {answer.json()['token']}"}
+
+    def send(self, uuid: str, body: dict) -> dict:
+        answer = self.http.put(f"{API_PREFIX}/visits/{uuid}", json=body, headers=self.auth)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    def upload(self, data: bytes) -> None:
+        answer = self.http.patch(f"{API_PREFIX}/blobs/{sha(data)}", content=data,
+                                 headers=self.auth | tus_headers(0, len(data)))
+        assert answer.status_code == 204, answer.text
+
+    def pull(self) -> dict:
+        answer = self.http.get(API_PREFIX + "/sync/pull", headers=self.auth)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    def status(self, uuid: str) -> str:
+        return self.http.get(f"{API_PREFIX}/visits/{uuid}", headers=self.auth).json()["status"]

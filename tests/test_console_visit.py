@@ -10,43 +10,12 @@ import pytest
 from PIL import Image
 
 from field_app.domain.checklist import Question
-from field_app.domain.sync_messages import API_PREFIX
 from field_app.domain.i18n import Translator
-from server_stub import admin
 from server_stub.console.pages.visit import answer_words
 from server_stub.console.web import TRANSLATIONS
 
-from server_support import new_uuid, noisy_photo, photo, publish_mini, revision, sha, tus_headers
-
-
-class Phone:
-    """A paired phone talking to the sync API through the console's test client."""
-
-    def __init__(self, console, store, name: str = "Анна Петрова"):
-        self.http = console.http
-        code = admin.create_shopper(store, name)
-        answer = self.http.post(API_PREFIX + "/devices/pair",
-                                json={"code": code.pairing_code, "device_name": "Pixel 8"})
-        assert answer.status_code == 200, answer.text
-        self.auth = {"Authorization": f"Bearer {answer.json()['token']}"}
-
-    def send(self, uuid: str, body: dict) -> dict:
-        answer = self.http.put(f"{API_PREFIX}/visits/{uuid}", json=body, headers=self.auth)
-        assert answer.status_code == 200, answer.text
-        return answer.json()
-
-    def upload(self, data: bytes) -> None:
-        answer = self.http.patch(f"{API_PREFIX}/blobs/{sha(data)}", content=data,
-                                 headers=self.auth | tus_headers(0, len(data)))
-        assert answer.status_code == 204, answer.text
-
-    def pull(self) -> dict:
-        answer = self.http.get(API_PREFIX + "/sync/pull", headers=self.auth)
-        assert answer.status_code == 200, answer.text
-        return answer.json()
-
-    def status(self, uuid: str) -> str:
-        return self.http.get(f"{API_PREFIX}/visits/{uuid}", headers=self.auth).json()["status"]
+from console_support import Phone
+from server_support import new_uuid, noisy_photo, photo, publish_mini, revision, sha
 
 
 @pytest.fixture

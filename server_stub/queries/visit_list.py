@@ -1,8 +1,13 @@
-"""The console's list of visits: filtered, newest first, a page at a time.
+"""The console's lists of visits: every visit, newest first, and the review queue (the
+visits whose newest revision waits for a verdict), the one waiting longest first. Both
+filtered, a page at a time, and each visit's neighbours in its list.
 
-Pages are keyed by (started_at, uuid) of the last row shown, not by an offset, so a page
+Pages are keyed by the (moment, uuid) of the last row shown, not by an offset, so a page
 deep in 100,000 visits costs what the first one does; each filter has an index that
-starts with its column and goes on with (started_at, uuid).
+starts with its column and goes on with (started_at, uuid), and the queue has
+`visits_waiting` (status, received_at, uuid). A visit's key says where it stands in a
+list even when it no longer belongs to it (a visit just approved has neighbours in the
+queue it left).
 """
 
 from __future__ import annotations
@@ -10,11 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, bindparam, text
 
-from ..database import parse_moment
+from ..database import moment, parse_moment
 
 STATUSES = ("received", "returned", "approved")
+WAITING = "received"  # the status of a visit whose newest revision has no verdict yet
 
 
 @dataclass(frozen=True)
@@ -27,7 +33,10 @@ class VisitFilter:
     date_to: date | None = None  # inclusive
 
     def where(self) -> tuple[str, dict]:
-        clauses, params = ["v.latest_revision > 0"], {}
+        # A visit with a revision: `received_at` is set with the first one (as
+        # `latest_revision` > 0 is), and the indexes carry it, so that counting the queue
+        # or a status reads an index alone instead of every visit's row.
+        clauses, params = ["v.received_at IS NOT NULL"], {}
         for column, value in (("status", self.status), ("dealer_code", self.dealer_code),
                               ("shopper_id", self.shopper_id), ("checklist_id", self.checklist_id)):
             if value:
@@ -43,9 +52,34 @@ class VisitFilter:
 
 
 @dataclass(frozen=True)
+class Order:
+    """How a list runs: by a moment column of `visits`, then by uuid, one way."""
+
+    column: str
+    descending: bool
+
+    def sql(self, reverse: bool = False) -> str:
+        way = "DESC" if self.descending != reverse else "ASC"
+        return f"v.{self.column} {way}, v.uuid {way}"
+
+    def beyond(self, reverse: bool = False, inclusive: bool = False) -> str:
+        """The clause for rows after the key `:key_at|:key_uuid` (before it, `reverse`)."""
+        sign = "<" if self.descending != reverse else ">"
+        return (f"(v.{self.column} {sign} :key_at OR "
+                f"(v.{self.column} = :key_at AND v.uuid {sign}{'=' if inclusive else ''} :key_uuid))")
+
+
+NEWEST_FIRST = Order("started_at", descending=True)
+# The review queue: by when the newest revision arrived, so a correction takes its turn
+# behind what came before it.
+LONGEST_WAITING_FIRST = Order("received_at", descending=False)
+
+
+@dataclass(frozen=True)
 class VisitListRow:
     uuid: str
     started_at: datetime
+    received_at: datetime
     shopper_id: str
     shopper_name: str
     dealer_code: str | None
@@ -61,30 +95,39 @@ class VisitListRow:
     def percent(self) -> float | None:
         return None if not self.score_out_of else 100.0 * self.score_got / self.score_out_of
 
-    @property
-    def key(self) -> str:
+    def key(self, order: Order = NEWEST_FIRST) -> str:
         """Where the next page starts: this row's place in the order."""
-        return f"{self.started_at.strftime('%Y-%m-%dT%H:%M:%S.%fZ')}|{self.uuid}"
+        return f"{moment(getattr(self, order.column))}|{self.uuid}"
 
 
-def page(conn: Connection, where: VisitFilter, after: str | None = None, limit: int = 50) -> list[VisitListRow]:
-    """Up to `limit` visits, newest first, those after the row whose `key` is `after`."""
+_COLUMNS = (
+    "SELECT v.uuid, v.started_at, v.received_at, v.shopper_id, s.name AS shopper_name, v.dealer_code, "
+    "d.name AS dealer_name, v.checklist_id, v.checklist_version, v.status, v.latest_revision, v.score_got, "
+    "v.score_out_of FROM visits v JOIN shoppers s ON s.id = v.shopper_id "
+    "LEFT JOIN dealerships d ON d.code = v.dealer_code "
+)
+
+
+def page(conn: Connection, where: VisitFilter, after: str | None = None, limit: int = 50,
+         order: Order = NEWEST_FIRST) -> list[VisitListRow]:
+    """Up to `limit` visits in `order`, those after the row whose `key` is `after`."""
     clause, params = where.where()
     if after:
-        started, _, uuid = after.partition("|")
-        clause += " AND (v.started_at < :after_started OR (v.started_at = :after_started AND v.uuid < :after_uuid))"
-        params |= {"after_started": started, "after_uuid": uuid}
-    rows = conn.execute(text(
-        "SELECT v.uuid, v.started_at, v.shopper_id, s.name AS shopper_name, v.dealer_code, d.name AS dealer_name, "
-        "v.checklist_id, v.checklist_version, v.status, v.latest_revision, v.score_got, v.score_out_of "
-        "FROM visits v JOIN shoppers s ON s.id = v.shopper_id "
-        "LEFT JOIN dealerships d ON d.code = v.dealer_code "
-        f"WHERE {clause} ORDER BY v.started_at DESC, v.uuid DESC LIMIT :limit"
-    ), params | {"limit": limit})
-    return [VisitListRow(
-        r.uuid, parse_moment(r.started_at), r.shopper_id, r.shopper_name, r.dealer_code, r.dealer_name,
-        r.checklist_id, r.checklist_version, r.status, r.latest_revision, r.score_got or 0.0, r.score_out_of or 0.0,
-    ) for r in rows]
+        clause += " AND " + order.beyond()
+        params |= _key_params(after)
+    rows = conn.execute(text(f"{_COLUMNS} WHERE {clause} ORDER BY {order.sql()} LIMIT :limit"),
+                        params | {"limit": limit})
+    return [_row(r) for r in rows]
+
+
+def rows_of(conn: Connection, uuids: list[str]) -> list[VisitListRow]:
+    """These visits as a list shows them, in the order asked (unknown ones left out)."""
+    if not uuids:
+        return []
+    statement = text(f"{_COLUMNS} WHERE v.latest_revision > 0 AND v.uuid IN :uuids").bindparams(
+        bindparam("uuids", expanding=True))
+    found = {r.uuid: _row(r) for r in conn.execute(statement, {"uuids": sorted(set(uuids))})}
+    return [found[uuid] for uuid in dict.fromkeys(uuids) if uuid in found]
 
 
 def count(conn: Connection, where: VisitFilter) -> int:
@@ -92,5 +135,50 @@ def count(conn: Connection, where: VisitFilter) -> int:
     return conn.execute(text(f"SELECT COUNT(*) FROM visits v WHERE {clause}"), params).scalar_one()
 
 
+def key_of(conn: Connection, uuid: str, order: Order) -> str | None:
+    """The visit's place in lists run in `order`, whatever list it belongs to now."""
+    row = conn.execute(text(f"SELECT v.{order.column} AS at FROM visits v WHERE v.uuid = :u AND v.latest_revision > 0"),
+                       {"u": uuid}).first()
+    return None if row is None or row.at is None else f"{row.at}|{uuid}"
+
+
+def neighbour(conn: Connection, where: VisitFilter, order: Order, key: str, *, before: bool = False) -> str | None:
+    """The uuid of the visit right after the key in the list (right before it, `before`)."""
+    clause, params = where.where()
+    return conn.execute(
+        text(f"SELECT v.uuid FROM visits v WHERE {clause} AND {order.beyond(reverse=before)} "
+             f"ORDER BY {order.sql(reverse=before)} LIMIT 1"),
+        params | _key_params(key),
+    ).scalar()
+
+
+def position(conn: Connection, where: VisitFilter, order: Order, key: str) -> int:
+    """How many visits of the list come before the key, and it itself if it is one of them."""
+    clause, params = where.where()
+    return conn.execute(
+        text(f"SELECT COUNT(*) FROM visits v WHERE {clause} AND {order.beyond(reverse=True, inclusive=True)}"),
+        params | _key_params(key),
+    ).scalar_one()
+
+
+def belongs(conn: Connection, where: VisitFilter, uuid: str) -> bool:
+    clause, params = where.where()
+    return conn.execute(text(f"SELECT 1 FROM visits v WHERE {clause} AND v.uuid = :the_uuid"),
+                        params | {"the_uuid": uuid}).first() is not None
+
+
 def checklist_ids(conn: Connection) -> list[str]:
     return [r.id for r in conn.execute(text("SELECT DISTINCT id FROM checklists ORDER BY id"))]
+
+
+def _key_params(key: str) -> dict[str, str]:
+    at, _, uuid = key.partition("|")
+    return {"key_at": at, "key_uuid": uuid}
+
+
+def _row(r) -> VisitListRow:
+    return VisitListRow(
+        r.uuid, parse_moment(r.started_at), parse_moment(r.received_at), r.shopper_id, r.shopper_name,
+        r.dealer_code, r.dealer_name, r.checklist_id, r.checklist_version, r.status, r.latest_revision,
+        r.score_got or 0.0, r.score_out_of or 0.0,
+    )

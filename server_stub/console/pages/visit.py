@@ -1,5 +1,10 @@
 """One visit: a revision's answers beside each item's market rank, its stopwatches, photos
-and follow-ups, the visit's history, and the coordinator's verdict (approve or return)."""
+and follow-ups, the visit's history, and the coordinator's verdict (approve or return).
+
+Opened from a list (its view and filters in the address, see `listing.py`), the page
+links the list's previous and next visits, and a verdict goes on to the next visit of
+the list that waits for one, saying what was done to which visit. A revision sent after
+the one returned shows what it changed since (`visit_changes.py`)."""
 
 from __future__ import annotations
 
@@ -10,17 +15,22 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.datastructures import FormData
 
-from field_app.domain.checklist import AnswerValue, FollowUp, Question, Section
+from field_app.domain.checklist import Checklist, FollowUp, Question, Section
 from field_app.domain.records import PhotoRef, TimerEvent
-from field_app.domain.scoring import Points, band_index
+from field_app.domain.scoring import Points
 from field_app.domain.timers import stopwatch_state
 from field_app.domain.visit import MAX_TEXT
 from field_app.domain.i18n import Translator
 
-from ... import thumbnails, visits
+from ... import reviewing, thumbnails, visits
 from ...errors import NotFoundError, RevisionConflictError
 from ...visits import VisitDetail
+from ..listing import ListChoice
 from ..web import NO_STORE, Form, Session, Store, redirect, render, translator
+from .visit_changes import changes
+from .visit_words import answer_words, clock
+
+__all__ = ["answer_words", "clock", "router"]
 
 router = APIRouter()
 # A photo is served as exactly what it is, and kept out of shared caches like the pages.
@@ -55,11 +65,20 @@ class FollowUpRow:
 
 @router.get("/visits/{uuid}", response_class=HTMLResponse)
 def visit_page(request: Request, uuid: str, store: Store, _session: Session,
-               revision: str = "", reviewed: str = "") -> HTMLResponse:
+               revision: str = "", reviewed: str = "", reviewed_visit: str = "") -> HTMLResponse:
     number = _number(revision) if revision else None
     if number == 0:
         return _not_found(request)
-    return _page(request, store, uuid, number, reviewed=reviewed if reviewed in ("approve", "return") else "")
+    listing = ListChoice.read(request.query_params)
+    if reviewed not in ("approve", "return"):
+        reviewed = ""
+    # A verdict on the visit the coordinator left: said above the next one, if it holds.
+    done = None
+    if reviewed and reviewed_visit and reviewed_visit != uuid:
+        done = next((v for v in reviewing.visits_listed(store, [reviewed_visit])
+                     if v.status == {"approve": "approved", "return": "returned"}[reviewed]), None)
+        reviewed = ""
+    return _page(request, store, uuid, number, listing, reviewed=reviewed, done=done)
 
 
 @router.post("/visits/{uuid}/approve")
@@ -91,33 +110,54 @@ def photo_thumbnail(request: Request, uuid: str, sha256: str, store: Store, _ses
 
 
 def _review(request: Request, store: Store, by: str, uuid: str, action: str, form: FormData) -> Response:
+    listing = ListChoice.read(form)
     comment = str(form.get("comment") or "")
     problem = visits.review_problem(action, comment)
     if problem is not None:
-        return _page(request, store, uuid, None, status_code=400, problem=problem, action=action, comment=comment)
+        return _page(request, store, uuid, None, listing, status_code=400, problem=problem, action=action,
+                     comment=comment)
     try:
         # The revision the form was drawn for: a newer one arriving meanwhile is read first.
         visits.review_visit(store, uuid, action, comment, by, revision=_number(str(form.get("revision") or "")))
     except RevisionConflictError:
-        return _page(request, store, uuid, None, status_code=409, problem="stale", action=action, comment=comment)
+        return _page(request, store, uuid, None, listing, status_code=409, problem="stale", action=action,
+                     comment=comment)
     except NotFoundError:
         return _not_found(request)
-    return redirect(f"/visits/{uuid}", reviewed=action)
+    visit_list = listing.visit_list()
+    if visit_list is None:  # opened from elsewhere: the verdict is shown where it was passed
+        return redirect(f"/visits/{uuid}", reviewed=action)
+    following = reviewing.next_waiting(store, visit_list, uuid)
+    if following is None:  # the list's last one: the verdict is shown where it was passed
+        return redirect(f"/visits/{uuid}", **listing.query(), reviewed=action)
+    return redirect(f"/visits/{following}", **listing.query(), reviewed=action, reviewed_visit=uuid)
 
 
-def _page(request: Request, store: Store, uuid: str, number: int | None, status_code: int = 200,
-          **context: object) -> HTMLResponse:
+def _page(request: Request, store: Store, uuid: str, number: int | None, listing: ListChoice,
+          status_code: int = 200, **context: object) -> HTMLResponse:
     try:
         detail = visits.visit_detail(store, uuid, number)
     except NotFoundError:
         return _not_found(request)
     t = translator(request)
-    context = {"problem": "", "action": "", "comment": "", "reviewed": ""} | context
+    visit_list = listing.visit_list()
+    correction = reviewing.correction(store, detail)
+    context = {"problem": "", "action": "", "comment": "", "reviewed": "", "done": None} | context
     return render(
         request, "visit.html", status_code, v=detail, sections=_sections(t, detail),
         stopwatches=_stopwatches(detail), photo_groups=_photo_groups(detail), follow_ups=_follow_ups(t, detail),
-        clock=clock, max_comment=MAX_TEXT, **context,
+        clock=clock, max_comment=MAX_TEXT, list_query=listing.query(), view=listing.view,
+        place=reviewing.place(store, visit_list, uuid) if visit_list else None,
+        changes=changes(t, correction, detail.checklist, _checklist_of(store, correction), store.files.is_in_place)
+        if correction else None,
+        **context,
     )
+
+
+def _checklist_of(store: Store, correction: reviewing.Correction) -> Checklist:
+    """The checklist the returned revision was filled against."""
+    ref = correction.old.checklist
+    return store.catalog.get(ref.id, ref.version).checklist
 
 
 def _sections(t: Translator, detail: VisitDetail) -> list[tuple[Section, list[Row]]]:
@@ -140,38 +180,6 @@ def _sections(t: Translator, detail: VisitDetail) -> list[tuple[Section, list[Ro
             rows.append(Row(q, words, answer.comment if answer else "", _points(detail.score.questions.get(q.id))))
         result.append((section, rows))
     return result
-
-
-def answer_words(t: Translator, item: Question | FollowUp, value: AnswerValue | None) -> str:
-    """An answer as the coordinator reads it: the checklist's own words where it has them."""
-    if value is None:
-        return t("visit.not_answered")
-    if item.type == "yes_no":
-        if item.labels is not None:
-            return item.labels.yes if value is True else item.labels.no
-        return t("visit.yes") if value is True else t("visit.no")
-    if item.type == "choice":
-        return next((o.label for o in item.options or [] if o.id == value), str(value))
-    if item.type == "text" or not isinstance(value, (int, float)):
-        return str(value)
-    if item.type == "timer":
-        words = clock(value)
-    else:
-        words = _number_text(value) + (f" {item.unit}" if getattr(item, "unit", None) else "")
-    bands = getattr(item, "bands", None)
-    if bands:
-        words += f" — {bands[band_index(bands, float(value))].label}"
-    return words
-
-
-def clock(seconds: float) -> str:
-    """Seconds as a stopwatch shows them: m:ss."""
-    whole = int(seconds)
-    return f"{whole // 60}:{whole % 60:02d}"
-
-
-def _number_text(value: float) -> str:
-    return str(value) if isinstance(value, int) else f"{value:.15g}"
 
 
 def _points(points: Points | None) -> str:
