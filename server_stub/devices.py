@@ -8,7 +8,7 @@ from sqlalchemy import Connection
 
 from field_app.domain.sync_messages import PairResponse, Shopper
 
-from . import security
+from . import security, throttle
 from .database import storable
 from .errors import (
     InvalidRequestError,
@@ -24,12 +24,31 @@ from .records import Device
 from .store import ServerStore
 
 
-def pair(store: ServerStore, code: str, device_name: str, attempt: str | None = None) -> PairResponse:
+def pair(store: ServerStore, code: str, device_name: str, attempt: str | None = None,
+         address: str | None = None) -> PairResponse:
     """Trade a pairing code for a device token (shown once; only its hash is kept).
 
     A code is used once. The one exception is the same phone retrying (the same secret
     `attempt`) because the answer never reached it, as happens on a dropping signal: the
-    device the code made gets a new token, and the one that was lost stops working."""
+    device the code made gets a new token, and the one that was lost stops working.
+
+    With the client's `address`, wrong codes count against it (`throttle.py`): past the
+    limit every code is refused with `TooManyAttemptsError`, the right one too. Without
+    it (a library caller, not a request) nothing is counted."""
+    if address is None:
+        return _pair(store, code, device_name, attempt)
+    key = throttle.address(throttle.PAIRING_ADDRESS, address)
+    with store.db.read() as conn:
+        throttle.refuse_if_over(conn, store.now(), [key])
+    try:
+        return _pair(store, code, device_name, attempt)
+    except (PairingCodeUnknownError, PairingCodeUsedError, PairingCodeExpiredError):
+        with store.db.write() as conn:
+            throttle.record_failure(conn, store.now(), [key])
+        raise
+
+
+def _pair(store: ServerStore, code: str, device_name: str, attempt: str | None) -> PairResponse:
     if not storable(code):
         raise PairingCodeUnknownError()
     if not storable(device_name):

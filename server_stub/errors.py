@@ -17,6 +17,7 @@ edge (`problem`, from `field_app.domain.problems`); the CLI prints its message i
     ├── PairingCodeUnknownError         pairing_code_unknown
     ├── PairingCodeUsedError            pairing_code_used
     ├── PairingCodeExpiredError         pairing_code_expired
+    ├── TooManyAttemptsError            too_many_attempts (429, with Retry-After)
     ├── ChecklistNotFoundError          checklist_not_found
     ├── ChecklistMismatchError          checklist_mismatch
     ├── ChecklistConflictError          checklist_mismatch (publishing: same version, other content)
@@ -47,7 +48,9 @@ through unchanged.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from datetime import timedelta
 
 from field_app.domain import problems
 from field_app.domain.problems import ProblemCode
@@ -149,6 +152,29 @@ class PairingCodeExpiredError(ServerError):
     """The pairing code is past its lifetime."""
 
     problem = problems.PAIRING_CODE_EXPIRED
+
+
+class TooManyAttemptsError(ServerError):
+    """Too many wrong passwords or pairing codes lately (`throttle.py`): wait, then try."""
+
+    problem = problems.TOO_MANY_ATTEMPTS
+
+    def __init__(self, retry_after: timedelta, message: str | None = None):
+        self.retry_after = retry_after
+        super().__init__(message)
+
+    @property
+    def seconds(self) -> int:
+        """The wait in whole seconds, at least one."""
+        return max(1, math.ceil(self.retry_after.total_seconds()))
+
+    @property
+    def minutes(self) -> int:
+        """The wait in whole minutes, at least one (as a page says it)."""
+        return max(1, math.ceil(self.seconds / 60))
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.seconds)}
 
 
 class ChecklistNotFoundError(ServerError):

@@ -311,9 +311,24 @@ M009_REVIEW_QUEUE = Migration(9, "review_queue", (
     "CREATE INDEX visits_waiting ON visits (status, received_at, uuid)",
 ))
 
+# Failed console logins and pairing codes, which the limits on guessing count
+# (`throttle.py`): the kind of limit, the sha256 of what it counts (a login name, a client
+# address) and when. Kept in the database so that the limits outlive a restart.
+M010_FAILED_ATTEMPTS = Migration(10, "failed_attempts", (
+    """
+    CREATE TABLE failed_attempts (
+        kind TEXT NOT NULL,
+        key_hash TEXT NOT NULL,
+        at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX failed_attempts_by_key ON failed_attempts (kind, key_hash, at)",
+    "CREATE INDEX failed_attempts_by_time ON failed_attempts (at)",
+))
+
 MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_BLOBS_ARE_FILES, M003_CONSOLE, M004_VISITS_BY_ASSIGNMENT,
                                      M005_PAIRING_ATTEMPTS, M006_DEALERSHIP_TIMEZONES, M007_CALENDAR_YEARS,
-                                     M008_TALLY_BY_STANDARD, M009_REVIEW_QUEUE)
+                                     M008_TALLY_BY_STANDARD, M009_REVIEW_QUEUE, M010_FAILED_ATTEMPTS)
 
 _CREATE_TABLE = """
 CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -42,6 +42,9 @@ def test_a_coordinator_plans_reviews_and_exports_a_visit_in_a_browser(server, tm
     with chromium() as browser:
         page = browser.new_context(viewport=LAPTOP, accept_downloads=True).new_page()
         page.route(re.compile(r"^https?://(?!127\.0\.0\.1)"), lambda route: route.abort())  # no internet
+        # Every response carries a Content-Security-Policy: nothing on any page may need more.
+        refused_by_policy: list[str] = []
+        page.on("console", lambda m: refused_by_policy.append(m.text) if "Content Security Policy" in m.text else None)
 
         page.goto(server.url + "/console/")
         page.get_by_label("Логин").fill(USERNAME)
@@ -138,3 +141,4 @@ def test_a_coordinator_plans_reviews_and_exports_a_visit_in_a_browser(server, tm
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, (path, overflow)
         screenshot(page, "console_visit_tablet")
+        assert refused_by_policy == []

@@ -35,6 +35,8 @@ TOKEN_REVOKED = _code("token_revoked", 401, "This device has been unpaired; pair
 PAIRING_CODE_UNKNOWN = _code("pairing_code_unknown", 404, "There is no such pairing code.")
 PAIRING_CODE_USED = _code("pairing_code_used", 409, "This pairing code has already been used.")
 PAIRING_CODE_EXPIRED = _code("pairing_code_expired", 410, "This pairing code has expired; ask for a new one.")
+TOO_MANY_ATTEMPTS = _code("too_many_attempts", 429,
+                          "Too many failed attempts from this address; try again when Retry-After says.")
 
 # Checklists and visits
 CHECKLIST_NOT_FOUND = _code("checklist_not_found", 404, "The server has no such checklist version.")

@@ -31,6 +31,8 @@ def problem_text(t: Translator, problem: Any) -> str:
 
 def pair_error_text(t: Translator, error: Exception) -> str | None:
     """What a failed pairing means; None for an error that is not the sync client's."""
+    if getattr(error, "code", None) == "too_many_attempts":  # a 429, which the client files as "busy"
+        return t("pair.error_refused", reason=reason(t, "too_many_attempts"))
     kind = failure_kind(error)
     if kind == "network":
         return t("pair.error_network")

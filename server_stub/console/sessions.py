@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from .. import security
+from .. import security, throttle
 from ..queries import console_sessions as q
 from ..store import ServerStore
 
@@ -29,14 +29,26 @@ class ConsoleSession:
     csrf_token: str
 
 
-def log_in(store: ServerStore, username: str, password: str) -> str | None:
-    """A new session's cookie value, or None when the username or password is wrong."""
+def log_in(store: ServerStore, username: str, password: str, address: str) -> str | None:
+    """A new session's cookie value, or None when the username or password is wrong.
+
+    Failures count against the name typed and the client's `address` (`throttle.py`);
+    past either limit it raises `TooManyAttemptsError` without looking at the password,
+    so the right one opens no session either. An unknown name counts like a known one."""
+    keys = [throttle.account(username), throttle.address(throttle.LOGIN_ADDRESS, address)]
     with store.db.read() as conn:
+        throttle.refuse_if_over(conn, store.now(), keys)
         found = q.coordinator_login(conn, username.strip())
-    if not security.verify_password(password, found[1] if found else _DUMMY_HASH) or found is None:
-        return None
+    right = security.verify_password(password, found[1] if found else _DUMMY_HASH) and found is not None
     token, now = secrets.token_urlsafe(32), store.now()
     with store.db.write() as conn:
+        # Again, in the transaction that counts this one: attempts sent side by side all
+        # passed the check above while their passwords were being hashed.
+        throttle.refuse_if_over(conn, now, keys)
+        if not right or found is None:
+            throttle.record_failure(conn, now, keys)
+            return None
+        throttle.forget(conn, keys[0])
         q.delete_expired(conn, now)
         q.insert(conn, security.token_hash(token), found[0], secrets.token_urlsafe(32), now, now + LIFETIME)
     return token

@@ -17,7 +17,7 @@ from ..settings import Settings
 from ..store import ServerStore, open_store
 from ..uploads import Uploads
 from . import problems
-from .middleware import BodyLimitMiddleware, LastResortMiddleware, refuse_with_problem
+from .middleware import BodyLimitMiddleware, LastResortMiddleware, SecurityHeadersMiddleware, refuse_with_problem
 from .routes import blobs, checklists, devices, sync, visits
 
 _BLOBS = API_PREFIX + "/blobs/"
@@ -35,11 +35,15 @@ def create_app(settings: Settings, store: ServerStore | None = None) -> FastAPI:
         if owned:
             store.close()
 
+    # Only the OpenAPI document: FastAPI's /docs and /redoc pages load their scripts from a
+    # CDN (blank offline, and a third party's code next to the console).
     app = FastAPI(
         title="fieldaudit sync server",
         version="1",
         summary="The sync protocol between the shoppers' phones and the server (DESIGN.md).",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.store = store
     app.state.uploads = Uploads(store)
@@ -63,4 +67,5 @@ def create_app(settings: Settings, store: ServerStore | None = None) -> FastAPI:
 
     app.add_middleware(BodyLimitMiddleware, limit_for=limit_for, refuse=refuse)
     app.add_middleware(LastResortMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)  # outermost: on the last resort's 500 too
     return app

@@ -1,4 +1,5 @@
-"""Dependencies of the routes: the store, the upload manager, and the calling device."""
+"""Dependencies of the routes: the store, the upload manager, the calling device and its
+address."""
 
 from __future__ import annotations
 
@@ -43,3 +44,13 @@ async def bearer_token(credentials: Annotated[HTTPAuthorizationCredentials | Non
 
 
 BearerToken = Annotated[str | None, Depends(bearer_token)]
+
+
+async def client_address(request: Request) -> str:
+    """The client's IP address: the peer's, or behind a proxy that uvicorn trusts
+    (`FORWARDED_ALLOW_IPS`, 127.0.0.1 by default) the one it put in X-Forwarded-For.
+    Empty when the server does not know it (then all such clients count as one)."""
+    return request.client.host if request.client else ""
+
+
+ClientAddress = Annotated[str, Depends(client_address)]

@@ -1,5 +1,6 @@
-"""Pure ASGI middleware: request bodies limited while they stream, and a last resort that
-turns an unhandled exception into a logged 500 problem.
+"""Pure ASGI middleware: request bodies limited while they stream, a last resort that
+turns an unhandled exception into a logged 500 problem, and the security headers of every
+response.
 
 The body limit counts bytes as the application receives them, so a chunked body with no
 Content-Length is stopped too; a Content-Length that already says too much is refused
@@ -115,6 +116,42 @@ class LastResortMiddleware:
             log.exception("unhandled error in %s %s", scope.get("method"), scope.get("path"))
             if not started:
                 await send_problem(send, problems.INTERNAL_ERROR)
+
+
+# The console draws everything on the server: no script, no inline style, no other site
+# (the QR code and charts are inline SVG, styled by console.css). So nothing but this
+# origin is allowed, no page may be framed (clickjacking), and forms post only here.
+SECURITY_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": ("default-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+                                "base-uri 'none'; object-src 'none'"),
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+}
+_SECURITY_RAW = [(name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
+
+
+class SecurityHeadersMiddleware:
+    """`SECURITY_HEADERS` on every HTTP response, console pages and API answers alike,
+    refusals and errors included; a header the application set itself is kept."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [(name, value) for name, value in _SECURITY_RAW if name not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def _content_length(scope: Scope) -> int | None:

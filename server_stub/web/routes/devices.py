@@ -9,7 +9,7 @@ from field_app.domain import problems
 from field_app.domain.sync_messages import PairRequest, PairResponse
 
 from ... import devices
-from ..deps import CurrentDevice, Store
+from ..deps import ClientAddress, CurrentDevice, Store
 from ..problems import AUTH, responses
 
 router = APIRouter(tags=["devices"])
@@ -18,11 +18,13 @@ router = APIRouter(tags=["devices"])
 @router.post(
     "/devices/pair", response_model=PairResponse,
     responses=responses(problems.PAIRING_CODE_UNKNOWN, problems.PAIRING_CODE_USED, problems.PAIRING_CODE_EXPIRED,
-                        problems.BODY_TOO_LARGE),
+                        problems.TOO_MANY_ATTEMPTS, problems.BODY_TOO_LARGE),
 )
-def pair(request: PairRequest, store: Store) -> PairResponse:
-    """Trade a coordinator's one-time pairing code for this phone's device token."""
-    return devices.pair(store, request.code, request.device_name, request.attempt)
+def pair(request: PairRequest, store: Store, address: ClientAddress) -> PairResponse:
+    """Trade a coordinator's one-time pairing code for this phone's device token. After 20
+    wrong codes from one address within 15 minutes every code is refused (429
+    `too_many_attempts` with Retry-After) until the oldest of them is 15 minutes old."""
+    return devices.pair(store, request.code, request.device_name, request.attempt, address)
 
 
 @router.delete("/devices/current", status_code=204, response_class=Response, responses=responses(*AUTH))
