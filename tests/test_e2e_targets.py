@@ -20,7 +20,7 @@ from field_app.app import open_service
 from field_app.demo import fill_demo
 from field_app.domain.registry import Registry
 
-from e2e_support import PHONE, AppProcess, chromium, needs_chromium, node, scrolled_to
+from e2e_support import AppProcess, PHONE, chromium, needs_chromium, node, screenshot, scrolled_to
 from samples import answer_all
 
 pytestmark = needs_chromium
@@ -175,6 +175,7 @@ def walk(page: Page, url: str, ids: dict[str, str], sweep: Sweep) -> None:
     scrolled_to(page, f"datetime-{MOMENT}-clear", timeout=SLOW)
     page.wait_for_timeout(500)
     sweep.measure("visit section, a moment recorded")
+    screenshot(page, "visit_moment")
     scrolled_to(page, f"datetime-{MOMENT}-clear", timeout=SLOW).click(timeout=SLOW)
     expect(node(page, f"datetime-{MOMENT}-now")).to_be_visible(timeout=SLOW)
     page.wait_for_timeout(500)

@@ -13,7 +13,7 @@ in its time zone).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import flet as ft
 
@@ -122,16 +122,26 @@ class FollowUpsScreen:
         """Until when the dealership had to act, on its own clock: «по 15 декабря
         включительно» for a window that closes at the end of a day, else the time."""
         t = self.ctx.t
-        closes = visit.follow_up_window(f).closes_at
+        window = visit.follow_up_window(f)
+        closes = window.closes_at
         day, time = in_zone(closes, visit.timezone)
+        # A window that opens after the visit («from 48 hours after collection») says when.
+        opens = f.rule_for(visit.brand).window is not None and window.opens_at < closes
+        start = self._moment_words(window.opens_at, visit.timezone) if opens else ""
         if time == "00:00":
-            text = t("follow_ups.window_through", date=day_month(t, day - timedelta(days=1)))
+            text = t("follow_ups.window_from_through" if opens else "follow_ups.window_through",
+                     date=day_month(t, day - timedelta(days=1)), start=start)
         else:
-            text = t("follow_ups.window_until", date=day_month(t, day), time=time)
+            text = t("follow_ups.window_from_until" if opens else "follow_ups.window_until",
+                     date=day_month(t, day), time=time, start=start)
         offset = utc_offset(closes, visit.timezone)
         if offset != utc_offset(closes):  # the phone's clock is in another zone
             text = t("follow_ups.window_in_zone", window=text, offset=offset)
         return ft.Text(text, key=f"window-{f.id}", size=13, color=ft.Colors.GREY_700)
+
+    def _moment_words(self, moment: datetime, zone: str) -> str:
+        day, time = in_zone(moment, zone)
+        return day_month(self.ctx.t, day) if time == "00:00" else f"{day_month(self.ctx.t, day)} {time}"
 
     def _answered_card(self, visit: Visit, due: DueFollowUp) -> ft.Control:
         t = self.ctx.t
