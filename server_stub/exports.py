@@ -1,25 +1,44 @@
-"""Visits of one checklist as CSV or XLSX: one row per visit, one column per standard, then
-each section's score and the total, in percent.
+"""Visits of one checklist as CSV or XLSX, for Excel: one row per visit, streamed.
 
-The columns are every standard any version of the checklist judged (`standards.py`), in
-the newest version's order (those only older versions judged come after, then the
-follow-ups): a v1 visit and a v2 visit put their answers on standard 2.3 in one column,
-whatever each version's question id and wording. The header names the standard and its
-newest wording. A question without a standard id has a column of its own version's, an
-older version's marked with its number. The study's own wording (`study_text`), for
-coordinators, is on a second sheet of the XLSX file, "standards": a row per column and
-version with the standard id, the question id, the text and the study's wording. A CSV
-file holds one table, kept as it was: the visits.
+A row: the visit (uuid, shopper, dealership code, name, city and brand, checklist
+`id@version`, started and finalized in the dealership's local time with a column naming
+its zone, status, revision), its total score and each section's in percent, then a group
+of columns per question and per follow-up:
 
-Rows are read a batch at a time (`queries/exports.py`), each batch in a short read
-transaction of its own, and written out as they come, so 100,000 visits never sit in
-memory together and no transaction stays open for the whole download.
+- the answer, in the checklist's words (a stopwatch as "m:ss", a recorded moment as a
+  date in local time, a photo question as its number of photos);
+- a stopwatch's seconds, a number to add up (stopwatches only);
+- the score of the answer from 0 to 1 (the option's or band's score over the best one; the
+  question's weight is not in it, the section and total percentages weigh). Only for items
+  that can score: a photo or a text has no score column;
+- the shopper's comment on the question. One column per question whether or not any
+  visit has one: the file is written while it is sent, so whether a question has a comment
+  in some visit is known only at the end, and a layout that does not change with the
+  visits keeps a reader's filters and formulas working from one month's file to the next.
+  The auto filter finds the non-empty ones.
 
-CSV: `;` between cells and `,` as the decimal mark, with a UTF-8 byte order mark. That is
-what Excel expects in a Russian locale: there `,` is the decimal mark, so a `,`-separated
-file opens as one column, and without the mark Excel reads the Cyrillic as ANSI. A text
-cell that starts like a formula gets a leading `'` (CSV injection). XLSX cells of text are
-written as strings, so none of them is ever taken for a formula.
+The groups are every standard any version of the checklist judged (`standards.py`), in
+the newest version's order; a question only older versions asked (a question removed
+since) comes after the last question of its section, and is marked "(version N)". The
+header names the standard and its newest wording; the study's own wording, for
+coordinators, is on the XLSX file's second sheet, "Standards": a row per group and version
+with the standard id, the question id, the text and the study's wording. A CSV file holds
+one table: the visits.
+
+Times: stored moments are UTC; a visit's are written in its dealership's time zone
+(`dealerships.timezone`, Europe/Moscow for a visit without one), as a naive date cell in
+the XLSX file (Excel has no zones) and as "YYYY-MM-DD HH:MM:SS" in the CSV file, with the
+zone's name beside them.
+
+Rows are read a batch at a time (`queries/exports.py`, keyed, not offset), each batch in
+a short read transaction of its own, and written out as they come (`xlsx_stream.py` for
+XLSX): 100,000 visits never sit in memory together and the download begins at once.
+
+CSV: with UTF-8's byte order mark, without which Excel reads the Cyrillic as ANSI. For a
+Russian console `;` between cells and `,` as the decimal mark, as Excel expects in a
+Russian locale (there `,` is the decimal mark, so a `,`-separated file opens as one
+column); for an English one `,` and `.`. A text cell that starts like a formula gets a
+leading `'` (CSV injection). XLSX cells of text are written as text, never as formulas.
 """
 
 from __future__ import annotations
@@ -27,19 +46,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
-from typing import BinaryIO
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from datetime import date, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from field_app.domain.checklist import Checklist, FollowUp, Question, YesNoLabels
-from field_app.domain.due import DEFAULT_TIMEZONE
+from field_app.domain.due import DEFAULT_TIMEZONE, parse_moment
 from field_app.domain.records import VisitRevision
+from field_app.domain.scoring import Points, points
 from field_app.domain.visit import Visit
 from field_app.domain.workdays import WorkCalendar
 
@@ -47,160 +63,259 @@ from . import analytics
 from .calendars import server_calendar
 from .queries import exports as q
 from .queries.visit_list import VisitFilter
-from .standards import Standard, Standards
+from .standards import Standard, Standards, key_of
 from .store import ServerStore
+from .xlsx_stream import MAX_ROWS, Column, Sheet, workbook_chunks, xlsx_entry_fits
 
-Cell = str | int | float
+Cell = str | int | float | datetime | None
+Item = Question | FollowUp
 BATCH = 1000
 FORMATS = ("csv", "xlsx")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # What Excel and other spreadsheets read as the start of a formula (OWASP's list).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# The console's language -> (cell separator, decimal mark) of its CSV files.
+CSV_FORMS = {"ru": (";", ","), "en": (",", ".")}
 DEFAULT_LABELS = YesNoLabels()
+# Widths in characters, from what the columns hold.
+WIDTH = {"uuid": 37, "name": 24, "code": 11, "city": 14, "moment": 17, "zone": 18, "short": 11, "number": 9,
+         "text": 30, "comment": 24, "most": 40}
 
 
 @dataclass(frozen=True)
 class Headings:
     """The export's words in the coordinator's language: the library itself has none."""
 
-    visit: tuple[str, ...]  # uuid, shopper, dealership code, its name, version, started, finalized, status, revision
+    # uuid, shopper, dealership code, its name, city, brand, checklist, started, finalized,
+    # time zone, status, revision
+    visit: tuple[str, ...]
     statuses: dict[str, str]
     na: str  # the answer "not applicable"
     follow_ups: str  # the title of the follow-ups' score
     score: str  # a section's score column, "{title}, %"
     total: str
-    # The column of a question without a standard id that only an older version asked.
+    points: str = "{title}: score 0-1"  # a question's score column
+    seconds: str = "{title}: seconds"  # a stopwatch's seconds
+    comment: str = "{title}: comment"
+    # The column of a question that only an older version asked.
     older: str = "{title} (version {version})"
     standards_sheet: str = "Standards"
     # The standards sheet: column, standard id, version, question id, text, the study's wording.
     standards: tuple[str, ...] = ("Column", "Standard", "Version", "Question", "Text", "Study wording")
 
 
-def rows(store: ServerStore, where: VisitFilter, headings: Headings, batch_size: int = BATCH) -> Iterator[list[Cell]]:
-    """The header, then a row per visit of `where.checklist_id`, oldest first. An unknown
-    checklist raises here, before the first row, while an error page can still be sent."""
+@dataclass(frozen=True)
+class Table:
+    """An export's columns and its rows, each a list of cells in the columns' order;
+    `rows` reads the database as it is iterated, once."""
+
+    columns: list[Column]
+    rows: Iterator[list[Cell]]
+
+    @property
+    def header(self) -> list[str]:
+        return [c.title for c in self.columns]
+
+
+def table(store: ServerStore, where: VisitFilter, headings: Headings, batch_size: int | None = None) -> Table:
+    """The visits of `where.checklist_id`, oldest first. An unknown checklist raises here,
+    before the first row, while an error page can still be sent."""
     assert where.checklist_id, "an export is of one checklist"
     with store.db.read() as conn:
         calendar = server_calendar(conn)
-    columns = _Columns(analytics.checklist_versions(store, where.checklist_id), calendar)
-    return _rows(store, where, headings, columns, batch_size)
+    layout = _Layout(analytics.checklist_versions(store, where.checklist_id), calendar, headings)
+    return Table(layout.columns, _rows(store, where, layout, batch_size or BATCH))
 
 
-def standards_rows(store: ServerStore, checklist_id: str, headings: Headings) -> list[list[Cell]]:
-    """The standards sheet: its header, then for each item column of `rows`, in their order,
-    a row per version that has the item, newest first."""
-    versions = analytics.checklist_versions(store, checklist_id)
-    found: list[list[Cell]] = [list(headings.standards)]
-    for standard in Standards(versions).all():
-        title = _title(standard, versions[0].version, headings)
-        for version, item in standard.versions:
-            found.append([title, standard.standard_id or "", version, item.id, item.text,
+def standards_table(store: ServerStore, checklist_id: str, headings: Headings) -> Table:
+    """The standards sheet: for each question's and follow-up's group of `table`, in their
+    order, a row per version that has the item, newest first."""
+    layout = _Layout(analytics.checklist_versions(store, checklist_id), None, headings)
+    widths = [WIDTH["most"], WIDTH["code"], WIDTH["number"], WIDTH["name"], WIDTH["most"], WIDTH["most"]]
+    found: list[list[Cell]] = []
+    for group in layout.groups:
+        for version, item in group.standard.versions:
+            found.append([group.title, group.standard.standard_id or "", version, item.id, item.text,
                           getattr(item, "study_text", None) or ""])
-    return found
+    return Table([Column(t, w) for t, w in zip(headings.standards, widths)], iter(found))
+
+
+def fits_one_sheet(store: ServerStore, where: VisitFilter, visits: Table) -> bool:
+    """Whether the visits `where` chooses fit one XLSX sheet: Excel's rows, and the size
+    of XML `xlsx_stream` can write as one entry."""
+    with store.db.read() as conn:
+        count = q.count(conn, where)
+    return count < MAX_ROWS and xlsx_entry_fits(count, len(visits.columns))
 
 
 def filename(checklist_id: str, day: date, fmt: str) -> str:
     return f"{checklist_id}_{day.isoformat()}.{fmt}"
 
 
-def csv_chunks(table: Iterator[list[Cell]], chunk_chars: int = 64 * 1024) -> Iterator[bytes]:
+def csv_chunks(visits: Table, language: str = "ru", chunk_chars: int = 64 * 1024) -> Iterator[bytes]:
+    """The table as CSV for Excel in `language`'s locale: the header at once, then a chunk
+    about every `chunk_chars` characters."""
+    delimiter, decimal = CSV_FORMS.get(language, CSV_FORMS["en"])
     buffer = io.StringIO()
     buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    for row in table:
-        writer.writerow([_csv_cell(c) for c in row])
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow([_csv_cell(c, decimal) for c in visits.header])
+    yield _take(buffer)
+    for row in visits.rows:
+        writer.writerow([_csv_cell(c, decimal) for c in row])
         if buffer.tell() >= chunk_chars:
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode()
+            yield _take(buffer)
+    yield _take(buffer)
 
 
-def xlsx_file(table: Iterator[list[Cell]], sheet_title: str,
-              more_sheets: Iterable[tuple[str, Iterable[list[Cell]]]] = ()) -> BinaryIO:
-    """The rows as a workbook in an anonymous temporary file, read from its start, with
-    `more_sheets` (title, rows) after the first. The file has no name on the disk: it is
-    gone when closed, however the download ends."""
-    workbook = Workbook(write_only=True)
-    for title, sheet_rows in [(sheet_title, table), *more_sheets]:
-        sheet = workbook.create_sheet(title[:31])  # Excel's longest sheet name
-        for row in sheet_rows:
-            sheet.append([_xlsx_cell(sheet, c) for c in row])
-    file = tempfile.TemporaryFile()
-    try:
-        workbook.save(file)
-    except BaseException:
-        file.close()
-        raise
-    file.seek(0)
-    return file
+def xlsx_chunks(visits: Table, sheet_title: str, standards: Table, standards_title: str) -> Iterator[bytes]:
+    """The workbook: the visits' sheet, then the standards sheet, as it is written."""
+    return workbook_chunks([Sheet(sheet_title, visits.columns, visits.rows),
+                            Sheet(standards_title, standards.columns, standards.rows)])
 
 
-def file_chunks(file: BinaryIO, size: int = 64 * 1024) -> Iterator[bytes]:
-    with file:
-        while chunk := file.read(size):
-            yield chunk
+def _take(buffer: io.StringIO) -> bytes:
+    data = buffer.getvalue().encode()
+    buffer.seek(0)
+    buffer.truncate()
+    return data
 
 
-def _rows(store: ServerStore, where: VisitFilter, headings: Headings, columns: "_Columns",
-          batch_size: int) -> Iterator[list[Cell]]:
-    yield columns.header(headings)
+def _rows(store: ServerStore, where: VisitFilter, layout: "_Layout", batch_size: int) -> Iterator[list[Cell]]:
     after = None
     while True:
         with store.db.read() as conn:
             found = q.batch(conn, where, after, batch_size)
         for row in found:
-            yield columns.cells(row, headings)
+            yield layout.cells(row)
         if len(found) < batch_size:
             return
         after = (found[-1].started_at, found[-1].uuid)
 
 
-class _Columns:
-    def __init__(self, versions: list[Checklist], calendar: WorkCalendar):  # newest first
+@dataclass(frozen=True)
+class _Group:
+    """The columns of one question or follow-up across versions: its answer, then its
+    seconds (a stopwatch), its score (an item that can score) and its comment."""
+
+    standard: Standard
+    title: str
+    follow_up: bool
+    timer: bool
+    scored: bool
+
+    @property
+    def size(self) -> int:
+        return 2 + self.timer + self.scored
+
+
+class _Layout:
+    """The columns of an export of some versions of a checklist, and a visit's cells."""
+
+    def __init__(self, versions: list[Checklist], calendar: WorkCalendar | None, h: Headings):  # newest first
+        self.h = h
         self.versions = {v.version: v for v in versions}
         self.calendar = calendar
-        self.newest = versions[0].version
-        self.standards = Standards(versions)
-        self.questions = self.standards.questions
-        self.follow_ups = self.standards.follow_ups
-        # Per version: its item in each question and follow-up column, None where it has none.
-        self.asked = {v.version: ([s.item_in(v.version) for s in self.questions],
-                                  [s.item_in(v.version) for s in self.follow_ups]) for v in versions}
+        newest = versions[0].version
+        known = Standards(versions)
+        ordered = [*_by_section(versions, known), *known.follow_ups]
+        self.groups = [_Group(s, _title(s, newest, h), isinstance(s.newest, FollowUp),
+                              any(i.type == "timer" for _, i in s.versions),
+                              any(_can_score(i) for _, i in s.versions)) for s in ordered]
+        # Per version: its item in each group, None where it has none.
+        self.items = {v.version: [g.standard.item_in(v.version) for g in self.groups] for v in versions}
         self.sections = _union(v.sections for v in versions)
-        self.has_follow_ups = bool(self.follow_ups)
+        self.has_follow_ups = any(g.follow_up for g in self.groups)
+        self.columns = self._columns()
 
-    def header(self, h: Headings) -> list[Cell]:
-        return [
-            *h.visit,
-            *(_title(s, self.newest, h) for s in [*self.questions, *self.follow_ups]),
-            *(h.score.format(title=s.title) for s in self.sections),
-            *([h.score.format(title=h.follow_ups)] if self.has_follow_ups else []),
-            h.total,
-        ]
+    def _columns(self) -> list[Column]:
+        h = self.h
+        widths = [WIDTH["uuid"], WIDTH["name"], WIDTH["code"], WIDTH["name"], WIDTH["city"], WIDTH["short"],
+                  max(len(f"{c.id}@{c.version}") + 2 for c in self.versions.values()), WIDTH["moment"],
+                  WIDTH["moment"], WIDTH["zone"], WIDTH["short"], WIDTH["number"]]
+        columns = [Column(t, w) for t, w in zip(h.visit, widths)]
+        scores = [h.total, *(h.score.format(title=s.title) for s in self.sections),
+                  *([h.score.format(title=h.follow_ups)] if self.has_follow_ups else [])]
+        columns += [Column(t, WIDTH["number"] + 1) for t in scores]
+        for g in self.groups:
+            columns.append(Column(g.title, _answer_width(g)))
+            if g.timer:
+                columns.append(Column(h.seconds.format(title=g.title), WIDTH["number"]))
+            if g.scored:
+                columns.append(Column(h.points.format(title=g.title), WIDTH["number"]))
+            columns.append(Column(h.comment.format(title=g.title), WIDTH["comment"]))
+        return columns
 
-    def cells(self, row: q.ExportRow, h: Headings) -> list[Cell]:
+    def cells(self, row: q.ExportRow) -> list[Cell]:
+        h = self.h
         checklist = self.versions[row.checklist_version]
+        zone_name = row.dealer_timezone or DEFAULT_TIMEZONE
+        zone = _zone(zone_name)
         revision = VisitRevision.model_validate_json(row.payload)
         visit = Visit(
             uuid=row.uuid, checklist=checklist, checklist_sha256=revision.checklist.sha256,
             started_at=revision.started_at, answers=dict(revision.answers),
             timers={k: list(v) for k, v in revision.timers.items()}, photos=list(revision.photos),
-            timezone=row.dealer_timezone or DEFAULT_TIMEZONE, brand=row.dealer_brand or "", calendar=self.calendar,
+            timezone=zone_name, brand=row.dealer_brand or "", calendar=self.calendar,
         )
-        shown = visit.visible(revision.finalized_at)
-        own, own_follow_ups = self.asked[row.checklist_version]
+        at = revision.finalized_at
+        shown = visit.visible(at)
+        scored = visit.score(at).questions
         sections = json.loads(row.section_scores or "{}")
-        return [
-            row.uuid, row.shopper_name, row.dealer_code or "", row.dealer_name or "", row.checklist_version,
-            _when(row.started_at), _when(row.finalized_at), h.statuses.get(row.status, row.status), row.revision,
-            *(_answer(x, visit, revision, h) if x is not None and x.id in shown else "" for x in own),
-            *(_words(f, revision.follow_ups[f.id].value) if f is not None and f.id in revision.follow_ups else ""
-              for f in own_follow_ups),
+        cells: list[Cell] = [
+            row.uuid, row.shopper_name, row.dealer_code or "", row.dealer_name or "", row.dealer_city or "",
+            row.dealer_brand or "", f"{checklist.id}@{checklist.version}", _local(row.started_at, zone),
+            _local(row.finalized_at, zone), zone_name, h.statuses.get(row.status, row.status), row.revision,
+            _percent(row.score_got or 0, row.score_out_of or 0),
             *(_percent(*sections.get(s.id, (0, 0))) for s in self.sections),
             *([_percent(*sections.get("follow_ups", (0, 0)))] if self.has_follow_ups else []),
-            _percent(row.score_got or 0, row.score_out_of or 0),
         ]
+        for group, item in zip(self.groups, self.items[row.checklist_version]):
+            if item is None:
+                cells += [""] * group.size
+            elif group.follow_up:
+                answer = revision.follow_ups.get(item.id)
+                value = answer.value if answer is not None else None
+                cells.append(_cell(item, value, zone) if answer is not None else "")
+                if group.timer:
+                    cells.append(value if item.type == "timer" and value is not None else "")
+                if group.scored:
+                    cells.append(_score(points(item, value)))
+                cells.append(answer.comment if answer is not None else "")
+            elif item.id not in shown:
+                cells += [""] * group.size
+            else:
+                answer = revision.answers.get(item.id)
+                na = answer is not None and answer.na
+                value = None if na else visit.value(item.id, at)
+                if na:
+                    cells.append(h.na)
+                elif item.type == "photo":
+                    cells.append(len(visit.photos_of(item.id)) or "")
+                else:
+                    cells.append(_cell(item, value, zone))
+                if group.timer:
+                    cells.append(value if item.type == "timer" and value is not None else "")
+                if group.scored:
+                    cells.append(_score(scored.get(item.id)))
+                cells.append(answer.comment if answer is not None else "")
+        return cells
+
+
+def _by_section(versions: list[Checklist], known: Standards) -> list[Standard]:
+    """The questions' standards section by section: the newest version's in its order,
+    then in each section those only older versions asked, after its last question; a
+    section only older versions have comes after the newest version's sections."""
+    sections: dict[str, list[Standard]] = {}
+    seen: set[str] = set()
+    for checklist in versions:  # newest first: an item's section is the newest one's that has it
+        for section in checklist.sections:
+            for question in section.questions:
+                key = key_of(checklist.version, question)
+                if key not in seen:
+                    seen.add(key)
+                    sections.setdefault(section.id, []).append(known[key])
+    return [standard for group in sections.values() for standard in group]
 
 
 def _union(groups) -> list:
@@ -213,27 +328,47 @@ def _union(groups) -> list:
 
 
 def _title(standard: Standard, newest: int, h: Headings) -> str:
-    """The standard id and the newest wording; a question without a standard id that only
-    an older version asked says which version."""
+    """The standard id and the newest wording; a question the newest version no longer
+    asks says the last version that did."""
     item = standard.newest
     title = f"{standard.standard_id} {item.text}" if standard.standard_id else item.text
-    if isinstance(item, Question) and not standard.standard_id and standard.newest_version != newest:
+    if isinstance(item, Question) and standard.newest_version != newest:
         title = h.older.format(title=title, version=standard.newest_version)
     return title
 
 
-def _answer(question: Question, visit: Visit, revision: VisitRevision, h: Headings) -> Cell:
-    answer = revision.answers.get(question.id)
-    if answer is not None and answer.na:
-        return h.na
-    if question.type == "photo":
-        return len(visit.photos_of(question.id)) or ""
-    return _words(question, visit.value(question.id, revision.finalized_at))
+def _can_score(item: Item) -> bool:
+    if item.type == "yes_no":
+        return True
+    if item.type == "choice":
+        return any(o.score is not None for o in item.options or [])
+    return any(b.score is not None for b in getattr(item, "bands", None) or [])
 
 
-def _words(item: Question | FollowUp, value) -> Cell:
+def _answer_width(group: _Group) -> float:
+    kinds = {item.type for _, item in group.standard.versions}
+    if kinds <= {"yes_no", "timer", "counter", "number", "photo"}:
+        labels = [len(l) for _, i in group.standard.versions for l in _labels(i)]
+        return max([WIDTH["number"], *(n + 2 for n in labels)])
+    if kinds == {"datetime"}:
+        return WIDTH["moment"]
+    if kinds == {"choice"}:
+        longest = max((len(o.label) for _, i in group.standard.versions for o in i.options or []), default=0)
+        return min(max(longest + 2, WIDTH["short"]), WIDTH["most"])
+    return WIDTH["text"]
+
+
+def _labels(item: Item) -> list[str]:
+    if item.type != "yes_no":
+        return []
+    labels = item.labels or DEFAULT_LABELS
+    return [labels.yes, labels.no]
+
+
+def _cell(item: Item, value, zone: ZoneInfo) -> Cell:
     """An answer as a reader of the export wants it: the checklist's words for yes/no and
-    for a choice, numbers and text as they are."""
+    for a choice, a stopwatch as m:ss, a recorded moment in local time, numbers and text
+    as they are."""
     if value is None:
         return ""
     if item.type == "yes_no":
@@ -241,33 +376,43 @@ def _words(item: Question | FollowUp, value) -> Cell:
         return labels.yes if value is True else labels.no
     if item.type == "choice":
         return next((o.label for o in item.options or [] if o.id == value), str(value))
+    if item.type == "timer" and isinstance(value, (int, float)):
+        seconds = int(value)
+        return f"{seconds // 60}:{seconds % 60:02d}"
+    if item.type == "datetime":
+        moment = parse_moment(value)
+        return moment.astimezone(zone).replace(tzinfo=None, microsecond=0) if moment else str(value)
     return value
+
+
+def _score(got: Points | None) -> Cell:
+    return round(got.got / got.out_of, 3) if got is not None and got.out_of > 0 else ""
 
 
 def _percent(got: float, out_of: float) -> Cell:
     return round(100.0 * got / out_of, 1) if out_of > 0 else ""
 
 
-def _when(stored: str) -> str:
-    # Stored moments are fixed-width UTC text (`database.moment`): cut, not parsed, on every row.
-    return f"{stored[:10]} {stored[11:19]}"
+@lru_cache(maxsize=256)
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError, OSError):  # refused when saved; a stored name that is not a zone
+        return ZoneInfo(DEFAULT_TIMEZONE)
 
 
-def _csv_cell(value: Cell) -> str:
+def _local(stored: str, zone: ZoneInfo) -> datetime:
+    """A stored moment (UTC text, `database.moment`) as the wall clock of `zone` shows it."""
+    return datetime.fromisoformat(stored).astimezone(zone).replace(tzinfo=None, microsecond=0)
+
+
+def _csv_cell(value: Cell, decimal: str) -> str:
+    if value is None:
+        return ""
     if isinstance(value, str):
         return "'" + value if value.startswith(FORMULA_START) else value
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
     if isinstance(value, float):
-        return (str(int(value)) if value.is_integer() else repr(value)).replace(".", ",")
+        return (str(int(value)) if value.is_integer() else repr(value)).replace(".", decimal)
     return str(value)
-
-
-def _xlsx_cell(sheet, value: Cell):
-    if not isinstance(value, str):
-        return value
-    # XML cannot carry most control characters; openpyxl would refuse the whole file.
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if not value.startswith(FORMULA_START):
-        return value
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"  # text, not the formula openpyxl takes a leading "=" for
-    return cell

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import tracemalloc
+from datetime import datetime
 
 import openpyxl
 import pytest
@@ -22,18 +23,30 @@ from server_support import MINI, publish_mini, seed_dealers
 from test_console_analytics import Field
 
 HEADINGS = exports.Headings(
-    visit=("uuid", "shopper", "code", "dealer", "version", "started", "finalized", "status", "revision"),
+    visit=("uuid", "shopper", "code", "dealer", "city", "brand", "checklist", "started", "finalized", "zone",
+           "status", "revision"),
     statuses={"received": "R", "returned": "T", "approved": "A"}, na="N/A", follow_ups="Follow-ups",
     score="{title} %", total="Total %",
 )
-QUESTIONS = ["Фото фасада", "Поприветствовал", "Ожидание", "Парковка", "Тест-драйв сразу", "Зеркала", "Гудки",
-             "Заметки", "Перезвонили?"]
-SCORES = ["Встреча, %", "Тест-драйв, %", "Последующие вопросы, %", "Итого, %"]
+VISIT = ["Визит (uuid)", "Тайный покупатель", "Код ДЦ", "Дилерский центр", "Город", "Марка", "Чек-лист",
+         "Начало (местное время)", "Завершение (местное время)", "Часовой пояс", "Статус", "Ревизия"]
+SCORES = ["Итого, %", "Встреча, %", "Тест-драйв, %", "Последующие вопросы, %"]
 
 
-def read_csv(page) -> list[dict[str, str]]:
+def group(title: str, *, seconds: bool = False, scored: bool = True) -> list[str]:
+    """A question's columns: its answer, a stopwatch's seconds, its score, its comment."""
+    return [title, *([f"{title}: секунды"] if seconds else []), *([f"{title}: балл 0–1"] if scored else []),
+            f"{title}: комментарий"]
+
+
+QUESTIONS = [*group("Фото фасада", scored=False), *group("Поприветствовал"), *group("Ожидание", seconds=True),
+             *group("Парковка"), *group("Тест-драйв сразу"), *group("Зеркала"), *group("Гудки"),
+             *group("Заметки", scored=False), *group("Перезвонили?")]
+
+
+def read_csv(page, delimiter: str = ";") -> list[dict[str, str]]:
     assert page.response.content.startswith("\ufeff".encode())
-    return list(csv.DictReader(io.StringIO(page.response.content.decode("utf-8-sig")), delimiter=";"))
+    return list(csv.DictReader(io.StringIO(page.response.content.decode("utf-8-sig")), delimiter=delimiter))
 
 
 def read_xlsx(page) -> list[list]:
@@ -41,7 +54,7 @@ def read_xlsx(page) -> list[list]:
     return [[c.value for c in row] for row in sheet.iter_rows()]
 
 
-def test_a_csv_export_has_a_row_per_visit_and_a_column_per_question(server_store, console):
+def test_a_csv_export_has_a_row_per_visit_and_a_column_group_per_question(server_store, console):
     publish_mini(server_store)
     seed_dealers(server_store, "D1")
     field = Field(server_store, "+Анна")
@@ -53,17 +66,23 @@ def test_a_csv_export_has_a_row_per_visit_and_a_column_per_question(server_store
     assert page.response.headers["content-type"] == "text/csv; charset=utf-8"
     assert page.response.headers["content-disposition"] == f'attachment; filename="{MINI.id}_2026-11-22.csv"'
     rows = read_csv(page)
-    assert list(rows[0]) == ["Визит (uuid)", "Тайный покупатель", "Код ДЦ", "Дилерский центр", "Версия чек-листа",
-                             "Начало (UTC)", "Завершение (UTC)", "Статус", "Ревизия", *QUESTIONS, *SCORES]
+    assert list(rows[0]) == [*VISIT, *SCORES, *QUESTIONS]
     assert [r["Визит (uuid)"] for r in rows] == [first, second]  # oldest first
     one = rows[0]
-    assert (one["Тайный покупатель"], one["Код ДЦ"], one["Дилерский центр"]) == ("'+Анна", "D1", "Дилер D1")
-    assert (one["Начало (UTC)"], one["Статус"], one["Ревизия"]) == ("2026-11-21 09:00:00", "получен", "1")
-    assert [one[q] for q in QUESTIONS] == ["", "Да", "70", "неприменимо", "Да", "Нет", "3",
-                                           "'=HYPERLINK(\"http://x\")", ""]
+    assert [one[c] for c in VISIT[1:]] == [
+        "'+Анна", "D1", "Дилер D1", "Москва", "Kia", "mini_showroom@1", "2026-11-21 12:00:00",
+        "2026-11-22 13:48:00", "Europe/Moscow", "получен", "1"]
+    assert [one[q] for q in QUESTIONS] == [
+        "", "",  # no photo
+        "Да", "1", "",
+        "1:10", "70", "1", "",  # the stopwatch: m:ss, seconds, within the first band
+        "неприменимо", "", "",
+        "Да", "1", "", "Нет", "0", "", "3", "1", "",
+        "'=HYPERLINK(\"http://x\")", "",
+        "", "", ""]
     # Meeting: greeted and the stopwatch (parking N/A); test drive: 2 of 3; total 4 of 5.
-    assert [one[s] for s in SCORES] == ["100", "66,7", "", "80"]
-    assert rows[1]["Поприветствовал"] == "Нет"
+    assert [one[s] for s in SCORES] == ["80", "100", "66,7", ""]
+    assert (rows[1]["Поприветствовал"], rows[1]["Поприветствовал: балл 0–1"]) == ("Нет", "0")
     assert rows[1]["Итого, %"] == "60"
 
 
@@ -77,16 +96,18 @@ def test_an_xlsx_export_reads_back_with_numbers_as_numbers_and_text_as_text(serv
     assert page.status == 200
     assert page.response.headers["content-disposition"] == f'attachment; filename="{MINI.id}_2026-11-22.xlsx"'
     header, row = read_xlsx(page)
-    assert header[:9] == ["Визит (uuid)", "Тайный покупатель", "Код ДЦ", "Дилерский центр", "Версия чек-листа",
-                          "Начало (UTC)", "Завершение (UTC)", "Статус", "Ревизия"]
-    assert header[9:] == QUESTIONS + SCORES
-    assert row[:9] == [uuid, "@Анна", "D1", "Дилер D1", 1, "2026-11-22 10:00:00", "2026-11-22 10:48:00",
-                       "получен", 1]
-    assert row[9:18] == [None, "Да", 70, "неприменимо", "Да", "Нет", 3, "=1+2 и всё", None]
-    assert row[18:] == [100, 66.7, None, 80]
+    assert header == [*VISIT, *SCORES, *QUESTIONS]
+    record = dict(zip(header, row))
+    assert row[:12] == [uuid, "@Анна", "D1", "Дилер D1", "Москва", "Kia", "mini_showroom@1",
+                        datetime(2026, 11, 22, 13, 0), datetime(2026, 11, 22, 13, 48), "Europe/Moscow", "получен", 1]
+    assert row[12:16] == [80, 100, 66.7, None]
+    assert [record[q] for q in QUESTIONS[2:9]] == ["Да", 1, None, "1:10", 70, 1, None]
+    assert (record["Гудки"], record["Гудки: балл 0–1"]) == (3, 1)
+    assert record["Заметки"] == "=1+2 и всё"
 
     sheet = openpyxl.load_workbook(io.BytesIO(page.response.content)).active
-    assert sheet.cell(2, 17).data_type == "s"  # the notes: text, not a formula
+    notes = header.index("Заметки") + 1
+    assert sheet.cell(2, notes).data_type == "s"  # the notes: text, not a formula
 
 
 def test_filters_choose_the_visits(server_store, console):
@@ -149,10 +170,10 @@ def test_the_export_reads_the_visits_in_batches(server_store, monkeypatch):
         return found
 
     monkeypatch.setattr(export_queries, "batch", counted)
-    table = list(exports.rows(server_store, VisitFilter(checklist_id=MINI.id), HEADINGS, batch_size=2))
+    table = list(exports.table(server_store, VisitFilter(checklist_id=MINI.id), HEADINGS, batch_size=2).rows)
     assert sizes == [2, 2, 1]
-    assert sorted(r[0] for r in table[1:]) == sorted(uuids)
-    assert len({r[0] for r in table[1:]}) == 5
+    assert sorted(r[0] for r in table) == sorted(uuids)
+    assert len({r[0] for r in table}) == 5
 
 
 @pytest.fixture
@@ -177,25 +198,39 @@ def copy_visit(store, uuid: str, copies: int) -> None:
                      [{**rev, "visit_uuid": u} for u in new])
 
 
-def peak_while_exporting(store) -> tuple[int, int]:
+def peak_while_exporting(store, fmt: str) -> tuple[int, int, int]:
+    """(rows, bytes, peak traced memory) of an export of every visit, read 100 at a time."""
     tracemalloc.start()
     try:
+        visits = exports.table(store, VisitFilter(checklist_id=MINI.id), HEADINGS, batch_size=100)
         rows = 0
-        for chunk in exports.csv_chunks(exports.rows(store, VisitFilter(checklist_id=MINI.id), HEADINGS,
-                                                     batch_size=100)):
-            rows += chunk.count(b"\r\n")
-        return rows, tracemalloc.get_traced_memory()[1]
+
+        def counted():
+            nonlocal rows
+            for row in visits.rows:
+                rows += 1
+                yield row
+
+        counting = exports.Table(visits.columns, counted())
+        if fmt == "csv":
+            chunks = exports.csv_chunks(counting)
+        else:
+            chunks = exports.xlsx_chunks(counting, MINI.id, exports.standards_table(store, MINI.id, HEADINGS),
+                                         "Standards")
+        size = sum(len(chunk) for chunk in chunks)
+        return rows, size, tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
 
 
-def test_memory_does_not_grow_with_the_number_of_visits(sqlite_store):
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_memory_does_not_grow_with_the_number_of_visits(sqlite_store, fmt):
     uuid = Field(sqlite_store).visit("D1", answers={"notes": "x" * 2000})
     copy_visit(sqlite_store, uuid, 299)
-    rows_small, peak_small = peak_while_exporting(sqlite_store)
+    rows_small, size_small, peak_small = peak_while_exporting(sqlite_store, fmt)
     copy_visit(sqlite_store, uuid, 1500)
-    rows_large, peak_large = peak_while_exporting(sqlite_store)
-    assert (rows_small, rows_large) == (301, 1801)  # with the header
-    # Six times the visits (some 4 MB of CSV) in about the same memory: one batch and one chunk.
+    rows_large, size_large, peak_large = peak_while_exporting(sqlite_store, fmt)
+    assert (rows_small, rows_large) == (300, 1800)
+    assert size_large > 5 * size_small  # the file grows with the visits...
+    # ...its memory does not: one batch of rows and one chunk of output, whatever the file's size.
     assert peak_large < peak_small * 1.5, (peak_small, peak_large)
-

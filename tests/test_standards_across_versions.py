@@ -188,8 +188,12 @@ def test_the_overview_counts_both_versions(console, two_visits):
 # --- exports ---------------------------------------------------------------------------
 
 COLUMNS = ["2.3 Поздоровались ли с вами первым?", "2.4 Представился ли консультант?", "2.5 Спросили ли ваше имя?",
-           "Чисто ли в салоне?", "6.1 Предложили ли вам тест-драйв?", "Заметки", "Чисто в салоне (версия 1)",
+           "Чисто ли в салоне?", "Чисто в салоне (версия 1)", "6.1 Предложили ли вам тест-драйв?", "Заметки",
            "Заметки (версия 1)", "Вам перезвонили?"]
+# Each column above, then its score (the text notes have none) and its comment; a question only
+# version 1 asked stays in its section, after the section's last question.
+GROUPS = [c for title in COLUMNS for c in (title, *([] if title.startswith("Заметки") else [f"{title}: балл 0–1"]),
+                                           f"{title}: комментарий")]
 
 
 def test_a_csv_export_puts_one_standard_of_two_versions_in_one_column(console, two_visits):
@@ -198,11 +202,15 @@ def test_a_csv_export_puts_one_standard_of_two_versions_in_one_column(console, t
     assert page.status == 200
     table = list(csv.reader(io.StringIO(page.response.content.decode("utf-8-sig")), delimiter=";"))
     header, v1, v2 = table
-    assert header[9:18] == COLUMNS
-    assert header[18:] == ["Встреча, %", "Тест-драйв, %", "Последующие вопросы, %", "Итого, %"]
-    assert [v1[0], v1[4]] == [first, "1"] and [v2[0], v2[4]] == [second, "2"]
-    assert v1[9:18] == ["Да", "Нет", "", "", "Да", "", "Да", "старая", "Да"]
-    assert v2[9:18] == ["Нет", "Да", "Да", "Нет", "Нет", "новая", "", "", "Нет"]
+    assert header[12:16] == ["Итого, %", "Встреча, %", "Тест-драйв, %", "Последующие вопросы, %"]
+    assert header[16:] == GROUPS
+    assert [v1[0], v1[6]] == [first, "mini_standards@1"] and [v2[0], v2[6]] == [second, "mini_standards@2"]
+    answers = [header.index(c) for c in COLUMNS]
+    assert [v1[i] for i in answers] == ["Да", "Нет", "", "", "Да", "Да", "", "старая", "Да"]
+    assert [v2[i] for i in answers] == ["Нет", "Да", "Да", "Нет", "", "Нет", "новая", "", "Нет"]
+    scores = [header.index(f"{c}: балл 0–1") for c in COLUMNS if not c.startswith("Заметки")]
+    assert [v1[i] for i in scores] == ["1", "0", "", "", "1", "1", "1"]
+    assert [v2[i] for i in scores] == ["0", "1", "1", "0", "", "0", "0"]
 
 
 def test_an_xlsx_export_lists_each_columns_study_wording_per_version_on_a_second_sheet(console, two_visits):
@@ -211,7 +219,7 @@ def test_an_xlsx_export_lists_each_columns_study_wording_per_version_on_a_second
     book = openpyxl.load_workbook(io.BytesIO(page.response.content))
     visits, standards = book.worksheets
     assert (visits.title, standards.title) == ("mini_standards", "Стандарты")
-    assert [c.value for c in next(visits.iter_rows())][9:18] == COLUMNS
+    assert [c.value for c in next(visits.iter_rows())][16:] == GROUPS
     rows = [[c.value for c in row] for row in standards.iter_rows()]
     assert rows[0] == ["Столбец", "Стандарт", "Версия чек-листа", "Вопрос (id)", "Текст для покупателя",
                        "Формулировка исследования"]
@@ -220,9 +228,11 @@ def test_an_xlsx_export_lists_each_columns_study_wording_per_version_on_a_second
          "Поприветствовал"],
         ["2.3 Поздоровались ли с вами первым?", "2.3", 1, "greeted", "Поприветствовал", None],
     ]
+    assert [r[0] for r in rows[1:]] == [c for c in COLUMNS for _ in range(
+        2 if c[:3] in ("2.3", "2.4", "6.1") or c == "Вам перезвонили?" else 1)]  # in the visits' order
     assert ["Чисто в салоне (версия 1)", None, 1, "clean", "Чисто в салоне", None] in rows
     assert rows[-1] == ["Вам перезвонили?", None, 1, "callback", "Перезвонили?", None]
-    assert len(rows) == 1 + 2 + 2 + 1 + 1 + 2 + 1 + 1 + 1 + 2  # a row per column and version
+    assert len(rows) == 1 + 2 + 2 + 1 + 1 + 1 + 2 + 1 + 1 + 2  # a row per column and version
 
 
 # --- the visit page --------------------------------------------------------------------

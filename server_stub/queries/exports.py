@@ -31,6 +31,7 @@ class ExportRow:
     payload: str  # the latest revision's canonical JSON
     dealer_timezone: str | None = None  # where follow-ups fall due (None: no dealership)
     dealer_brand: str | None = None
+    dealer_city: str | None = None
 
 
 def batch(conn: Connection, where: VisitFilter, after: tuple[str, str] | None, limit: int) -> list[ExportRow]:
@@ -42,7 +43,7 @@ def batch(conn: Connection, where: VisitFilter, after: tuple[str, str] | None, l
     rows = conn.execute(text(
         "SELECT v.uuid, s.name AS shopper_name, v.dealer_code, d.name AS dealer_name, v.checklist_version, "
         "v.started_at, v.finalized_at, v.status, v.latest_revision, v.score_got, v.score_out_of, v.section_scores, "
-        "r.payload, d.timezone AS dealer_timezone, d.brand AS dealer_brand "
+        "r.payload, d.timezone AS dealer_timezone, d.brand AS dealer_brand, d.city AS dealer_city "
         "FROM visits v JOIN shoppers s ON s.id = v.shopper_id "
         "JOIN visit_revisions r ON r.visit_uuid = v.uuid AND r.revision = v.latest_revision "
         "LEFT JOIN dealerships d ON d.code = v.dealer_code "
@@ -51,5 +52,11 @@ def batch(conn: Connection, where: VisitFilter, after: tuple[str, str] | None, l
     return [ExportRow(
         r.uuid, r.shopper_name, r.dealer_code, r.dealer_name, r.checklist_version, r.started_at,
         r.finalized_at, r.status, r.latest_revision, r.score_got, r.score_out_of, r.section_scores, r.payload,
-        r.dealer_timezone, r.dealer_brand,
+        r.dealer_timezone, r.dealer_brand, r.dealer_city,
     ) for r in rows]
+
+
+def count(conn: Connection, where: VisitFilter) -> int:
+    """How many visits `where` chooses (what an export of them would hold)."""
+    clause, params = where.where()
+    return conn.execute(text(f"SELECT COUNT(*) FROM visits v WHERE {clause}"), params).scalar_one()

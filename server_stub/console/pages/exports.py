@@ -3,7 +3,6 @@ dealership. A download is a GET (it changes nothing), still only for a session."
 
 from __future__ import annotations
 
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
@@ -15,8 +14,8 @@ from ...queries.visit_list import STATUSES, VisitFilter
 from ..web import NO_STORE, Session, Store, form_day, render, translator
 
 router = APIRouter()
-VISIT_COLUMNS = ("uuid", "shopper", "dealer_code", "dealer_name", "version", "started", "finalized", "status",
-                 "revision")
+VISIT_COLUMNS = ("uuid", "shopper", "dealer_code", "dealer_name", "dealer_city", "dealer_brand", "checklist",
+                 "started", "finalized", "timezone", "status", "revision")
 STANDARD_COLUMNS = ("column", "standard", "version", "question", "text", "study_text")
 
 
@@ -52,17 +51,22 @@ async def export_file(request: Request, store: Store, _session: Session, checkli
         visit=tuple(t(f"exports.column_{c}") for c in VISIT_COLUMNS),
         statuses={s: t(f"exports.status_{s}") for s in STATUSES}, na=t("exports.na"),
         follow_ups=t("exports.follow_ups"), score=t("exports.score"), total=t("exports.total"),
+        points=t("exports.points"), seconds=t("exports.seconds"), comment=t("exports.comment"),
         older=t("exports.older"), standards_sheet=t("exports.standards_sheet"),
         standards=tuple(t(f"exports.standards_{c}") for c in STANDARD_COLUMNS),
     )
-    table = await run_in_threadpool(exports.rows, store, where, headings)
+    # Only the columns are made here; the rows are read while the response is sent.
+    visits = await run_in_threadpool(exports.table, store, where, headings)
     name = exports.filename(checklist, store.now().date(), format)
     headers = {"Content-Disposition": f'attachment; filename="{name}"', **NO_STORE}
     if format == "csv":
-        return StreamingResponse(exports.csv_chunks(table), media_type="text/csv; charset=utf-8", headers=headers)
-    standards = await run_in_threadpool(exports.standards_rows, store, checklist, headings)
-    file = await run_in_threadpool(exports.xlsx_file, table, checklist, [(headings.standards_sheet, standards)])
-    return StreamingResponse(exports.file_chunks(file), media_type=exports.XLSX_TYPE, headers=headers)
+        return StreamingResponse(exports.csv_chunks(visits, t.language), media_type="text/csv; charset=utf-8",
+                                 headers=headers)
+    if not await run_in_threadpool(exports.fits_one_sheet, store, where, visits):
+        return await run_in_threadpool(_form, request, store, chosen, ["too_many"], 400)
+    standards = await run_in_threadpool(exports.standards_table, store, checklist, headings)
+    return StreamingResponse(exports.xlsx_chunks(visits, checklist, standards, headings.standards_sheet),
+                             media_type=exports.XLSX_TYPE, headers=headers)
 
 
 def _checklist_ids(store) -> list[str]:
