@@ -21,7 +21,7 @@ import click
 
 DEFAULT_DATA = Path("data/server")
 # What the `server` extra brings (import names); psycopg only matters for PostgreSQL.
-SERVER_MODULES = ("fastapi", "uvicorn", "starlette", "sqlalchemy", "jinja2", "multipart", "openpyxl", "segno")
+SERVER_MODULES = ("fastapi", "uvicorn", "starlette", "sqlalchemy", "jinja2", "multipart", "segno")
 SERVER_MISSING = "the sync server is not installed here: pip install 'fieldaudit[server]'"
 
 
