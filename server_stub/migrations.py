@@ -326,9 +326,38 @@ M010_FAILED_ATTEMPTS = Migration(10, "failed_attempts", (
     "CREATE INDEX failed_attempts_by_time ON failed_attempts (at)",
 ))
 
+
+def _fold_search_columns(conn: Connection) -> None:
+    from .search import fold  # the folding of the time; a later change of it re-folds in a migration of its own
+
+    shoppers = conn.execute(text("SELECT id, name, city FROM shoppers")).all()
+    if shoppers:
+        conn.execute(text("UPDATE shoppers SET search = :f WHERE id = :id"),
+                     [{"id": r.id, "f": fold(r.name, r.city, r.id)} for r in shoppers])
+    dealers = conn.execute(text("SELECT code, name, brand, city FROM dealerships")).all()
+    if dealers:
+        conn.execute(text("UPDATE dealerships SET search = :f WHERE code = :c"),
+                     [{"c": r.code, "f": fold(r.code, r.name, r.brand, r.city)} for r in dealers])
+
+
+# People and places change (issue 16): a shopper or a dealership is deactivated (kept in
+# history, visits and reports; gone from pickers and boards) and reactivated; a shopper
+# has a city to tell namesakes apart; both lists are searched on `search`, the row's name,
+# code or id and city (and brand) folded in Python (`search.fold`), and paged in name order.
+M011_ROSTER = Migration(11, "roster", (
+    "ALTER TABLE shoppers ADD COLUMN city TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE shoppers ADD COLUMN deactivated_at TEXT",
+    "ALTER TABLE shoppers ADD COLUMN search TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE dealerships ADD COLUMN deactivated_at TEXT",
+    "ALTER TABLE dealerships ADD COLUMN search TEXT NOT NULL DEFAULT ''",
+    "CREATE INDEX shoppers_by_name ON shoppers (name, id)",
+    "CREATE INDEX dealerships_by_name ON dealerships (name, code)",
+), backfill=_fold_search_columns)
+
 MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_BLOBS_ARE_FILES, M003_CONSOLE, M004_VISITS_BY_ASSIGNMENT,
                                      M005_PAIRING_ATTEMPTS, M006_DEALERSHIP_TIMEZONES, M007_CALENDAR_YEARS,
-                                     M008_TALLY_BY_STANDARD, M009_REVIEW_QUEUE, M010_FAILED_ATTEMPTS)
+                                     M008_TALLY_BY_STANDARD, M009_REVIEW_QUEUE, M010_FAILED_ATTEMPTS,
+                                     M011_ROSTER)
 
 _CREATE_TABLE = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
