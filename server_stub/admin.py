@@ -14,7 +14,7 @@ from field_app.domain.loader import load_checklist
 from field_app.domain.registry import parse_reference
 from field_app.domain.route import Dealership
 
-from . import security
+from . import limits, security
 from .dealers_csv import parse_dealers
 from .errors import (
     InvalidInputError,
@@ -37,6 +37,24 @@ from .records import (
     ShopperAccount,
 )
 from .repin import repin
+from .roster import (
+    DealerInactiveError,
+    Deactivation,
+    ShopperInactiveError,
+    check_shopper_fields,
+    deactivate_dealer,
+    deactivate_shopper,
+    dealer_page,
+    dealer_row,
+    find_dealers,
+    reactivate_dealer,
+    reactivate_shopper,
+    rename_dealer,
+    rename_shopper,
+    require_active_dealer,
+    require_active_shopper,
+    shopper_page,
+)
 from .store import ServerStore
 from .visits import recount_follow_ups, review_visit
 
@@ -50,6 +68,10 @@ __all__ = [
     "list_shoppers", "new_pairing_code", "new_shopper_id", "parse_day", "publish_checklist", "repin", "review_visit",
     "revoke_device",
     "save_dealers", "shopper_overview", "shopper_overviews", "withdraw_assignment",
+    # roster.py: renaming, deactivating, and the searched, paged lists
+    "DealerInactiveError", "Deactivation", "ShopperInactiveError", "deactivate_dealer", "deactivate_shopper",
+    "dealer_page", "dealer_row", "find_dealers", "reactivate_dealer", "reactivate_shopper", "rename_dealer",
+    "rename_shopper", "shopper_page",
 ]
 
 
@@ -74,9 +96,10 @@ def check_coordinator_password(store: ServerStore, username: str, password: str)
     return stored is not None and security.verify_password(password, stored)
 
 
-def list_shoppers(store: ServerStore) -> list[ShopperAccount]:
+def list_shoppers(store: ServerStore, active_only: bool = False) -> list[ShopperAccount]:
+    """Every shopper in name order; `active_only` leaves out the deactivated (a picker)."""
     with store.db.read() as conn:
-        return accounts.list_shoppers(conn)
+        return accounts.list_shoppers(conn, active_only=active_only)
 
 
 def shopper_overviews(store: ServerStore) -> list[ShopperOverview]:
@@ -99,18 +122,18 @@ def new_shopper_id() -> str:
 
 
 def create_shopper(store: ServerStore, name: str, lifetime: timedelta | None = None,
-                   shopper_id: str | None = None) -> PairingCode:
+                   shopper_id: str | None = None, city: str = "") -> PairingCode:
     """A new shopper and the one-time code that pairs their phone (valid for `lifetime`,
     by default the settings' pairing code lifetime). With the `shopper_id` of an earlier
-    call, nobody new is made: that shopper gets a fresh code, as `new_pairing_code` gives."""
-    name = name.strip()
-    if not name:
-        raise InvalidInputError("A shopper needs a name.")
+    call, nobody new is made: that shopper gets a fresh code, as `new_pairing_code` gives.
+    The name has at most `limits.SHOPPER_NAME` characters, the city `limits.SHOPPER_CITY`."""
+    name, city = check_shopper_fields(name, city)
     if shopper_id is not None and not SHOPPER_ID.fullmatch(shopper_id):
         raise InvalidInputError("A shopper id is 'sh_' and ten hexadecimal digits.")
-    shopper = ShopperAccount(shopper_id or new_shopper_id(), name, store.now())
+    shopper = ShopperAccount(shopper_id or new_shopper_id(), name, store.now(), city)
     with store.db.write() as conn:
         if accounts.get_shopper(conn, shopper.id) is not None:
+            require_active_shopper(conn, shopper.id)
             accounts.expire_unused_codes(conn, shopper.id, store.now())
         else:
             accounts.insert_shopper(conn, shopper)
@@ -118,10 +141,10 @@ def create_shopper(store: ServerStore, name: str, lifetime: timedelta | None = N
 
 
 def new_pairing_code(store: ServerStore, shopper_id: str, lifetime: timedelta | None = None) -> PairingCode:
-    """A fresh code for an existing shopper; their earlier unused codes stop working."""
+    """A fresh code for an existing shopper; their earlier unused codes stop working.
+    A deactivated shopper gets none (ShopperInactiveError)."""
     with store.db.write() as conn:
-        if accounts.get_shopper(conn, shopper_id) is None:
-            raise UnknownShopperError(f"There is no shopper {shopper_id!r}.")
+        require_active_shopper(conn, shopper_id)
         accounts.expire_unused_codes(conn, shopper_id, store.now())
         return _issue_code(store, conn, shopper_id, lifetime)
 
@@ -176,9 +199,10 @@ def save_dealers(store: ServerStore, dealers: list[Dealership]) -> DealerImport:
         return _save_dealers(store, conn, dealers)
 
 
-def list_dealers(store: ServerStore) -> list[Dealership]:
+def list_dealers(store: ServerStore, active_only: bool = False) -> list[Dealership]:
+    """Every dealership in code order; `active_only` leaves out the deactivated (a picker)."""
     with store.db.read() as conn:
-        return routes.dealerships(conn)
+        return routes.dealerships(conn, active_only=active_only)
 
 
 def get_dealer(store: ServerStore, code: str) -> Dealership:
@@ -207,6 +231,8 @@ def edit_dealer(store: ServerStore, dealer: Dealership) -> DealerImport:
 
 
 def _save_dealers(store: ServerStore, conn, dealers: list[Dealership]) -> DealerImport:
+    for dealer in dealers:
+        _check_lengths(dealer)
     known = {d.code: d for d in routes.dealerships(conn, (d.code for d in dealers))}
     changed = [d for d in dealers if d.code in known and known[d.code] != d]
     new = [d for d in dealers if d.code not in known]
@@ -223,6 +249,16 @@ def _save_dealers(store: ServerStore, conn, dealers: list[Dealership]) -> Dealer
     return DealerImport(inserted=len(new), updated=len(changed), unchanged=len(dealers) - len(new) - len(changed))
 
 
+def _check_lengths(dealer: Dealership) -> None:
+    """The limits the console's form and the CSV import say (`limits.DEALER`), for a
+    dealership handed to the library directly."""
+    for column, value in dealer.model_dump().items():
+        limit = limits.DEALER.get(column)
+        if isinstance(value, str) and limit is not None and len(value) > limit:
+            raise InvalidInputError(f"Dealership {dealer.code[:limits.DEALER_CODE]!r}: {column} has at most "
+                                    f"{limit} characters, not {len(value)}.")
+
+
 def assign(store: ServerStore, shopper_id: str, day: date, dealer_code: str, checklist: str,
            position: int | None = None, window: str | None = None, note: str = "") -> PlannedVisit:
     """Put a dealership on a shopper's route; `checklist` is ID (newest version) or ID@VERSION."""
@@ -236,10 +272,10 @@ def assign(store: ServerStore, shopper_id: str, day: date, dealer_code: str, che
         raise InvalidInputError("The order of a stop is a whole number from 0.")
     now = store.now()
     with store.db.write() as conn:
-        if accounts.get_shopper(conn, shopper_id) is None:
-            raise UnknownShopperError(f"There is no shopper {shopper_id!r}.")
+        require_active_shopper(conn, shopper_id)
         if not routes.dealer_exists(conn, dealer_code):
             raise UnknownDealerError(f"There is no dealership {dealer_code!r}; import it first.")
+        require_active_dealer(conn, dealer_code)
         plan = PlannedVisit(
             assignment_id=security.new_id("as_"), shopper_id=shopper_id, day=day,
             position=routes.next_position(conn, shopper_id, day) if position is None else position,

@@ -133,15 +133,17 @@ def create_coordinator(store, username: str, as_json: bool) -> None:
 
 @admin.command("create-shopper")
 @click.argument("name")
+@click.option("--city", default="", help="Where the shopper works: lists show it to tell namesakes apart.")
 @valid_days_option
 @store_options
 @json_option
 @with_store
-def create_shopper(store, name: str, valid_days: float, as_json: bool) -> None:
-    """Add a shopper; prints their id and a one-time pairing code for their phone."""
+def create_shopper(store, name: str, city: str, valid_days: float, as_json: bool) -> None:
+    """Add a shopper (a name of at most 200 characters); prints their id and a one-time
+    pairing code for their phone."""
     from .admin import create_shopper as create
 
-    code = create(store, name, timedelta(days=valid_days))
+    code = create(store, name, timedelta(days=valid_days), city=city)
     emit(as_json, _code_json(code), f"shopper {code.shopper_id}\npairing code {code.pairing_code} "
                                     f"(single use, valid until {code.expires_at:%Y-%m-%d %H:%M} UTC)")
 
@@ -303,3 +305,111 @@ def repin(store, checklist_id: str, to_version: int, from_day: str | None, shopp
     verb = "would move" if dry_run else "moved"
     emit(as_json, result.as_json(), f"{result.count} planned stop(s){whose} from {result.from_day} on {verb} to "
                                     f"{result.checklist_id}@{result.to_version}")
+
+
+# --- renaming and deactivating shoppers and dealerships (issue 16) -----------------------
+
+@admin.command("rename-shopper")
+@click.argument("shopper_id")
+@click.argument("name")
+@click.option("--city", default=None, help="A new city too (an empty string clears it; default: kept).")
+@store_options
+@json_option
+@with_store
+def rename_shopper(store, shopper_id: str, name: str, city: str | None, as_json: bool) -> None:
+    """Give a shopper a new name (at most 200 characters) and, with --city, a new city.
+    Visits, reports and exports show the new name; a phone paired already shows it once
+    paired again."""
+    from .admin import rename_shopper as rename
+
+    shopper = rename(store, shopper_id, name, city)
+    emit(as_json, {"shopper_id": shopper.id, "name": shopper.name, "city": shopper.city},
+         f"{shopper.id} is now {shopper.label}")
+
+
+@admin.command("deactivate-shopper")
+@click.argument("shopper_id")
+@click.option("--dry-run", is_flag=True, help="Only count the phones and stops it would touch; change nothing.")
+@store_options
+@json_option
+@with_store
+def deactivate_shopper(store, shopper_id: str, dry_run: bool, as_json: bool) -> None:
+    """Deactivate a shopper: their phones are revoked at once (visits not sent from them
+    yet will not arrive), their unused pairing codes end, and their route stops from today
+    on with no visit yet are withdrawn. They stay in visits, reports and exports, and
+    leave the console's pickers and route board; nothing new can be planned for them."""
+    from .admin import deactivate_shopper as deactivate
+
+    done = deactivate(store, shopper_id, dry_run=dry_run)
+    emit(as_json, done.as_json(), _deactivation_text("shopper", done))
+
+
+@admin.command("reactivate-shopper")
+@click.argument("shopper_id")
+@store_options
+@json_option
+@with_store
+def reactivate_shopper(store, shopper_id: str, as_json: bool) -> None:
+    """Put a deactivated shopper back to work. Withdrawn stops do not come back, and their
+    phone needs a new pairing code (fieldaudit admin pairing-code)."""
+    from .admin import reactivate_shopper as reactivate
+
+    shopper = reactivate(store, shopper_id)
+    emit(as_json, {"shopper_id": shopper.id, "active": shopper.active}, f"shopper {shopper.label} is active")
+
+
+@admin.command("rename-dealer")
+@click.argument("code")
+@click.argument("name")
+@store_options
+@json_option
+@with_store
+def rename_dealer(store, code: str, name: str, as_json: bool) -> None:
+    """Give a dealership a new name (at most 200 characters; its code stays). Phones with
+    it on their route get the name on their next sync. Other details change through
+    import-dealers or the console's edit page."""
+    from .admin import rename_dealer as rename
+
+    dealer = rename(store, code, name)
+    emit(as_json, {"code": dealer.code, "name": dealer.name}, f"{dealer.code} is now {dealer.name}")
+
+
+@admin.command("deactivate-dealer")
+@click.argument("code")
+@click.option("--dry-run", is_flag=True, help="Only count the stops it would withdraw; change nothing.")
+@store_options
+@json_option
+@with_store
+def deactivate_dealer(store, code: str, dry_run: bool, as_json: bool) -> None:
+    """Deactivate a dealership: every shopper's route stops there from today on with no
+    visit yet are withdrawn (a phone keeps one whose visit has begun, and that visit still
+    arrives). It stays in visits, reports and exports, and leaves the console's pickers;
+    no visit can be planned there."""
+    from .admin import deactivate_dealer as deactivate
+
+    done = deactivate(store, code, dry_run=dry_run)
+    emit(as_json, done.as_json(), _deactivation_text("dealership", done))
+
+
+@admin.command("reactivate-dealer")
+@click.argument("code")
+@store_options
+@json_option
+@with_store
+def reactivate_dealer(store, code: str, as_json: bool) -> None:
+    """Put a deactivated dealership back to work. Withdrawn stops do not come back."""
+    from .admin import reactivate_dealer as reactivate
+
+    row = reactivate(store, code)
+    emit(as_json, {"code": row.dealer.code, "active": row.active}, f"dealership {row.dealer.code} is active")
+
+
+def _deactivation_text(what: str, done) -> str:
+    if not done.changed and not done.dry_run:
+        return f"{what} {done.name} ({done.who}) was deactivated already: nothing changed"
+    verb = "would be" if done.dry_run else "were"
+    phones = f"{done.devices_revoked} phone(s) revoked, " if what == "shopper" else ""
+    whose = f" of {done.shoppers_affected} shopper(s)" if what == "dealership" else ""
+    state = "would be deactivated" if done.dry_run else "deactivated"
+    return (f"{what} {done.name} ({done.who}) {state}: {phones}{done.stops_withdrawn} stop(s){whose} from today on "
+            f"{verb} withdrawn")

@@ -23,6 +23,7 @@ from zoneinfo import available_timezones
 from field_app.domain.due import DEFAULT_TIMEZONE
 from field_app.domain.route import Dealership
 
+from . import limits
 from .errors import DealerImportError, RowProblem
 
 COLUMNS = ("code", "name", "brand", "city", "address", "phone", "lat", "lon", "timezone")
@@ -45,6 +46,7 @@ ENGLISH = {
     "out_of_range": "{column} '{value}' is not between -{limit} and {limit}",
     "lat_lon_pair": "lat and lon go together: give both or neither",
     "timezone_bad": "timezone '{value}' is not an IANA time zone such as Europe/Moscow or Asia/Vladivostok",
+    "too_long": "{column} has {length} characters, at most {max} are taken",
 }
 
 
@@ -131,7 +133,10 @@ def _header_flaws(header: list[str]) -> list[Flaw]:
 def read_dealer(values: dict[str, str]) -> tuple[list[Flaw], Dealership | None]:
     """A dealership from a row or a form's fields (by column name), or what is wrong with it."""
     values = {name: text.strip() for name, text in values.items()}
-    flaws = []
+    flaws = [Flaw("too_long", name, {"length": str(len(text)), "max": str(limits.DEALER[name])})
+             for name, text in values.items() if name in limits.DEALER and len(text) > limits.DEALER[name]]
+    if flaws:  # not read further: a 5,000-character cell is not worth quoting back
+        return flaws, None
     code, name = values.get("code", ""), values.get("name", "")
     if not code:
         flaws.append(Flaw("code_empty", "code"))

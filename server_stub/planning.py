@@ -5,6 +5,12 @@ within `REPEAT_DAYS` days (staff remember a face).
 Every change takes a number of the route change sequence in its transaction, so the
 phone's next `sync/pull` brings it. Typed input is checked here, and refused as a list of
 `Problem`s the console translates, before `admin.assign` stores the stop.
+
+The dealership field takes a code, or words of a name, brand or city: with 60,000
+dealerships no page can list them all, so words are looked up here and the page offers
+the matches (`DayPlan.dealer_choices`) to pick from. Deactivated shoppers and
+dealerships are planned no more (`roster.py`); the board shows a deactivated shopper
+only in a week where a stop of theirs is left (their past).
 """
 
 from __future__ import annotations
@@ -13,16 +19,19 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from . import admin
+from . import admin, limits
 from .database import storable
 from .errors import InvalidInputError, UnknownAssignmentError
 from .queries import accounts, routes
 from .queries.routes import StopRow
 from .records import PlannedVisit, ShopperAccount
+from .roster import page_numbers
 from .store import ServerStore
 
 REPEAT_DAYS = 30
 MAX_NOTE = 500
+BOARD_SHOPPERS = 25  # rows of the week board a page: 25 shoppers of four stops a day draw about 150 KB
+DEALER_CHOICES = 10  # matches of typed words offered to pick from
 _WINDOW = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
@@ -41,28 +50,48 @@ class DayPlan:
     day: date
     stops: list[StopRow]
     repeats: dict[str, list[Repeat]]  # stop id -> its repeats, only for stops that have some
-    dealers: list[tuple[str, str]]  # (code, name) of every dealership, for the form
     checklists: dict[str, list[int]]  # id -> published versions
+    inactive_dealers: frozenset[str] = frozenset()  # codes of the day's dealerships that are deactivated
 
 
 @dataclass(frozen=True)
 class WeekBoard:
     monday: date
     days: list[date]
-    shoppers: list[ShopperAccount]
+    shoppers: list[ShopperAccount]  # this page's rows
     cells: dict[tuple[str, date], list[StopRow]]
     repeats: dict[str, list[Repeat]]
+    query: str = ""
+    page: int = 1
+    pages: int = 1
+    total: int = 0  # shoppers on the board (matching the query), on every page
+    per_page: int = BOARD_SHOPPERS
+
+    @property
+    def numbers(self) -> list[int | None]:
+        return page_numbers(self.page, self.pages)
+
+    @property
+    def first_index(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.shoppers else 0
+
+    @property
+    def last_index(self) -> int:
+        return (self.page - 1) * self.per_page + len(self.shoppers)
 
 
 @dataclass(frozen=True)
 class StopInput:
-    """A stop as typed into the form; `version` empty means the newest."""
+    """A stop as typed into the form; `version` empty means the newest. `dealer` is a code
+    or words of a dealership's name, brand or city; `pick` the code chosen among the
+    matches of those words (it wins over `dealer`)."""
 
     dealer: str = ""
     checklist: str = ""
     version: str = ""
     window: str = ""
     note: str = ""
+    pick: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,10 +104,12 @@ class Problem:
 
 
 class StopInputError(InvalidInputError):
-    """The typed stop cannot be saved; `problems` says why, field by field."""
+    """The typed stop cannot be saved; `problems` says why, field by field, and
+    `dealer_choices` are the dealerships the typed words match, to pick one from."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], dealer_choices: list | None = None):
         self.problems = problems
+        self.dealer_choices = dealer_choices or []
         super().__init__("; ".join(f"{p.field}: {p.key}" for p in problems))
 
 
@@ -86,19 +117,27 @@ def monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def week_board(store: ServerStore, any_day: date) -> WeekBoard:
-    """Every shopper's stops of the week (Monday to Sunday) holding `any_day`."""
+def week_board(store: ServerStore, any_day: date, query: str = "", page: int = 1,
+               per_page: int = BOARD_SHOPPERS) -> WeekBoard:
+    """The stops of the week (Monday to Sunday) holding `any_day` of a page of shoppers in
+    name order: those matching every word of `query`, not deactivated (or with a stop
+    that week)."""
     monday = monday_of(any_day)
     sunday = monday + timedelta(days=6)
+    query = query.strip()[: limits.SEARCH] if storable(query) else ""
     with store.db.read() as conn:
-        shoppers = accounts.list_shoppers(conn)
+        total = accounts.count_board_shoppers(conn, (monday, sunday), query)
+        pages = max(1, -(-total // per_page))
+        page = min(max(page, 1), pages)
+        shoppers = accounts.board_shoppers(conn, (monday, sunday), query, per_page, (page - 1) * per_page)
         ids = [s.id for s in shoppers]
         stops = routes.stops_between(conn, ids, monday, sunday)
         repeats = _repeats(conn, stops, ids, monday, sunday)
     cells: dict[tuple[str, date], list[StopRow]] = {}
     for stop in stops:
         cells.setdefault((stop.shopper_id, stop.day), []).append(stop)
-    return WeekBoard(monday, [monday + timedelta(days=n) for n in range(7)], shoppers, cells, repeats)
+    return WeekBoard(monday, [monday + timedelta(days=n) for n in range(7)], shoppers, cells, repeats,
+                     query, page, pages, total, per_page)
 
 
 def day_plan(store: ServerStore, shopper_id: str, day: date) -> DayPlan | None:
@@ -109,9 +148,10 @@ def day_plan(store: ServerStore, shopper_id: str, day: date) -> DayPlan | None:
             return None
         stops = routes.stops_between(conn, [shopper_id], day, day)
         repeats = _repeats(conn, stops, [shopper_id], day, day)
-        dealers = [(d.code, d.name) for d in routes.dealerships(conn)]
         checklists = routes.checklist_versions(conn)
-    return DayPlan(shopper, day, stops, repeats, dealers, checklists)
+        inactive = frozenset(code for code in {s.dealer_code for s in stops}
+                             if (row := routes.dealer_row(conn, code)) is not None and not row.active)
+    return DayPlan(shopper, day, stops, repeats, checklists, inactive)
 
 
 def stop_of(store: ServerStore, shopper_id: str, day: date, assignment_id: str) -> tuple[StopRow, ShopperAccount]:
@@ -125,30 +165,45 @@ def stop_of(store: ServerStore, shopper_id: str, day: date, assignment_id: str) 
 
 
 def add_stop(store: ServerStore, shopper_id: str, day: date, typed: StopInput) -> PlannedVisit:
-    """Put a typed stop at the end of the shopper's day, or refuse it with its problems."""
-    problems = check_stop(store, typed)
+    """Put a typed stop at the end of the shopper's day, or refuse it with its problems
+    (and, when words were typed for the dealership, the matches to pick from)."""
+    choices: list = []
+    problems = check_stop(store, typed, choices)
+    with store.db.read() as conn:
+        shopper = accounts.get_shopper(conn, shopper_id)
+    if shopper is not None and not shopper.active:
+        problems.insert(0, Problem("shopper", "shopper_inactive", {"name": shopper.label}))
     if problems:
-        raise StopInputError(problems)
+        raise StopInputError(problems, choices)
     reference = typed.checklist.strip() + (f"@{int(typed.version)}" if typed.version.strip() else "")
-    return admin.assign(store, shopper_id, day, typed.dealer.strip(), reference,
+    return admin.assign(store, shopper_id, day, chosen_dealer(typed), reference,
                         window=_plain_window(typed.window) or None, note=typed.note.strip())
 
 
-def check_stop(store: ServerStore, typed: StopInput) -> list[Problem]:
+def chosen_dealer(typed: StopInput) -> str:
+    """The dealership's code the form names: the one picked, else what was typed."""
+    return (typed.pick or typed.dealer).strip()
+
+
+def check_stop(store: ServerStore, typed: StopInput, dealer_choices: list | None = None) -> list[Problem]:
+    """What is wrong with a typed stop; when the dealership field holds words that are no
+    code, the active dealerships they match are put in `dealer_choices`."""
     problems: list[Problem] = []
-    for name in ("dealer", "checklist", "version", "window", "note"):
+    for name in ("dealer", "checklist", "version", "window", "note", "pick"):
         if not storable(getattr(typed, name)):
-            problems.append(Problem(name, "unreadable"))
+            problems.append(Problem("dealer" if name == "pick" else name, "unreadable"))
     if problems:
         return problems
-    dealer, checklist, version = typed.dealer.strip(), typed.checklist.strip(), typed.version.strip()
+    dealer, checklist, version = chosen_dealer(typed), typed.checklist.strip(), typed.version.strip()
     with store.db.read() as conn:
-        dealer_known = routes.dealer_exists(conn, dealer) if dealer else False
+        found = routes.dealer_row(conn, dealer) if dealer and len(dealer) <= limits.DEALER_CODE else None
         published = routes.checklist_versions(conn).get(checklist)
     if not dealer:
         problems.append(Problem("dealer", "dealer_missing"))
-    elif not dealer_known:
-        problems.append(Problem("dealer", "dealer_unknown", {"code": dealer}))
+    elif found is not None and not found.active:
+        problems.append(Problem("dealer", "dealer_inactive", {"code": dealer, "name": found.dealer.name}))
+    elif found is None:
+        problems.append(_dealer_words(store, dealer, dealer_choices))
     if not checklist:
         problems.append(Problem("checklist", "checklist_missing"))
     elif published is None:
@@ -162,6 +217,20 @@ def check_stop(store: ServerStore, typed: StopInput) -> list[Problem]:
     if len(typed.note.strip()) > MAX_NOTE:
         problems.append(Problem("note", "note_long", {"max": MAX_NOTE}))
     return problems
+
+
+def _dealer_words(store: ServerStore, typed: str, choices: list | None) -> Problem:
+    """Words typed for a dealership that are not a code: how many active ones they match
+    (the first `DEALER_CHOICES` go to `choices`)."""
+    if len(typed) > limits.SEARCH:
+        return Problem("dealer", "dealer_unknown", {"code": typed[:limits.SEARCH] + "…"})
+    matches, total = admin.find_dealers(store, typed, DEALER_CHOICES)
+    if choices is not None:
+        choices.extend(matches)
+    if not matches:
+        return Problem("dealer", "dealer_unknown", {"code": typed})
+    more = {"shown": len(matches), "total": total} if total > len(matches) else {}
+    return Problem("dealer", "dealer_choose_more" if more else "dealer_choose", {"words": typed, **more})
 
 
 def move_stop(store: ServerStore, shopper_id: str, day: date, assignment_id: str, step: int) -> None:

@@ -27,13 +27,30 @@ class Coordinator(_Plain):
     created_at: datetime
 
 
+def shopper_label(name: str, city: str, shopper_id: str) -> str:
+    """A shopper as pickers and boards show them, told apart from a namesake by their
+    city (when given) and the end of their id: «Иван Петров · Казань · #a1b2»."""
+    return " · ".join(part for part in (name, city, "#" + shopper_id[-4:]) if part)
+
+
 @dataclass(frozen=True)
 class ShopperAccount(_Plain):
-    """A shopper as the server knows them."""
+    """A shopper as the server knows them; a deactivated one stays in history and reports
+    but is planned no more and has no working phone."""
 
     id: str
     name: str
     created_at: datetime
+    city: str = ""
+    deactivated_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.deactivated_at is None
+
+    @property
+    def label(self) -> str:
+        return shopper_label(self.name, self.city, self.id)
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ def test_the_list_shows_every_dealership(console, server_store):
     seed_dealers(server_store, "D1", "D2")
     page = console.get("/dealers")
     assert page.status == 200
-    assert "Дилерских центров: 2" in page
+    assert "Найдено 2 дилерских центра, показаны 1–2." in page
     assert "D1 Дилер D1 Kia Москва ул. Ленина, 1 +7 495 000-00-00 55.75, 37.61" in page
     assert 'href="/console/dealers/D2/edit"' in page.html
 

@@ -77,10 +77,10 @@ def test_stops_are_added_at_the_end_of_the_day_with_the_newest_checklist_by_defa
     assert planned(store, anna, MONDAY) == [
         ("D1", "mini_showroom@2", "10:00-12:00", "Спросить про кредит", 1),
         ("D2", "mini_showroom@1", "13:00-14:30", "", 2),
-        ("D3", "showroom_visit@1", None, "", 3),
+        ("D3", f"showroom_visit@{store.catalog.newest('showroom_visit').checklist.version}", None, "", 3),
     ]
     page = console.get(day_path(anna, MONDAY))
-    assert "Анна Петрова: маршрут на пн 2026-11-23" in page
+    assert f"Анна Петрова · #{anna[-4:]}: маршрут на пн 2026-11-23" in page
     assert "1 Дилер D1 D1, Москва mini_showroom@2 10:00–12:00 Спросить про кредит" in page
     assert planned(store, anna, MONDAY + timedelta(days=1)) == []
 
@@ -108,7 +108,7 @@ def test_a_stop_is_removed_only_after_the_confirmation(console, server_store, an
     first, second = stop_ids(server_store, anna, MONDAY)
     question = console.get(day_path(anna, MONDAY) + f"/remove/{first}")
     assert question.status == 200
-    assert "Убрать Дилер D1 из маршрута Анна Петрова на 2026-11-23?" in question
+    assert f"Убрать Дилер D1 из маршрута Анна Петрова · #{anna[-4:]} на 2026-11-23?" in question
     assert stop_ids(server_store, anna, MONDAY) == [first, second]  # asking changed nothing
 
     done = console.post(day_path(anna, MONDAY) + f"/remove/{first}")
@@ -140,7 +140,7 @@ def test_an_unknown_shopper_or_day_is_not_found(console, anna):
 # --- refused input -------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("fields", "message"), [
-    ({"dealer": "D9"}, "Дилерского центра с кодом «D9» нет"),
+    ({"dealer": "D9"}, "Дилерского центра «D9» нет ни по коду, ни по названию или городу"),
     ({"dealer": ""}, "Укажите дилерский центр"),
     ({"checklist": "no_such_list"}, "Чек-листа «no_such_list» на сервере нет"),
     ({"version": "7"}, "У чек-листа «mini_showroom» нет версии 7; опубликованы: 1"),
@@ -190,7 +190,8 @@ def test_the_week_board_lists_every_shoppers_stops_by_day(console, server_store,
     assert page.status == 200
     assert "Неделя 2026-11-23 — 2026-11-29" in page
     assert "Анна Петрова" in page and "Борис Иванов" in page
-    assert cell(page, anna, MONDAY) == "10:00–12:00 Дилер D1 mini_showroom@1 ✓ Дилер D2 showroom_visit@1 изменить"
+    showroom = store.catalog.newest("showroom_visit").checklist.version
+    assert cell(page, anna, MONDAY) == f"10:00–12:00 Дилер D1 mini_showroom@1 ✓ Дилер D2 showroom_visit@{showroom} изменить"
     assert cell(page, anna, wednesday) == "15:00–16:00 Дилер D3 mini_showroom@1 изменить"
     assert cell(page, anna, MONDAY + timedelta(days=1)) == "+"
     assert cell(page, boris, wednesday) == "+"
@@ -226,7 +227,7 @@ def test_a_repeat_within_30_days_is_warned_after_the_stop_is_saved(console, serv
     later = MONDAY + timedelta(days=30)
     page = add(console, anna, later, "D1")
     assert page.status == 200
-    assert "Остановка сохранена, но Анна Петрова уже направлен(а) в этот дилерский центр" in page
+    assert f"Остановка сохранена, но Анна Петрова · #{anna[-4:]} уже направлен(а) в этот дилерский центр" in page
     assert "Тот же дилерский центр 2026-11-23, за 30 дн. до этого дня" in page
     assert [s[0] for s in planned(server_store, anna, later)] == ["D1"]
 
@@ -302,6 +303,6 @@ def test_the_phone_pulls_each_change_made_in_the_console(console, server_store, 
 def test_the_pages_read_in_english(console, anna):
     console.http.get("/console/language/en", params={"next": "/console/routes"})
     page = add(console, anna, MONDAY, "D1", window="9-10")
-    assert "Анна Петрова: route for Mon 2026-11-23" in page
+    assert f"Анна Петрова · #{anna[-4:]}: route for Mon 2026-11-23" in page
     assert "A time reads HH:MM-HH:MM, like 10:00-12:30, not “9-10”." in page
     assert "Week 2026-11-23 — 2026-11-29" in console.get("/routes", week=MONDAY.isoformat())

@@ -8,7 +8,8 @@ from datetime import date, datetime
 from sqlalchemy import Connection, text
 
 from ..database import moment, parse_moment
-from ..records import Coordinator, Device, ShopperAccount
+from ..records import Coordinator, Device, ShopperAccount, shopper_label
+from ..search import fold, where_words
 
 
 def _maybe(value: str | None) -> datetime | None:
@@ -38,19 +39,74 @@ def coordinator_password(conn: Connection, username: str) -> str | None:
 
 def insert_shopper(conn: Connection, shopper: ShopperAccount) -> None:
     conn.execute(
-        text("INSERT INTO shoppers (id, name, created_at) VALUES (:id, :name, :at)"),
-        {"id": shopper.id, "name": shopper.name, "at": moment(shopper.created_at)},
+        text("INSERT INTO shoppers (id, name, city, search, created_at) VALUES (:id, :name, :city, :search, :at)"),
+        {"id": shopper.id, "name": shopper.name, "city": shopper.city,
+         "search": fold(shopper.name, shopper.city, shopper.id), "at": moment(shopper.created_at)},
     )
 
 
+_SHOPPER = "SELECT id, name, city, created_at, deactivated_at FROM shoppers "
+
+
+def _shopper(row) -> ShopperAccount:
+    return ShopperAccount(row.id, row.name, parse_moment(row.created_at), row.city, _maybe(row.deactivated_at))
+
+
 def get_shopper(conn: Connection, shopper_id: str) -> ShopperAccount | None:
-    row = conn.execute(text("SELECT id, name, created_at FROM shoppers WHERE id = :id"), {"id": shopper_id}).first()
-    return ShopperAccount(row.id, row.name, parse_moment(row.created_at)) if row else None
+    row = conn.execute(text(_SHOPPER + "WHERE id = :id"), {"id": shopper_id}).first()
+    return _shopper(row) if row else None
 
 
-def list_shoppers(conn: Connection) -> list[ShopperAccount]:
-    rows = conn.execute(text("SELECT id, name, created_at FROM shoppers ORDER BY name, id"))
-    return [ShopperAccount(r.id, r.name, parse_moment(r.created_at)) for r in rows]
+def list_shoppers(conn: Connection, *, active_only: bool = False) -> list[ShopperAccount]:
+    """Every shopper in name order; with `active_only`, those not deactivated (for pickers)."""
+    where = "WHERE deactivated_at IS NULL " if active_only else ""
+    return [_shopper(r) for r in conn.execute(text(_SHOPPER + where + "ORDER BY name, id"))]
+
+
+def board_shoppers(conn: Connection, week: tuple[date, date], query: str = "", limit: int = 50,
+                   offset: int = 0) -> list[ShopperAccount]:
+    """A page of the shoppers a week board shows, in name order: those not deactivated,
+    and a deactivated one only when a stop of theirs (not withdrawn) falls in the week, so
+    that past weeks still show who went where."""
+    where, params = _on_board(week, query)
+    rows = conn.execute(text(_SHOPPER + where + " ORDER BY name, id LIMIT :limit OFFSET :offset"),
+                        params | {"limit": limit, "offset": offset})
+    return [_shopper(r) for r in rows]
+
+
+def count_board_shoppers(conn: Connection, week: tuple[date, date], query: str = "") -> int:
+    where, params = _on_board(week, query)
+    return conn.execute(text("SELECT COUNT(*) FROM shoppers " + where), params).scalar_one()
+
+
+def _on_board(week: tuple[date, date], query: str) -> tuple[str, dict]:
+    matching, params = where_words("search", query)
+    where = (
+        "WHERE (deactivated_at IS NULL OR EXISTS (SELECT 1 FROM assignments a WHERE a.shopper_id = shoppers.id "
+        "AND a.day >= :first AND a.day <= :last AND a.removed_at IS NULL))"
+        + (f" AND {matching}" if matching else "")
+    )
+    return where, params | {"first": week[0].isoformat(), "last": week[1].isoformat()}
+
+
+def rename_shopper(conn: Connection, shopper_id: str, name: str, city: str) -> bool:
+    """New name and city; False when nothing changed."""
+    result = conn.execute(
+        text("UPDATE shoppers SET name = :name, city = :city, search = :search "
+             "WHERE id = :id AND (name <> :name OR city <> :city)"),
+        {"id": shopper_id, "name": name, "city": city, "search": fold(name, city, shopper_id)},
+    )
+    return result.rowcount == 1
+
+
+def set_shopper_deactivated(conn: Connection, shopper_id: str, at: datetime | None) -> bool:
+    """Deactivate (a moment) or reactivate (None); False when it already was so."""
+    state = "deactivated_at IS NULL" if at is not None else "deactivated_at IS NOT NULL"
+    result = conn.execute(
+        text(f"UPDATE shoppers SET deactivated_at = :at WHERE id = :id AND {state}"),
+        {"id": shopper_id, "at": moment(at) if at is not None else None},
+    )
+    return result.rowcount == 1
 
 
 @dataclass(frozen=True)
@@ -65,13 +121,23 @@ class ShopperOverview:
     active_devices: int
     planned: int
     returned: int
+    city: str = ""
+    deactivated_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.deactivated_at is None
+
+    @property
+    def label(self) -> str:
+        return shopper_label(self.name, self.city, self.id)
 
 
 # visits.assignment_id has no index: the ids of visited assignments are gathered in one
 # uncorrelated subquery (a hash set on PostgreSQL, an ephemeral index on SQLite) instead
 # of a search of the shopper's visits for each of their assignments.
 _OVERVIEW = """
-SELECT s.id, s.name, s.created_at,
+SELECT s.id, s.name, s.city, s.created_at, s.deactivated_at,
        (SELECT MAX(d.last_seen_at) FROM devices d WHERE d.shopper_id = s.id) AS last_seen_at,
        (SELECT COUNT(*) FROM devices d WHERE d.shopper_id = s.id AND d.revoked_at IS NULL) AS active_devices,
        COALESCE(upcoming.planned, 0) AS planned,
@@ -86,15 +152,36 @@ LEFT JOIN (
 """
 
 
-def shopper_overviews(conn: Connection, today: date, shopper_id: str | None = None) -> list[ShopperOverview]:
-    where = " WHERE s.id = :id" if shopper_id else ""
-    rows = conn.execute(text(_OVERVIEW + where + " ORDER BY s.name, s.id"),
-                        {"today": today.isoformat(), "id": shopper_id})
+def shopper_overviews(conn: Connection, today: date, shopper_id: str | None = None, *, query: str = "",
+                      include_inactive: bool = True, limit: int | None = None,
+                      offset: int = 0) -> list[ShopperOverview]:
+    """Shoppers in name order (one, by `shopper_id`), those matching every word of `query`,
+    the deactivated too unless `include_inactive` is False; `limit` rows from `offset`."""
+    where, params = _listed(query, include_inactive, shopper_id)
+    page = " LIMIT :limit OFFSET :offset" if limit is not None else ""
+    rows = conn.execute(text(_OVERVIEW + where + " ORDER BY s.name, s.id" + page),
+                        params | {"today": today.isoformat(), "limit": limit, "offset": offset})
     return [
         ShopperOverview(r.id, r.name, parse_moment(r.created_at), _maybe(r.last_seen_at), r.active_devices,
-                        r.planned, r.returned)
+                        r.planned, r.returned, r.city, _maybe(r.deactivated_at))
         for r in rows
     ]
+
+
+def count_shoppers(conn: Connection, query: str = "", include_inactive: bool = True) -> int:
+    where, params = _listed(query, include_inactive)
+    return conn.execute(text("SELECT COUNT(*) FROM shoppers s" + where), params).scalar_one()
+
+
+def _listed(query: str, include_inactive: bool, shopper_id: str | None = None) -> tuple[str, dict]:
+    matching, params = where_words("s.search", query)
+    clauses = [matching] if matching else []
+    if not include_inactive:
+        clauses.append("s.deactivated_at IS NULL")
+    if shopper_id:
+        clauses.append("s.id = :id")
+        params["id"] = shopper_id
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
 # --- pairing codes -------------------------------------------------------------------
@@ -193,6 +280,21 @@ def list_devices(conn: Connection, shopper_id: str | None = None) -> list[Device
     where = " WHERE d.shopper_id = :s" if shopper_id else ""
     rows = conn.execute(text(_DEVICE + where + " ORDER BY d.created_at"), {"s": shopper_id})
     return [_device(r) for r in rows]
+
+
+def revoke_devices_of(conn: Connection, shopper_id: str, now: datetime) -> int:
+    """Revoke every phone of a shopper not revoked yet; how many were."""
+    result = conn.execute(
+        text("UPDATE devices SET revoked_at = :now WHERE shopper_id = :s AND revoked_at IS NULL"),
+        {"s": shopper_id, "now": moment(now)},
+    )
+    return result.rowcount
+
+
+def count_active_devices(conn: Connection, shopper_id: str) -> int:
+    return conn.execute(
+        text("SELECT COUNT(*) FROM devices WHERE shopper_id = :s AND revoked_at IS NULL"), {"s": shopper_id},
+    ).scalar_one()
 
 
 def revoke_device(conn: Connection, device_id: str, now: datetime) -> None:

@@ -10,8 +10,9 @@ from sqlalchemy import Connection, bindparam, text
 
 from field_app.domain.route import Assignment, Dealership
 
-from ..database import moment
+from ..database import moment, parse_moment
 from ..records import PlannedVisit
+from ..search import fold, where_words
 
 _COLUMNS = ("code", "name", "brand", "city", "address", "phone", "lat", "lon", "timezone")
 
@@ -31,15 +32,22 @@ def current_change(conn: Connection) -> int:
 
 # --- dealerships -----------------------------------------------------------------------
 
-def dealerships(conn: Connection, codes: Iterable[str] | None = None) -> list[Dealership]:
+def dealerships(conn: Connection, codes: Iterable[str] | None = None, *,
+                active_only: bool = False) -> list[Dealership]:
+    """These dealerships (every one without `codes`), in code order; with `active_only`,
+    not those deactivated (for a picker: 60,000 make a page of megabytes, so a picker over
+    them all should search instead, as `dealer_page` does)."""
     sql = "SELECT code, name, brand, city, address, phone, lat, lon, timezone FROM dealerships"
+    if active_only:
+        sql += " WHERE deactivated_at IS NULL"
     if codes is None:
         rows = conn.execute(text(sql + " ORDER BY code"))
     else:
         codes = sorted(set(codes))
         if not codes:
             return []
-        statement = text(sql + " WHERE code IN :codes ORDER BY code").bindparams(bindparam("codes", expanding=True))
+        statement = text(sql + (" AND" if active_only else " WHERE") + " code IN :codes ORDER BY code").bindparams(
+            bindparam("codes", expanding=True))
         rows = conn.execute(statement, {"codes": codes})
     return [Dealership(**row._asdict()) for row in rows]
 
@@ -48,17 +56,89 @@ def dealer_exists(conn: Connection, code: str) -> bool:
     return conn.execute(text("SELECT 1 FROM dealerships WHERE code = :c"), {"c": code}).first() is not None
 
 
+def dealer_search_text(dealer: Dealership) -> str:
+    """What the list's search looks in: code, name, brand and city."""
+    return fold(dealer.code, dealer.name, dealer.brand, dealer.city)
+
+
 def upsert_dealership(conn: Connection, dealer: Dealership, now: datetime) -> None:
     conn.execute(
         text(
-            "INSERT INTO dealerships (code, name, brand, city, address, phone, lat, lon, timezone, updated_at) "
-            "VALUES (:code, :name, :brand, :city, :address, :phone, :lat, :lon, :timezone, :now) "
+            "INSERT INTO dealerships (code, name, brand, city, address, phone, lat, lon, timezone, search, updated_at) "
+            "VALUES (:code, :name, :brand, :city, :address, :phone, :lat, :lon, :timezone, :search, :now) "
             "ON CONFLICT (code) DO UPDATE SET name = excluded.name, brand = excluded.brand, "
             "city = excluded.city, address = excluded.address, phone = excluded.phone, "
-            "lat = excluded.lat, lon = excluded.lon, timezone = excluded.timezone, updated_at = excluded.updated_at"
+            "lat = excluded.lat, lon = excluded.lon, timezone = excluded.timezone, search = excluded.search, "
+            "updated_at = excluded.updated_at"
         ),
-        {**dealer.model_dump(), "now": moment(now)},
+        {**dealer.model_dump(), "search": dealer_search_text(dealer), "now": moment(now)},
     )
+
+
+@dataclass(frozen=True)
+class DealerRow:
+    """A dealership as the console lists it: its details and whether it is deactivated."""
+
+    dealer: Dealership
+    deactivated_at: datetime | None
+
+    @property
+    def active(self) -> bool:
+        return self.deactivated_at is None
+
+
+_DEALER_ROW = ("SELECT code, name, brand, city, address, phone, lat, lon, timezone, deactivated_at "
+               "FROM dealerships ")
+
+
+def _dealer_row(row) -> DealerRow:
+    values = row._asdict()
+    deactivated = values.pop("deactivated_at")
+    return DealerRow(Dealership(**values), parse_moment(deactivated) if deactivated else None)
+
+
+def dealer_row(conn: Connection, code: str) -> DealerRow | None:
+    row = conn.execute(text(_DEALER_ROW + "WHERE code = :c"), {"c": code}).first()
+    return _dealer_row(row) if row else None
+
+
+def dealer_page(conn: Connection, query: str = "", include_inactive: bool = False, limit: int = 50,
+                offset: int = 0) -> list[DealerRow]:
+    """Dealerships in name order matching every word of `query` (code, name, brand, city),
+    without the deactivated unless `include_inactive`; `limit` rows from `offset`."""
+    where, params = _dealers_where(query, include_inactive)
+    rows = conn.execute(text(_DEALER_ROW + where + " ORDER BY name, code LIMIT :limit OFFSET :offset"),
+                        params | {"limit": limit, "offset": offset})
+    return [_dealer_row(r) for r in rows]
+
+
+def count_dealers(conn: Connection, query: str = "", include_inactive: bool = False) -> int:
+    where, params = _dealers_where(query, include_inactive)
+    return conn.execute(text("SELECT COUNT(*) FROM dealerships " + where), params).scalar_one()
+
+
+def count_deactivated_dealers(conn: Connection, query: str = "") -> int:
+    matching, params = where_words("search", query)
+    where = "WHERE deactivated_at IS NOT NULL" + (f" AND {matching}" if matching else "")
+    return conn.execute(text("SELECT COUNT(*) FROM dealerships " + where), params).scalar_one()
+
+
+def _dealers_where(query: str, include_inactive: bool) -> tuple[str, dict]:
+    matching, params = where_words("search", query)
+    clauses = [matching] if matching else []
+    if not include_inactive:
+        clauses.append("deactivated_at IS NULL")
+    return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def set_dealer_deactivated(conn: Connection, code: str, at: datetime | None) -> bool:
+    """Deactivate (a moment) or reactivate (None); False when it already was so."""
+    state = "deactivated_at IS NULL" if at is not None else "deactivated_at IS NOT NULL"
+    result = conn.execute(
+        text(f"UPDATE dealerships SET deactivated_at = :at WHERE code = :c AND {state}"),
+        {"c": code, "at": moment(at) if at is not None else None},
+    )
+    return result.rowcount == 1
 
 
 def touch_assignments_of_dealers(conn: Connection, codes: list[str], seq: int) -> None:
@@ -263,6 +343,34 @@ def set_position(conn: Connection, assignment_id: str, position: int, seq: int) 
         text("UPDATE assignments SET position = :pos, change_seq = :seq WHERE id = :id"),
         {"id": assignment_id, "pos": position, "seq": seq},
     )
+
+
+# --- the stops a deactivation withdraws ------------------------------------------------
+
+def open_stops(conn: Connection, first: date, *, shopper_id: str | None = None,
+               dealer_code: str | None = None) -> list[tuple[str, str]]:
+    """(id, shopper id) of the stops from `first` on, not withdrawn, that no visit has
+    arrived for, of a shopper or at a dealership: what deactivating them withdraws."""
+    assert (shopper_id is None) != (dealer_code is None)
+    whose = "a.shopper_id = :who" if shopper_id is not None else "a.dealer_code = :who"
+    rows = conn.execute(
+        text(f"SELECT a.id, a.shopper_id FROM assignments a WHERE {whose} AND a.removed_at IS NULL "
+             "AND a.day >= :first "
+             "AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.assignment_id = a.id AND v.latest_revision > 0) "
+             "ORDER BY a.shopper_id, a.day, a.position, a.id"),
+        {"who": shopper_id if shopper_id is not None else dealer_code, "first": first.isoformat()},
+    )
+    return [(r.id, r.shopper_id) for r in rows]
+
+
+def withdraw_stops(conn: Connection, assignment_ids: list[str], now: datetime, seq: int) -> int:
+    """Withdraw these stops with change number `seq` (the next pull drops them); how many."""
+    if not assignment_ids:
+        return 0
+    statement = text(
+        "UPDATE assignments SET removed_at = :now, change_seq = :seq WHERE id IN :ids AND removed_at IS NULL"
+    ).bindparams(bindparam("ids", expanding=True))
+    return conn.execute(statement, {"ids": assignment_ids, "now": moment(now), "seq": seq}).rowcount
 
 
 # --- re-pinning planned stops to a newer checklist version ---------------------------

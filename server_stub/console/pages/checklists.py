@@ -107,7 +107,7 @@ def _list_page(request: Request, store: Store, status_code: int = 200, **refused
     context = {"refusal": None, "file_name": "", "problems": [], "detail": "", "max_kb": MAX_UPLOAD // 1024,
                "repinned": None, **refused}
     return render(request, "checklists.html", status_code, versions=store.catalog.versions(),
-                  shoppers=admin.list_shoppers(store), today=store.now().date(), **context)
+                  shoppers=admin.list_shoppers(store, active_only=True), today=store.now().date(), **context)
 
 
 def _repin(request: Request, store: Store, checklist_id: str, version: str, from_day: str, shopper: str, *,

@@ -1,4 +1,6 @@
-"""Dealerships: the list, adding one, editing one (its code is its key and stays), and
+"""Dealerships: the list (searched and paged on the server: 60,000 of them make one
+page of 50), adding one, editing one (its code is its key and stays), deactivating one
+after a confirmation that counts the stops it withdraws, or reactivating it, and
 importing a CSV in the admin command's columns, all rows or none."""
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from starlette.datastructures import FormData, UploadFile
 
 from field_app.domain.due import DEFAULT_TIMEZONE
 
-from ... import admin
+from ... import admin, limits
 from ...dealers_csv import COLUMNS, Flaw, read_dealer
 from ...errors import DealerImportError, RowProblem
+from ...queries.routes import DealerRow
 from ...records import DealerImport
+from ..paging import count, page_number
 from ..web import Form, Session, Store, redirect, render
 
 router = APIRouter()
@@ -34,9 +38,10 @@ RUSSIAN_ZONES = (
 
 @router.get("/dealers", response_class=HTMLResponse)
 def dealer_list(request: Request, store: Store, _session: Session, added: str = "", saved: str = "",
-                unchanged: str = "") -> HTMLResponse:
+                unchanged: str = "", q: str = "", page: str = "", inactive: str = "") -> HTMLResponse:
     said = (("added", added), ("saved", saved), ("nothing_changed", unchanged))
-    return _list(request, store, notice=next(((key, code) for key, code in said if code), None))
+    return _list(request, store, notice=next(((key, code) for key, code in said if code), None), query=q,
+                 page=page_number(page), inactive=bool(inactive))
 
 
 @router.post("/dealers/import", response_class=HTMLResponse)
@@ -69,19 +74,40 @@ def add_dealer(request: Request, store: Store, form: Form) -> Response:
 
 
 @router.get("/dealers/{code}/edit", response_class=HTMLResponse)
-def edit_page(request: Request, store: Store, _session: Session, code: str) -> HTMLResponse:
-    dealer = admin.get_dealer(store, code)
-    values = {column: "" if value is None else str(value) for column, value in dealer.model_dump().items()}
-    return _form(request, code, values)
+def edit_page(request: Request, store: Store, _session: Session, code: str, deactivated: str = "",
+              stops: str = "", reactivated: str = "") -> HTMLResponse:
+    row = admin.dealer_row(store, code)
+    values = {column: "" if value is None else str(value) for column, value in row.dealer.model_dump().items()}
+    notice = ("deactivated_notice", {"stops": count(stops)}) if deactivated else (
+        ("reactivated_notice", {}) if reactivated else None)
+    return _form(request, code, values, row=row, notice=notice)
+
+
+@router.get("/dealers/{code}/deactivate", response_class=HTMLResponse)
+def deactivate_confirmation(request: Request, store: Store, _session: Session, code: str) -> HTMLResponse:
+    row = admin.dealer_row(store, code)
+    return render(request, "dealers_deactivate.html", row=row, counts=admin.deactivate_dealer(store, code, dry_run=True))
+
+
+@router.post("/dealers/{code}/deactivate")
+def deactivate(store: Store, _form: Form, code: str) -> Response:
+    done = admin.deactivate_dealer(store, code)
+    return redirect(f"/dealers/{code}/edit", deactivated=1, stops=done.stops_withdrawn)
+
+
+@router.post("/dealers/{code}/reactivate")
+def reactivate(store: Store, _form: Form, code: str) -> Response:
+    admin.reactivate_dealer(store, code)
+    return redirect(f"/dealers/{code}/edit", reactivated=1)
 
 
 @router.post("/dealers/{code}/edit", response_class=HTMLResponse)
 def edit_dealer(request: Request, store: Store, form: Form, code: str) -> Response:
-    admin.get_dealer(store, code)  # an unknown code is a 404 before any form is checked
+    row = admin.dealer_row(store, code)  # an unknown code is a 404 before any form is checked
     values = _typed(form, [c for c in COLUMNS if c != "code"]) | {"code": code}
     flaws, dealer = read_dealer(values)
     if dealer is None:
-        return _form(request, code, values, flaws)
+        return _form(request, code, values, flaws, row=row)
     report = admin.edit_dealer(store, dealer)
     return redirect("/dealers", **{"saved" if report.updated else "unchanged": code})
 
@@ -90,14 +116,18 @@ def _typed(form: FormData, columns: Iterable[str]) -> dict[str, str]:
     return {column: str(form.get(column) or "") for column in columns}
 
 
-def _form(request: Request, code: str | None, values: dict[str, str], flaws: Sequence[Flaw] = ()) -> HTMLResponse:
-    """The add form (`code` None) or the edit form of `code`; with flaws, what was typed
-    comes back with what is wrong said beside its field."""
+def _form(request: Request, code: str | None, values: dict[str, str], flaws: Sequence[Flaw] = (), *,
+          row: DealerRow | None = None, notice: tuple[str, dict] | None = None) -> HTMLResponse:
+    """The add form (`code` None) or the edit form of `code` (`row` as stored); with
+    flaws, what was typed comes back with what is wrong said beside its field. A field
+    too long to quote back comes back empty."""
     by_column: dict[str, list[Flaw]] = {}
     for flaw in flaws:
         by_column.setdefault(flaw.column, []).append(flaw)
-    return render(request, "dealers_form.html", 422 if flaws else 200, code=code, values=values,
-                  flaws=by_column, columns=COLUMNS, zones=zone_offsets(RUSSIAN_ZONES))
+    shown = {c: ("" if any(f.key == "too_long" for f in by_column.get(c, ())) else v) for c, v in values.items()}
+    return render(request, "dealers_form.html", 422 if flaws else 200, code=code, values=shown,
+                  flaws=by_column, columns=COLUMNS, zones=zone_offsets(RUSSIAN_ZONES), row=row, notice=notice,
+                  limits=limits.DEALER)
 
 
 def zone_offsets(zones: Iterable[str], at: datetime | None = None) -> list[tuple[str, str, str]]:
@@ -120,6 +150,8 @@ def _hours(offset: timedelta) -> str:
 
 def _list(request: Request, store: Store, status_code: int = 200, *, notice: tuple[str, str] | None = None,
           report: DealerImport | None = None, problems: Sequence[RowProblem] = (), filename: str = "",
-          no_file: bool = False) -> HTMLResponse:
-    return render(request, "dealers.html", status_code, dealers=admin.list_dealers(store), notice=notice,
-                  report=report, problems=problems, filename=filename, no_file=no_file)
+          no_file: bool = False, query: str = "", page: int = 1, inactive: bool = False) -> HTMLResponse:
+    listing = admin.dealer_page(store, query, page, include_inactive=inactive)
+    return render(request, "dealers.html", status_code, listing=listing, query=query.strip()[:limits.SEARCH],
+                  inactive=inactive, search_max=limits.SEARCH, notice=notice, report=report, problems=problems,
+                  filename=filename, no_file=no_file)

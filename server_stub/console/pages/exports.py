@@ -76,7 +76,7 @@ def _checklist_ids(store) -> list[str]:
 
 def _form(request: Request, store, chosen: dict, problems: list[str], status_code: int = 200) -> HTMLResponse:
     with store.db.read() as conn:
-        checklists, dealers = visit_list.checklist_ids(conn), routes.dealerships(conn)
+        checklists, dealers = visit_list.checklist_ids(conn), routes.dealerships(conn, active_only=True)
     return render(request, "exports.html", status_code, checklists=checklists, dealers=dealers, statuses=STATUSES,
                   formats=exports.FORMATS, chosen=chosen, problems=problems)
 

@@ -1,5 +1,6 @@
-"""Routes: the week board of all shoppers, and one shopper's day, where stops are added,
-put in order and withdrawn (after a confirmation)."""
+"""Routes: the week board of the shoppers (searched and paged on the server), and one
+shopper's day, where stops are added (the dealership by its code, or picked among the
+matches of words typed), put in order and withdrawn (after a confirmation)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from ... import planning
+from ... import limits, planning
 from ...errors import UnknownAssignmentError
 from ...planning import StopInput, StopInputError
+from ..paging import page_number
 from ..web import Form, Session, Store, redirect, render
 
 router = APIRouter()
@@ -21,11 +23,12 @@ FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 
 
 @router.get("/routes", response_class=HTMLResponse)
-async def week_page(request: Request, store: Store, _session: Session, week: str = "") -> HTMLResponse:
+async def week_page(request: Request, store: Store, _session: Session, week: str = "", q: str = "",
+                    page: str = "") -> HTMLResponse:
     chosen = _parse_day(week)
-    board = await run_in_threadpool(planning.week_board, store, chosen or store.now().date())
+    board = await run_in_threadpool(planning.week_board, store, chosen or store.now().date(), q, page_number(page))
     return render(request, "routes_week.html", board=board, today=store.now().date(), repeat_days=planning.REPEAT_DAYS,
-                  bad_week=bool(week) and chosen is None,
+                  bad_week=bool(week) and chosen is None, search_max=limits.SEARCH,
                   previous=board.monday - timedelta(days=7), following=board.monday + timedelta(days=7))
 
 
@@ -39,11 +42,13 @@ async def day_page(request: Request, store: Store, _session: Session, shopper_id
 @router.post("/routes/{shopper_id}/{day}")
 async def add_stop(request: Request, store: Store, form: Form, shopper_id: str, day: str) -> Response:
     on = _day_or_404(day)
-    typed = StopInput(**{name: _field(form, name) for name in ("dealer", "checklist", "version", "window", "note")})
+    typed = StopInput(**{name: _field(form, name)
+                         for name in ("dealer", "checklist", "version", "window", "note", "pick")})
     try:
         planned = await run_in_threadpool(planning.add_stop, store, shopper_id, on, typed)
     except StopInputError as refused:
-        return await _day(request, store, shopper_id, on, typed=typed, problems=refused.problems)
+        return await _day(request, store, shopper_id, on, typed=typed, problems=refused.problems,
+                          choices=refused.dealer_choices)
     return redirect(f"/routes/{shopper_id}/{on}", added=planned.assignment_id)
 
 
@@ -82,14 +87,14 @@ async def remove_stop(store: Store, form: Form, shopper_id: str, day: str, stop_
 
 
 async def _day(request: Request, store, shopper_id: str, on: date, *, typed: StopInput | None = None,
-               problems: list | None = None, added: str = "", removed: bool = False,
+               problems: list | None = None, choices: list | None = None, added: str = "", removed: bool = False,
                gone: bool = False) -> HTMLResponse:
     plan = await run_in_threadpool(planning.day_plan, store, shopper_id, on)
     if plan is None:
         raise HTTPException(404)
     return render(
         request, "routes_day.html", 422 if problems else 200, plan=plan, typed=typed or StopInput(),
-        problems=problems or [], added=added if any(s.id == added for s in plan.stops) else "", removed=removed,
+        problems=problems or [], choices=choices or [], max_note=planning.MAX_NOTE, search_max=limits.SEARCH, added=added if any(s.id == added for s in plan.stops) else "", removed=removed,
         gone=gone, previous=on - timedelta(days=1), following=on + timedelta(days=1),
         repeat_days=planning.REPEAT_DAYS,
         versions_list="; ".join(f"{cid} {', '.join(map(str, v))}" for cid, v in plan.checklists.items()),
