@@ -66,10 +66,10 @@ class Deactivation:
     dry_run: bool = False
 
     def as_json(self) -> dict:
-        return {"id": self.who, "name": self.name, "deactivated": self.changed or self.dry_run,
-                "already": not self.changed and not self.dry_run, "devices_revoked": self.devices_revoked,
-                "stops_withdrawn": self.stops_withdrawn, "shoppers_affected": self.shoppers_affected,
-                "dry_run": self.dry_run}
+        return {"id": self.who, "name": self.name, "dry_run": self.dry_run,
+                "already_deactivated": not self.changed and not self.dry_run,
+                "devices_revoked": self.devices_revoked, "stops_withdrawn": self.stops_withdrawn,
+                "shoppers_affected": self.shoppers_affected}
 
 
 @dataclass(frozen=True)
@@ -168,7 +168,7 @@ def deactivate_shopper(store: ServerStore, shopper_id: str, dry_run: bool = Fals
     end, and their stops from today on with no visit yet are withdrawn. With `dry_run`,
     only count. Deactivating twice changes nothing the second time."""
     now = store.now()
-    with store.db.write() as conn:
+    with store.db.read() if dry_run else store.db.write() as conn:
         shopper = _shopper(conn, shopper_id)
         if not shopper.active:
             return Deactivation(shopper_id, shopper.label, False, 0, 0, 0)
@@ -260,7 +260,7 @@ def deactivate_dealer(store: ServerStore, code: str, dry_run: bool = False) -> D
     """Deactivate a dealership: the stops there from today on with no visit yet are
     withdrawn (every shopper's). With `dry_run`, only count. Twice changes nothing."""
     now = store.now()
-    with store.db.write() as conn:
+    with store.db.read() if dry_run else store.db.write() as conn:
         row = _dealer(conn, code)
         if not row.active:
             return Deactivation(code, row.dealer.name, False, 0, 0, 0)

@@ -109,6 +109,8 @@ def test_a_shopper_is_renamed_on_their_page_and_visits_show_the_new_name(console
     assert (shopper.name, shopper.city) == ("Анна Сидорова", "Пермь")
     assert "Анна Сидорова" in console.get(f"/visits/{uuid}")
     assert console.post(f"/shoppers/{anna}/edit", {"name": "Х", "city": ""}, csrf=False).status == 403
+    unreadable = console.post(f"/shoppers/{anna}/edit", {"name": "Ан\x00на", "city": ""})
+    assert unreadable.status == 422 and "символы, которые нельзя сохранить" in unreadable
     assert console.post("/shoppers/sh_nobody/edit", {"name": "Х"}).status == 404
 
 

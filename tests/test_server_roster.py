@@ -105,8 +105,8 @@ def test_deactivate_shopper_counts_first_then_revokes_phones_and_withdraws_stops
     unused = admin.new_pairing_code(store, anna)
 
     dry = run_json("admin", "deactivate-shopper", anna, "--dry-run", *cli_env)
-    assert dry | {"name": ""} == {"id": anna, "name": "", "deactivated": True, "already": False,
-                                  "devices_revoked": 1, "stops_withdrawn": 2, "shoppers_affected": 1, "dry_run": True}
+    assert dry == {"id": anna, "name": f"Анна · #{anna[-4:]}", "dry_run": True, "already_deactivated": False,
+                   "devices_revoked": 1, "stops_withdrawn": 2, "shoppers_affected": 1}
     assert devices.authenticate(store, token).shopper_id == anna  # counting changed nothing
 
     done = run("admin", "deactivate-shopper", anna, *cli_env)
@@ -127,7 +127,7 @@ def test_deactivate_shopper_counts_first_then_revokes_phones_and_withdraws_stops
     assert refused.exit_code == 1
     assert f"Shopper Анна · #{anna[-4:]} is deactivated: reactivate them to plan their visits" in refused.output
     again = run_json("admin", "deactivate-shopper", anna, *cli_env)
-    assert again["already"] and again["devices_revoked"] == 0 and again["stops_withdrawn"] == 0
+    assert again["already_deactivated"] and again["devices_revoked"] == 0 and again["stops_withdrawn"] == 0
 
     assert run_json("admin", "reactivate-shopper", anna, *cli_env) == {"shopper_id": anna, "active": True}
     with pytest.raises(TokenRevokedError):  # the old phone stays revoked

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ... import admin, limits
+from ...database import storable
 from ...errors import InvalidInputError, UnknownDeviceError
 from ...records import Device, PairingCode
 from ..paging import count, page_number
@@ -130,11 +131,13 @@ def _one(request: Request, store: Store, shopper_id: str, status_code: int = 200
 def _name_problems(name: str, city: str) -> list[str]:
     """The keys (shoppers.<key>) of what is wrong with a typed name and city."""
     problems = []
-    if not name.strip():
+    if not (storable(name) and storable(city)):
+        problems.append("unreadable")
+    elif not name.strip():
         problems.append("name_missing")
     elif limits.too_long(name, limits.SHOPPER_NAME):
         problems.append("name_long")
-    if limits.too_long(city, limits.SHOPPER_CITY):
+    if storable(city) and limits.too_long(city, limits.SHOPPER_CITY):
         problems.append("city_long")
     return problems
 
