@@ -199,6 +199,31 @@ def import_dealers(store, file: Path, as_json: bool) -> None:
          f"{report.inserted} added, {report.updated} updated, {report.unchanged} unchanged")
 
 
+@admin.command("import-routes")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Only check the file and show its warnings; plan nothing.")
+@store_options
+@json_option
+@with_store
+def import_routes(store, file: Path, dry_run: bool, as_json: bool) -> None:
+    """Plan many shoppers' stops from a CSV (or XLSX, when openpyxl is installed) with a
+    header row: shopper (id, or a name one active shopper has), date (YYYY-MM-DD or
+    DD.MM.YYYY, today or later), dealer (code), checklist (id), version (empty: the
+    newest), window (HH:MM-HH:MM, may be empty), note. A file with a bad row (unknown or
+    deactivated shopper or dealership, unknown checklist version, a past day, a bad or
+    overlapping window, a stop twice) plans nothing; every bad row is reported with its
+    line number. Repeats within 30 days and the same dealership twice a day are warnings.
+    Phones get the new stops on their next sync."""
+    from .route_import import import_routes as run_import
+
+    report = run_import(store, file.read_bytes(), file.name, dry_run=dry_run)
+    lines = [f"line {w.line}: warning: {w.message}" for w in report.warnings]
+    verb = "would be planned (dry run: nothing saved)" if dry_run else "planned"
+    lines.append(f"{report.stops} stops for {report.shoppers} shoppers on {report.days} days {verb}"
+                 + (f"; {len(report.warnings)} lines with warnings" if report.warnings else ""))
+    emit(as_json, report.as_json(), "\n".join(lines))
+
+
 @admin.command("import-calendar")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @store_options

@@ -274,9 +274,11 @@ _STOP = (
 )
 
 
-def stops_between(conn: Connection, shopper_ids: list[str], first: date, last: date) -> list[StopRow]:
+def stops_between(conn: Connection, shopper_ids: list[str], first: date, last: date, *,
+                  with_visits: bool = True) -> list[StopRow]:
     """The stops not withdrawn of these shoppers from `first` to `last` (inclusive), in
-    route order: two statements however many shoppers and days."""
+    route order: two statements however many shoppers and days (one without
+    `with_visits`, when `visited` is always False)."""
     if not shopper_ids:
         return []
     statement = text(
@@ -285,7 +287,7 @@ def stops_between(conn: Connection, shopper_ids: list[str], first: date, last: d
     ).bindparams(bindparam("shoppers", expanding=True))
     span = {"first": first.isoformat(), "last": last.isoformat()}
     rows = conn.execute(statement, {"shoppers": shopper_ids} | span).all()
-    done = visited(conn, [r.id for r in rows])
+    done = visited(conn, [r.id for r in rows]) if with_visits else set()
     return [_stop(r, r.id in done) for r in rows]
 
 
@@ -336,6 +338,63 @@ def trips_near(conn: Connection, shopper_ids: list[str], first: date, last: date
     done = visited(conn, [r.id for r in rows])
     return [Trip(r.id, r.shopper_id, r.dealer_code, date.fromisoformat(r.day), r.id in done)
             for r in rows if not r.removed or r.id in done]
+
+
+def trips_between(conn: Connection, shopper_ids: list[str], first: date, last: date) -> list[Trip]:
+    """Every trip of these shoppers from `first` to `last`, to any dealership (for an
+    import's 30-day repeats: one statement for the stops, one for their visits)."""
+    if not shopper_ids:
+        return []
+    statement = text(
+        "SELECT id, shopper_id, dealer_code, day, CASE WHEN removed_at IS NULL THEN 0 ELSE 1 END AS removed "
+        "FROM assignments WHERE shopper_id IN :shoppers AND day >= :first AND day <= :last "
+        "ORDER BY shopper_id, dealer_code, day, id"
+    ).bindparams(bindparam("shoppers", expanding=True))
+    rows = conn.execute(statement, {"shoppers": shopper_ids, "first": first.isoformat(),
+                                    "last": last.isoformat()}).all()
+    removed = [r.id for r in rows if r.removed]
+    done = visited(conn, removed) if removed else set()
+    return [Trip(r.id, r.shopper_id, r.dealer_code, date.fromisoformat(r.day), False)
+            for r in rows if not r.removed or r.id in done]
+
+
+def last_positions(conn: Connection, shopper_ids: list[str], first: date, last: date) -> dict[tuple[str, date], int]:
+    """The highest position of each (shopper, day) with stops not withdrawn."""
+    if not shopper_ids:
+        return {}
+    statement = text(
+        "SELECT shopper_id, day, MAX(position) AS top FROM assignments WHERE shopper_id IN :shoppers "
+        "AND day >= :first AND day <= :last AND removed_at IS NULL GROUP BY shopper_id, day"
+    ).bindparams(bindparam("shoppers", expanding=True))
+    rows = conn.execute(statement, {"shoppers": shopper_ids, "first": first.isoformat(), "last": last.isoformat()})
+    return {(r.shopper_id, date.fromisoformat(r.day)): r.top for r in rows}
+
+
+def insert_assignments(conn: Connection, rows: list[dict]) -> None:
+    """Many assignments in one executemany: dicts with the keys `insert_assignment` binds
+    (id, s, day, pos, dealer, cid, cver, ws, we, note, now, seq; `now` a datetime)."""
+    if not rows:
+        return
+    conn.execute(
+        text(
+            "INSERT INTO assignments (id, shopper_id, day, position, dealer_code, checklist_id, "
+            "checklist_version, window_start, window_end, note, created_at, change_seq) "
+            "VALUES (:id, :s, :day, :pos, :dealer, :cid, :cver, :ws, :we, :note, :now, :seq)"
+        ),
+        [row | {"now": moment(row["now"])} for row in rows],
+    )
+
+
+def dealer_states(conn: Connection, codes: Iterable[str]) -> dict[str, tuple[str, bool]]:
+    """Of these codes, those of dealerships: code -> (name, active)."""
+    codes = sorted(set(codes))
+    found: dict[str, tuple[str, bool]] = {}
+    for at in range(0, len(codes), 5000):
+        statement = text("SELECT code, name, deactivated_at FROM dealerships WHERE code IN :codes").bindparams(
+            bindparam("codes", expanding=True))
+        for r in conn.execute(statement, {"codes": codes[at:at + 5000]}):
+            found[r.code] = (r.name, r.deactivated_at is None)
+    return found
 
 
 def set_position(conn: Connection, assignment_id: str, position: int, seq: int) -> None:
