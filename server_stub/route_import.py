@@ -157,6 +157,10 @@ class RouteCheck:
     def days(self) -> int:
         return len({s.day for s in self.stops})
 
+    @property
+    def first_day(self) -> date | None:
+        return min((s.day for s in self.stops), default=None)
+
 
 @dataclass(frozen=True)
 class RouteImport:
@@ -168,6 +172,7 @@ class RouteImport:
     warnings: list[LineFlaws]
     change: int | None  # the route change number phones see; None on a dry run
     dry_run: bool = False
+    first_day: date | None = None  # the earliest day planned
 
     def as_json(self) -> dict:
         return {"stops": self.stops, "shoppers": self.shoppers, "days": self.days, "change": self.change,
@@ -368,13 +373,15 @@ def import_routes(store: ServerStore, data: bytes | str, filename: str = "", *, 
     if dry_run:
         with store.db.read() as conn:
             checked = _check(conn, rows, problems, store.now().date())
-        return RouteImport(len(checked.stops), checked.shoppers, checked.days, checked.warnings, None, True)
+        return RouteImport(len(checked.stops), checked.shoppers, checked.days, checked.warnings, None, True,
+                           checked.first_day)
     now = store.now()
     with store.db.write() as conn:
         seq = routes.next_change(conn)  # first: its row lock keeps two imports (and console edits) apart
         checked = _check(conn, rows, problems, now.date())
         _insert(conn, checked.stops, now, seq)
-    return RouteImport(len(checked.stops), checked.shoppers, checked.days, checked.warnings, seq)
+    return RouteImport(len(checked.stops), checked.shoppers, checked.days, checked.warnings, seq, False,
+                       checked.first_day)
 
 
 def _check(conn: Connection, rows: list[RouteRow], parsed: list[LineFlaws], today: date) -> RouteCheck:

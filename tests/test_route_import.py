@@ -5,6 +5,7 @@ before saving, one change number that the phones' next pull brings."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import pytest
@@ -176,3 +177,61 @@ def test_the_command_dry_run_then_import_and_errors_by_line(tmp_path, cli_env, s
     with open_store(Settings(data_dir=tmp_path / "data", db_url=server_db)) as store:
         assert len(day_plan(store, anna, date(2030, 1, 9)).stops) == 0
     assert "Plan many shoppers" in run("admin", "import-routes", "--help").output
+
+
+# --- the console's page -----------------------------------------------------------------
+
+def upload(console, text: str, name: str = "routes.csv"):
+    console.get("/routes/import")
+    return console.post("/routes/import", files={"file": (name, text.encode(), "text/csv")})
+
+
+@pytest.mark.parametrize("language, words", [
+    ("ru", ["Строка 3: нет тайного покупателя «nobody»", "Строка 4: 2026-11-20 — прошедший день",
+            "Строка 5: время 10:30-11:30 пересекается с 10:00-11:00 в строке 2"]),
+    ("en", ["Line 3: there is no shopper “nobody”", "Line 4: 2026-11-20 is in the past",
+            "Line 5: time 10:30-11:30 overlaps 10:00-11:00 on line 2"]),
+])
+def test_the_console_lists_every_bad_line_in_its_language_and_saves_nothing(console, server_store, team,
+                                                                           language, words):
+    console.http.get(f"/console/language/{language}")
+    anna = team["anna"]
+    page = upload(console, HEADER + (
+        f"{anna},2026-11-23,D1,{MINI.id},,10:00-11:00,\n"
+        f"nobody,2026-11-23,D1,{MINI.id},,,\n"
+        f"{anna},2026-11-20,D1,{MINI.id},,,\n"
+        f"{anna},2026-11-23,D2,{MINI.id},,10:30-11:30,\n"))
+    assert page.status == 422
+    for said in words:
+        assert said in page.text
+    assert 'name="data"' not in page.html  # no way to save it
+    assert day_plan(server_store, anna, MONDAY).stops == []
+
+
+def test_the_console_shows_warnings_before_saving_then_saves_on_confirming(console, server_store, team):
+    console.http.get("/console/language/en")
+    anna, oleg = team["anna"], team["oleg"]
+    page = upload(console, HEADER + (
+        f"{anna},2026-11-23,D1,{MINI.id},,10:00-11:00,\n"
+        f"{anna},2026-11-23,D1,{MINI.id},,15:00-16:00,\n"
+        f"{oleg},2026-11-24,D2,{MINI.id},,,\n"))
+    assert page.status == 200
+    assert "3 stops for 2 shoppers on 2 days. Nothing is saved yet." in page.text
+    assert "Line 3: the same dealership again that day, line 2" in page.text
+    assert day_plan(server_store, anna, MONDAY).stops == []
+    data = re.search(r'name="data" value="([^"]+)"', page.html).group(1)
+    saved = console.post("/routes/import/save", {"filename": "routes.csv", "data": data})
+    assert saved.status == 200
+    assert "Imported: 3 stops for 2 shoppers" in saved.text
+    assert "/routes?week=2026-11-23" in saved.url
+    assert len(day_plan(server_store, anna, MONDAY).stops) == 2
+    again = console.post("/routes/import/save", {"filename": "routes.csv", "data": data})  # sent twice
+    assert again.status == 422
+    assert "the same stop is planned already" in again.text
+    assert len(day_plan(server_store, anna, MONDAY).stops) == 2
+
+
+def test_the_console_asks_for_a_file(console, team):
+    console.get("/routes/import")
+    page = console.post("/routes/import", {})
+    assert page.status == 422

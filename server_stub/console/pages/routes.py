@@ -10,8 +10,14 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from ... import limits, planning
+import base64
+import binascii
+
+from starlette.datastructures import UploadFile
+
+from ... import limits, planning, route_import
 from ...errors import UnknownAssignmentError
+from ...route_import import RouteImportError
 from ...planning import StopInput, StopInputError
 from ..paging import page_number
 from ..web import Form, Session, Store, redirect, render
@@ -24,12 +30,54 @@ FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 
 @router.get("/routes", response_class=HTMLResponse)
 async def week_page(request: Request, store: Store, _session: Session, week: str = "", q: str = "",
-                    page: str = "") -> HTMLResponse:
+                    page: str = "", imported: str = "", shoppers: str = "") -> HTMLResponse:
     chosen = _parse_day(week)
     board = await run_in_threadpool(planning.week_board, store, chosen or store.now().date(), q, page_number(page))
     return render(request, "routes_week.html", board=board, today=store.now().date(), repeat_days=planning.REPEAT_DAYS,
                   bad_week=bool(week) and chosen is None, search_max=limits.SEARCH,
+                  imported=imported if imported.isdigit() else "", imported_shoppers=shoppers if shoppers.isdigit() else "",
                   previous=board.monday - timedelta(days=7), following=board.monday + timedelta(days=7))
+
+
+@router.get("/routes/import", response_class=HTMLResponse)
+async def import_page(request: Request, _session: Session) -> HTMLResponse:
+    return _import_page(request)
+
+
+@router.post("/routes/import", response_class=HTMLResponse)
+async def import_check(request: Request, store: Store, form: Form) -> HTMLResponse:
+    """The uploaded file checked, nothing saved: its errors by line, or its warnings and
+    a button that saves it (the file travels back in the form)."""
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return _import_page(request, 422, no_file=True)
+    data = await upload.read()
+    try:
+        checked = await run_in_threadpool(route_import.check_routes, store, data, upload.filename)
+    except RouteImportError as exc:
+        return _import_page(request, 422, problems=exc.rows, filename=upload.filename)
+    return _import_page(request, checked=checked, filename=upload.filename,
+                  data=base64.b64encode(data).decode("ascii"))
+
+
+def _import_page(request: Request, status: int = 200, **context) -> HTMLResponse:
+    defaults = {"no_file": False, "problems": [], "checked": None, "filename": "", "data": ""}
+    return render(request, "routes_import.html", status, **(defaults | context))
+
+
+@router.post("/routes/import/save", response_class=HTMLResponse)
+async def import_save(request: Request, store: Store, form: Form) -> Response:
+    filename = _field(form, "filename")
+    try:
+        data = base64.b64decode(_field(form, "data"), validate=True)
+    except (binascii.Error, ValueError):
+        raise HTTPException(400) from None
+    try:
+        report = await run_in_threadpool(route_import.import_routes, store, data, filename)
+    except RouteImportError as exc:  # the routes changed since the check
+        return _import_page(request, 422, problems=exc.rows, filename=filename)
+    first = report.first_day or store.now().date()
+    return redirect("/routes", week=first.isoformat(), imported=report.stops, shoppers=report.shoppers)
 
 
 @router.get("/routes/{shopper_id}/{day}", response_class=HTMLResponse)
