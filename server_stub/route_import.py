@@ -379,12 +379,22 @@ def import_routes(store: ServerStore, data: bytes | str, filename: str = "", *, 
     with store.db.write() as conn:
         seq = routes.next_change(conn)  # first: its row lock keeps two imports (and console edits) apart
         checked = _check(conn, rows, problems, now.date())
-        _insert(conn, checked.stops, now, seq)
+        insert_stops(conn, checked.stops, now, seq)
     return RouteImport(len(checked.stops), checked.shoppers, checked.days, checked.warnings, seq, False,
                        checked.first_day)
 
 
 def _check(conn: Connection, rows: list[RouteRow], parsed: list[LineFlaws], today: date) -> RouteCheck:
+    stops, bad, warnings = check_rows(conn, rows, parsed, today)
+    if bad:
+        raise RouteImportError(bad)
+    return RouteCheck(stops, warnings)
+
+
+def check_rows(conn: Connection, rows: list[RouteRow], parsed: list[LineFlaws],
+               today: date) -> tuple[list[PlannedStop], list[LineFlaws], list[LineFlaws]]:
+    """The rows that can be planned, the lines that cannot (with why) and the warnings:
+    what an import refuses as a whole, and a week's copy skips line by line."""
     shoppers = accounts.list_shoppers(conn)
     by_id = {s.id: s for s in shoppers}
     by_name: dict[str, list] = defaultdict(list)
@@ -433,9 +443,9 @@ def _check(conn: Connection, rows: list[RouteRow], parsed: list[LineFlaws], toda
     if stops:
         _compare(conn, stops, problems, warnings)
     bad = [_line(line, flaws) for line, flaws in sorted(problems.items()) if flaws]
-    if bad:
-        raise RouteImportError(bad)
-    return RouteCheck(stops, [_line(line, flaws) for line, flaws in sorted(warnings.items()) if flaws])
+    refused = {b.line for b in bad}
+    return ([s for s in stops if s.line not in refused], bad,
+            [_line(line, flaws) for line, flaws in sorted(warnings.items()) if flaws and line not in refused])
 
 
 def _compare(conn: Connection, stops: list[PlannedStop], problems: dict[int, list[Flaw]],
@@ -500,7 +510,10 @@ def _w(window: tuple[str, str] | None) -> str:
     return f"{window[0]}-{window[1]}" if window else ""
 
 
-def _insert(conn: Connection, stops: list[PlannedStop], now: datetime, seq: int) -> None:
+def insert_stops(conn: Connection, stops: list[PlannedStop], now: datetime, seq: int) -> None:
+    """Insert these stops in one executemany, after each day's stops already planned."""
+    if not stops:
+        return
     by_day: dict[tuple[str, date], list[PlannedStop]] = defaultdict(list)
     for s in stops:
         by_day[(s.shopper_id, s.day)].append(s)

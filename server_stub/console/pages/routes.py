@@ -15,7 +15,7 @@ import binascii
 
 from starlette.datastructures import UploadFile
 
-from ... import limits, planning, route_import
+from ... import limits, planning, route_import, week_copy
 from ...errors import UnknownAssignmentError
 from ...route_import import RouteImportError
 from ...planning import StopInput, StopInputError
@@ -30,12 +30,14 @@ FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 
 @router.get("/routes", response_class=HTMLResponse)
 async def week_page(request: Request, store: Store, _session: Session, week: str = "", q: str = "",
-                    page: str = "", imported: str = "", shoppers: str = "") -> HTMLResponse:
+                    page: str = "", imported: str = "", shoppers: str = "", copied: str = "",
+                    skipped: str = "") -> HTMLResponse:
     chosen = _parse_day(week)
     board = await run_in_threadpool(planning.week_board, store, chosen or store.now().date(), q, page_number(page))
     return render(request, "routes_week.html", board=board, today=store.now().date(), repeat_days=planning.REPEAT_DAYS,
                   bad_week=bool(week) and chosen is None, search_max=limits.SEARCH,
                   imported=imported if imported.isdigit() else "", imported_shoppers=shoppers if shoppers.isdigit() else "",
+                  copied=copied if copied.isdigit() else "", copy_skipped=skipped if skipped.isdigit() else "0",
                   previous=board.monday - timedelta(days=7), following=board.monday + timedelta(days=7))
 
 
@@ -78,6 +80,25 @@ async def import_save(request: Request, store: Store, form: Form) -> Response:
         return _import_page(request, 422, problems=exc.rows, filename=filename)
     first = report.first_day or store.now().date()
     return redirect("/routes", week=first.isoformat(), imported=report.stops, shoppers=report.shoppers)
+
+
+@router.get("/routes/copy", response_class=HTMLResponse)
+async def copy_preview(request: Request, store: Store, _session: Session, week: str = "",
+                       shopper: str = "") -> HTMLResponse:
+    """What copying the week to the next would copy and skip; nothing saved yet."""
+    chosen = _parse_day(week) or store.now().date()
+    preview = await run_in_threadpool(week_copy.copy_week, store, chosen, shopper or None, dry_run=True)
+    return render(request, "routes_copy.html", copy=preview, shopper=shopper)
+
+
+@router.post("/routes/copy")
+async def copy_save(store: Store, form: Form) -> Response:
+    chosen = _parse_day(_field(form, "week"))
+    if chosen is None:
+        raise HTTPException(400)
+    done = await run_in_threadpool(week_copy.copy_week, store, chosen, _field(form, "shopper") or None)
+    return redirect("/routes", week=done.target_monday.isoformat(), copied=done.copied,
+                    skipped=len(done.skipped))
 
 
 @router.get("/routes/{shopper_id}/{day}", response_class=HTMLResponse)
