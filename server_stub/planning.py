@@ -24,6 +24,8 @@ from .database import storable
 from .errors import InvalidInputError, UnknownAssignmentError
 from .queries import accounts, routes
 from .queries.routes import StopRow
+from field_app.domain.route import Dealership
+
 from .records import PlannedVisit, ShopperAccount
 from .roster import page_numbers
 from .store import ServerStore
@@ -52,6 +54,20 @@ class DayPlan:
     repeats: dict[str, list[Repeat]]  # stop id -> its repeats, only for stops that have some
     checklists: dict[str, list[int]]  # id -> published versions
     inactive_dealers: frozenset[str] = frozenset()  # codes of the day's dealerships that are deactivated
+    titles: dict[str, str] = field(default_factory=dict)  # checklist id -> its newest version's title
+    default_checklist: str = ""  # preselected: the shopper's last one, else the newest published
+    past: bool = False  # the day is before today
+
+
+@dataclass(frozen=True)
+class Pick:
+    """A dealership offered by the picker: in the shopper's city or not, and this
+    shopper's other trips there within `REPEAT_DAYS` days of the day (none: «not visited
+    for 30+ days»)."""
+
+    dealer: Dealership
+    home: bool
+    near: list[Repeat]
 
 
 @dataclass(frozen=True)
@@ -151,7 +167,45 @@ def day_plan(store: ServerStore, shopper_id: str, day: date) -> DayPlan | None:
         checklists = routes.checklist_versions(conn)
         inactive = frozenset(code for code in {s.dealer_code for s in stops}
                              if (row := routes.dealer_row(conn, code)) is not None and not row.active)
-    return DayPlan(shopper, day, stops, repeats, checklists, inactive)
+        last = routes.last_checklist(conn, shopper_id)
+    titles = {cid: store.catalog.newest(cid).checklist.title for cid in checklists}
+    if last not in checklists:
+        last = max(checklists, key=lambda cid: store.catalog.version(cid, checklists[cid][-1]).published_at,
+                   default="")
+    return DayPlan(shopper, day, stops, repeats, checklists, inactive, titles, last or "", day < store.now().date())
+
+
+def dealer_picks(store: ServerStore, shopper: ShopperAccount, day: date, words: str,
+                 limit: int = 20) -> tuple[list[Pick], int]:
+    """Active dealerships matching the words, the shopper's city first, each with the
+    shopper's trips there within `REPEAT_DAYS` days of `day`; and how many match."""
+    words = words.strip()[: limits.SEARCH] if storable(words) else ""
+    if not words:
+        return [], 0
+    with store.db.read() as conn:
+        found, total = routes.dealer_search(conn, words, shopper.city, limit)
+        near = _near(conn, shopper.id, day)
+    return [Pick(d, bool(shopper.city) and d.city == shopper.city, near.get(d.code, [])) for d in found], total
+
+
+def picked(store: ServerStore, shopper: ShopperAccount, day: date, code: str) -> Pick | None:
+    """The dealership picked for the form, with the trips that would make it a repeat."""
+    if not code or not storable(code) or len(code) > limits.DEALER_CODE:
+        return None
+    with store.db.read() as conn:
+        row = routes.dealer_row(conn, code)
+        if row is None:
+            return None
+        near = _near(conn, shopper.id, day)
+    return Pick(row.dealer, bool(shopper.city) and row.dealer.city == shopper.city, near.get(code, []))
+
+
+def _near(conn, shopper_id: str, day: date) -> dict[str, list[Repeat]]:
+    span = timedelta(days=REPEAT_DAYS)
+    near: dict[str, list[Repeat]] = {}
+    for trip in routes.trips_between(conn, [shopper_id], day - span, day + span):
+        near.setdefault(trip.dealer_code, []).append(Repeat(trip.day, (trip.day - day).days, trip.visited))
+    return near
 
 
 def stop_of(store: ServerStore, shopper_id: str, day: date, assignment_id: str) -> tuple[StopRow, ShopperAccount]:
@@ -164,11 +218,21 @@ def stop_of(store: ServerStore, shopper_id: str, day: date, assignment_id: str) 
     return found, shopper
 
 
-def add_stop(store: ServerStore, shopper_id: str, day: date, typed: StopInput) -> PlannedVisit:
+def add_stop(store: ServerStore, shopper_id: str, day: date, typed: StopInput,
+             overlap_confirmed: bool = False) -> PlannedVisit:
     """Put a typed stop at the end of the shopper's day, or refuse it with its problems
-    (and, when words were typed for the dealership, the matches to pick from)."""
+    (and, when words were typed for the dealership, the matches to pick from). A window
+    overlapping another stop's of the day is a problem until `overlap_confirmed`."""
     choices: list = []
     problems = check_stop(store, typed, choices)
+    if not problems and not overlap_confirmed and (window := _plain_window(typed.window)):
+        start, end = window.split("-")
+        with store.db.read() as conn:
+            for other in routes.stops_between(conn, [shopper_id], day, day, with_visits=False):
+                if other.window_start and start < other.window_end and other.window_start < end:
+                    problems.append(Problem("window", "window_overlap", {
+                        "window": window, "other": f"{other.window_start}-{other.window_end}",
+                        "dealer": other.dealer_name}))
     with store.db.read() as conn:
         shopper = accounts.get_shopper(conn, shopper_id)
     if shopper is not None and not shopper.active:

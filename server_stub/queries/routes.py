@@ -131,6 +131,20 @@ def _dealers_where(query: str, include_inactive: bool) -> tuple[str, dict]:
     return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
+def dealer_search(conn: Connection, query: str, city: str, limit: int) -> tuple[list[Dealership], int]:
+    """Active dealerships matching every word of `query` (code, name, brand, city), those
+    in `city` first, then by name; the first `limit` and how many match."""
+    matching, params = where_words("search", query)
+    where = "WHERE deactivated_at IS NULL" + (f" AND {matching}" if matching else "")
+    rows = conn.execute(
+        text("SELECT code, name, brand, city, address, phone, lat, lon, timezone FROM dealerships " + where
+             + " ORDER BY CASE WHEN city = :city THEN 0 ELSE 1 END, name, code LIMIT :limit"),
+        params | {"city": city, "limit": limit})
+    found = [Dealership(**row._asdict()) for row in rows]
+    total = conn.execute(text("SELECT COUNT(*) FROM dealerships " + where), params).scalar_one()
+    return found, total
+
+
 def set_dealer_deactivated(conn: Connection, code: str, at: datetime | None) -> bool:
     """Deactivate (a moment) or reactivate (None); False when it already was so."""
     state = "deactivated_at IS NULL" if at is not None else "deactivated_at IS NOT NULL"
@@ -474,6 +488,12 @@ def _repin_params(checklist_id: str, to_version: int, first: date, shopper_id: s
     if shopper_id is not None:
         params["shopper"] = shopper_id
     return params
+
+
+def last_checklist(conn: Connection, shopper_id: str) -> str | None:
+    """The checklist of the shopper's most recently created stop."""
+    return conn.execute(text("SELECT checklist_id FROM assignments WHERE shopper_id = :s "
+                             "ORDER BY created_at DESC, id DESC LIMIT 1"), {"s": shopper_id}).scalar()
 
 
 def checklist_versions(conn: Connection) -> dict[str, list[int]]:

@@ -103,9 +103,11 @@ async def copy_save(store: Store, form: Form) -> Response:
 
 @router.get("/routes/{shopper_id}/{day}", response_class=HTMLResponse)
 async def day_page(request: Request, store: Store, _session: Session, shopper_id: str, day: str,
-                   added: str = "", removed: str = "", gone: str = "") -> HTMLResponse:
+                   added: str = "", removed: str = "", gone: str = "", find: str = "",
+                   pick: str = "") -> HTMLResponse:
+    typed = StopInput(pick=pick, dealer=pick) if pick else None
     return await _day(request, store, shopper_id, _day_or_404(day), added=added, removed=bool(removed),
-                      gone=bool(gone))
+                      gone=bool(gone), find=find, typed=typed)
 
 
 @router.post("/routes/{shopper_id}/{day}")
@@ -114,7 +116,8 @@ async def add_stop(request: Request, store: Store, form: Form, shopper_id: str, 
     typed = StopInput(**{name: _field(form, name)
                          for name in ("dealer", "checklist", "version", "window", "note", "pick")})
     try:
-        planned = await run_in_threadpool(planning.add_stop, store, shopper_id, on, typed)
+        planned = await run_in_threadpool(planning.add_stop, store, shopper_id, on, typed,
+                                          _field(form, "confirm") == "1")
     except StopInputError as refused:
         return await _day(request, store, shopper_id, on, typed=typed, problems=refused.problems,
                           choices=refused.dealer_choices)
@@ -157,12 +160,17 @@ async def remove_stop(store: Store, form: Form, shopper_id: str, day: str, stop_
 
 async def _day(request: Request, store, shopper_id: str, on: date, *, typed: StopInput | None = None,
                problems: list | None = None, choices: list | None = None, added: str = "", removed: bool = False,
-               gone: bool = False) -> HTMLResponse:
+               gone: bool = False, find: str = "") -> HTMLResponse:
     plan = await run_in_threadpool(planning.day_plan, store, shopper_id, on)
     if plan is None:
         raise HTTPException(404)
+    picks, matching = await run_in_threadpool(planning.dealer_picks, store, plan.shopper, on, find)
+    chosen = planning.chosen_dealer(typed) if typed else ""
+    picked = await run_in_threadpool(planning.picked, store, plan.shopper, on, chosen) if chosen else None
     return render(
         request, "routes_day.html", 422 if problems else 200, plan=plan, typed=typed or StopInput(),
+        find=find, picks=picks, matching=matching, picked=picked,
+        overlap=any(p.key == "window_overlap" for p in problems or []),
         problems=problems or [], choices=choices or [], max_note=planning.MAX_NOTE, search_max=limits.SEARCH, added=added if any(s.id == added for s in plan.stops) else "", removed=removed,
         gone=gone, previous=on - timedelta(days=1), following=on + timedelta(days=1),
         repeat_days=planning.REPEAT_DAYS,
