@@ -315,6 +315,27 @@ def move_stop(store: ServerStore, shopper_id: str, day: date, assignment_id: str
                 routes.set_position(conn, stop_id, position, seq)
 
 
+def time_order(stops: list[StopRow]) -> list[str]:
+    """The ids of a day's stops ordered by the start of their windows; those without a
+    window keep their place relative to each other, after the timed ones."""
+    return [s.id for s in sorted(stops, key=lambda s: (s.window_start is None, s.window_start or "", s.position))]
+
+
+def sort_by_time(store: ServerStore, shopper_id: str, day: date) -> int:
+    """Put the day's stops in the order of their windows; how many moved (their new
+    numbers travel to the phone with one change number)."""
+    with store.db.write() as conn:
+        seq = routes.next_change(conn)
+        stops = routes.stops_between(conn, [shopper_id], day, day, with_visits=False)
+        held = {s.id: s.position for s in stops}
+        moved = 0
+        for position, stop_id in enumerate(time_order(stops), start=1):
+            if held[stop_id] != position:
+                routes.set_position(conn, stop_id, position, seq)
+                moved += 1
+    return moved
+
+
 def remove_stop(store: ServerStore, shopper_id: str, day: date, assignment_id: str) -> None:
     """Withdraw a stop of this shopper's day; the phone drops it on its next pull."""
     with store.db.write() as conn:

@@ -83,3 +83,15 @@ def test_an_overlapping_window_is_warned_before_saving(console, server_store, an
 def test_a_past_day_is_said_before_saving(console, server_store, anna):
     page = console.get(day_path(anna, date(2026, 11, 20)))
     assert "Этот день уже прошёл" in page.text
+
+
+def test_stops_out_of_time_order_are_said_and_put_in_order_with_one_click(console, server_store, anna):
+    late = admin.assign(server_store, anna, MONDAY, "MS1", MINI.id, window="15:00-16:00")
+    loose = admin.assign(server_store, anna, MONDAY, "MS2", MINI.id)
+    early = admin.assign(server_store, anna, MONDAY, "KZ1", MINI.id, window="09:00-10:00")
+    page = console.get(day_path(anna, MONDAY))
+    assert "Остановки идут не в порядке их времени." in page.text
+    sorted_page = console.post(day_path(anna, MONDAY) + "/sort", {})
+    assert "не в порядке" not in sorted_page.text
+    assert [s.id for s in day_plan(server_store, anna, MONDAY).stops] == [
+        early.assignment_id, late.assignment_id, loose.assignment_id]

@@ -137,6 +137,13 @@ async def move_stop(store: Store, form: Form, shopper_id: str, day: str, stop_id
     return redirect(f"/routes/{shopper_id}/{on}")
 
 
+@router.post("/routes/{shopper_id}/{day}/sort")
+async def sort_stops(store: Store, form: Form, shopper_id: str, day: str) -> Response:
+    on = _day_or_404(day)
+    await run_in_threadpool(planning.sort_by_time, store, shopper_id, on)
+    return redirect(f"/routes/{shopper_id}/{on}")
+
+
 @router.get("/routes/{shopper_id}/{day}/remove/{stop_id}", response_class=HTMLResponse)
 async def confirm_removal(request: Request, store: Store, _session: Session, shopper_id: str, day: str,
                           stop_id: str) -> Response:
@@ -174,6 +181,7 @@ async def _day(request: Request, store, shopper_id: str, on: date, *, typed: Sto
         problems=problems or [], choices=choices or [], max_note=planning.MAX_NOTE, search_max=limits.SEARCH, added=added if any(s.id == added for s in plan.stops) else "", removed=removed,
         gone=gone, previous=on - timedelta(days=1), following=on + timedelta(days=1),
         repeat_days=planning.REPEAT_DAYS,
+        out_of_time_order=planning.time_order(plan.stops) != [s.id for s in plan.stops],
         versions_list="; ".join(f"{cid} {', '.join(map(str, v))}" for cid, v in plan.checklists.items()),
     )
 
