@@ -219,12 +219,24 @@ def stop_of(store: ServerStore, shopper_id: str, day: date, assignment_id: str) 
 
 
 def add_stop(store: ServerStore, shopper_id: str, day: date, typed: StopInput,
-             overlap_confirmed: bool = False) -> PlannedVisit:
+             overlap_confirmed: bool = False, repeat_confirmed: bool = False,
+             past_confirmed: bool = False) -> PlannedVisit:
     """Put a typed stop at the end of the shopper's day, or refuse it with its problems
     (and, when words were typed for the dealership, the matches to pick from). A window
-    overlapping another stop's of the day is a problem until `overlap_confirmed`."""
+    overlapping another stop's of the day is a problem until `overlap_confirmed`; a day
+    in the past until `past_confirmed`, the shopper at the same dealership within
+    `REPEAT_DAYS` days until `repeat_confirmed` (the page that showed those warnings
+    before the form was sent says so)."""
     choices: list = []
     problems = check_stop(store, typed, choices)
+    if not problems and not past_confirmed and day < store.now().date():
+        problems.append(Problem("confirm", "warn_past", {"day": day.isoformat()}))
+    if not problems and not repeat_confirmed:
+        with store.db.read() as conn:
+            near = _near(conn, shopper_id, day).get(chosen_dealer(typed), [])
+        if near:
+            problems.append(Problem("confirm", "warn_repeat", {
+                "days": REPEAT_DAYS, "list": ", ".join(r.day.isoformat() for r in near)}))
     if not problems and not overlap_confirmed and (window := _plain_window(typed.window)):
         start, end = window.split("-")
         with store.db.read() as conn:

@@ -222,17 +222,21 @@ def test_names_on_the_board_and_the_day_are_escaped(console, server_store, anna)
 
 # --- the same dealership within 30 days ------------------------------------------------
 
-def test_a_repeat_within_30_days_is_warned_after_the_stop_is_saved(console, server_store, anna):
+def test_a_repeat_within_30_days_is_warned_before_and_after_the_stop_is_saved(console, server_store, anna):
     admin.assign(server_store, anna, MONDAY, "D1", "mini_showroom")
     later = MONDAY + timedelta(days=30)
-    page = add(console, anna, later, "D1")
+    warned = add(console, anna, later, "D1")
+    assert warned.status == 422
+    assert "уже направлен в этот дилерский центр в пределах 30 дней (2026-11-23)" in warned
+    assert planned(server_store, anna, later) == []
+    page = add(console, anna, later, "D1", confirm="1")
     assert page.status == 200
     assert f"Остановка сохранена, но Анна Петрова · #{anna[-4:]} уже направлен(а) в этот дилерский центр" in page
     assert "Тот же дилерский центр 2026-11-23, за 30 дн. до этого дня" in page
     assert [s[0] for s in planned(server_store, anna, later)] == ["D1"]
 
     earlier = MONDAY - timedelta(days=30)
-    page = add(console, anna, earlier, "D1")
+    page = add(console, anna, earlier, "D1", confirm="1")
     assert "Тот же дилерский центр 2026-11-23, через 30 дн. после этого дня" in page
     assert "2026-12-23" not in page  # the stop 60 days later is far enough
 
@@ -243,7 +247,7 @@ def test_31_days_apart_another_dealer_or_another_shopper_is_no_repeat(console, s
     admin.assign(server_store, anna, MONDAY + timedelta(days=5), "D2", "mini_showroom")
     admin.assign(server_store, boris, MONDAY + timedelta(days=5), "D1", "mini_showroom")
     for day in (MONDAY + timedelta(days=31), MONDAY - timedelta(days=31)):
-        page = add(console, anna, day, "D1")
+        page = add(console, anna, day, "D1", past_seen="1")  # as the page of a past day sends
         assert "Остановка добавлена в маршрут" in page and "Тот же дилерский центр" not in page
     page = add(console, boris, MONDAY + timedelta(days=6), "D2")
     assert "Тот же дилерский центр" not in page
@@ -257,7 +261,7 @@ def test_a_withdrawn_stop_counts_only_when_a_visit_was_made_for_it(console, serv
     unvisited = admin.assign(store, anna, MONDAY, "D2", "mini_showroom")
     admin.withdraw_assignment(store, unvisited.assignment_id)
 
-    page = add(console, anna, MONDAY + timedelta(days=10), "D1")
+    page = add(console, anna, MONDAY + timedelta(days=10), "D1", confirm="1")
     assert "Тот же дилерский центр 2026-11-23, за 10 дн. до этого дня (визит проведён)" in page
     page = add(console, anna, MONDAY + timedelta(days=10), "D2")
     assert "Остановка добавлена в маршрут" in page

@@ -54,7 +54,10 @@ def test_a_picked_dealership_warns_of_a_repeat_before_saving_and_is_added(consol
     assert "В пределах 30 дней этот покупатель уже направлен сюда" in page.text
     assert "Тот же дилерский центр 2026-11-26" in page.text
     assert day_plan(server_store, anna, MONDAY).stops == []
-    saved = console.post(day_path(anna, MONDAY), {"pick": "MS1", "dealer": "MS1", "checklist": MINI.id})
+    unread = console.post(day_path(anna, MONDAY), {"pick": "MS1", "dealer": "MS1", "checklist": MINI.id})
+    assert unread.status == 422 and day_plan(server_store, anna, MONDAY).stops == []  # typed, not seen: asked
+    console.get(day_path(anna, MONDAY), pick="MS1")
+    saved = console.post(day_path(anna, MONDAY), {"pick": "MS1", "dealer": "MS1", "checklist": MINI.id, "warned": "1"})
     assert saved.status == 200
     assert [s.dealer_code for s in day_plan(server_store, anna, MONDAY).stops] == ["MS1"]
 
@@ -81,8 +84,14 @@ def test_an_overlapping_window_is_warned_before_saving(console, server_store, an
 
 
 def test_a_past_day_is_said_before_saving(console, server_store, anna):
-    page = console.get(day_path(anna, date(2026, 11, 20)))
-    assert "Этот день уже прошёл" in page.text
+    past = date(2026, 11, 20)
+    page = console.get(day_path(anna, past))
+    assert "Этот день уже прошёл" in page.text and 'name="past_seen" value="1"' in page.html
+    asked = console.post(day_path(anna, past), {"dealer": "MS1", "checklist": MINI.id})
+    assert asked.status == 422 and "2026-11-20 — прошедший день" in asked.text
+    assert day_plan(server_store, anna, past).stops == []
+    assert console.post(day_path(anna, past), {"dealer": "MS1", "checklist": MINI.id, "past_seen": "1"}).status == 200
+    assert len(day_plan(server_store, anna, past).stops) == 1
 
 
 def test_stops_out_of_time_order_are_said_and_put_in_order_with_one_click(console, server_store, anna):

@@ -116,8 +116,10 @@ async def add_stop(request: Request, store: Store, form: Form, shopper_id: str, 
     typed = StopInput(**{name: _field(form, name)
                          for name in ("dealer", "checklist", "version", "window", "note", "pick")})
     try:
-        planned = await run_in_threadpool(planning.add_stop, store, shopper_id, on, typed,
-                                          _field(form, "confirm") == "1")
+        confirm = _field(form, "confirm") == "1"
+        planned = await run_in_threadpool(planning.add_stop, store, shopper_id, on, typed, confirm,
+                                          confirm or _field(form, "warned") == "1",
+                                          confirm or _field(form, "past_seen") == "1")
     except StopInputError as refused:
         return await _day(request, store, shopper_id, on, typed=typed, problems=refused.problems,
                           choices=refused.dealer_choices)
@@ -177,7 +179,7 @@ async def _day(request: Request, store, shopper_id: str, on: date, *, typed: Sto
     return render(
         request, "routes_day.html", 422 if problems else 200, plan=plan, typed=typed or StopInput(),
         find=find, picks=picks, matching=matching, picked=picked,
-        overlap=any(p.key == "window_overlap" for p in problems or []),
+        overlap=any(p.key == "window_overlap" or p.field == "confirm" for p in problems or []),
         problems=problems or [], choices=choices or [], max_note=planning.MAX_NOTE, search_max=limits.SEARCH, added=added if any(s.id == added for s in plan.stops) else "", removed=removed,
         gone=gone, previous=on - timedelta(days=1), following=on + timedelta(days=1),
         repeat_days=planning.REPEAT_DAYS,
