@@ -222,6 +222,12 @@ def _summarize_stored_visits(conn: Connection) -> None:
     resummarize_all(conn)
 
 
+def _summarized_by_migration_12(conn: Connection) -> None:
+    """Migrations 3 and 8 once summarized the stored visits here. Today's summaries need
+    the schema of migration 12, which runs after them on every server that runs them and
+    summarizes every stored visit (a server that ran them already is left as it was)."""
+
+
 # The coordinator console: sessions, and what it lists and counts of each visit worked
 # out once, when a revision arrives (its dealership, checklist, moments and scores), so
 # that a page over 100,000 visits reads columns and counters instead of scoring payloads.
@@ -261,7 +267,7 @@ M003_CONSOLE = Migration(3, "console", (
         PRIMARY KEY (dealer_code, checklist_id, item_id)
     )
     """,
-), backfill=_summarize_stored_visits)
+), backfill=_summarized_by_migration_12)
 
 # The console asks which stops have been visited (the route board, a shopper's open work).
 M004_VISITS_BY_ASSIGNMENT = Migration(4, "visits_by_assignment", (
@@ -296,7 +302,7 @@ M007_CALENDAR_YEARS = Migration(7, "calendar_years", (
 # The tally counts a standard across a checklist's versions: `standard_tally.item_id` holds
 # an item's key (`standards.key_of`: its standard id, else its version and question id)
 # instead of the question id. Counted again from the stored revisions.
-M008_TALLY_BY_STANDARD = Migration(8, "tally_by_standard", (), backfill=_summarize_stored_visits)
+M008_TALLY_BY_STANDARD = Migration(8, "tally_by_standard", (), backfill=_summarized_by_migration_12)
 
 # The console's review queue: the visits whose newest revision waits for a verdict, the
 # one waiting longest first. `received_at` is when the newest revision arrived (set with
@@ -354,10 +360,46 @@ M011_ROSTER = Migration(11, "roster", (
     "CREATE INDEX dealerships_by_name ON dealerships (name, code)",
 ), backfill=_fold_search_columns)
 
+# Analytics that count only approved visits by default and filter by period, city, brand
+# and shopper (issue 16, point 5). Each visit keeps its standards met (`visit_standards`:
+# item key -> 1 or 0, JSON) and their counts on its row; `month_tally` sums them over all
+# dealerships per checklist, month (UTC, of the visit's start), status and item, so that
+# each status counts apart. It replaces `standard_tally`, which had neither status nor
+# month. `visits_for_analytics` carries what a page of dealerships sums, index only, in
+# dealership order (no sort before the sums); the dealerships' cities and brands, which the
+# filters offer and choose by, have indexes of their own.
+# Summarized again from the stored revisions.
+M012_ANALYTICS_FILTERS = Migration(12, "analytics_filters", (
+    "ALTER TABLE visits ADD COLUMN standards_met INTEGER",
+    "ALTER TABLE visits ADD COLUMN standards_counted INTEGER",
+    """
+    CREATE TABLE visit_standards (
+        visit_uuid TEXT PRIMARY KEY REFERENCES visits (uuid),
+        items TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE month_tally (
+        checklist_id TEXT NOT NULL,
+        month TEXT NOT NULL,
+        status TEXT NOT NULL,
+        item_id TEXT NOT NULL,
+        met BIGINT NOT NULL,
+        counted BIGINT NOT NULL,
+        PRIMARY KEY (checklist_id, month, status, item_id)
+    )
+    """,
+    "DROP TABLE standard_tally",
+    "CREATE INDEX visits_for_analytics ON visits "
+    "(checklist_id, dealer_code, status, started_at, standards_met, standards_counted, shopper_id)",
+    "CREATE INDEX dealerships_by_city ON dealerships (city, brand)",
+    "CREATE INDEX dealerships_by_brand ON dealerships (brand)",
+), backfill=_summarize_stored_visits)
+
 MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_BLOBS_ARE_FILES, M003_CONSOLE, M004_VISITS_BY_ASSIGNMENT,
                                      M005_PAIRING_ATTEMPTS, M006_DEALERSHIP_TIMEZONES, M007_CALENDAR_YEARS,
                                      M008_TALLY_BY_STANDARD, M009_REVIEW_QUEUE, M010_FAILED_ATTEMPTS,
-                                     M011_ROSTER)
+                                     M011_ROSTER, M012_ANALYTICS_FILTERS)
 
 _CREATE_TABLE = """
 CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -11,7 +11,7 @@ Each item has a key, the same in every version that judges the same thing:
 - `item:<version>:<id>`: a question without a standard id, that version's own item, never
   counted together with another version's (docs/checklist-v2-format.md).
 
-`standard_tally.item_id` holds these keys.
+The keys of `visit_standards.items` and `month_tally.item_id` are these.
 """
 
 from __future__ import annotations

@@ -1,14 +1,19 @@
 """A visit's summary: what the console lists, sorts, filters and counts of it, worked out
 from its latest revision when that arrives, not each time a page is drawn.
 
-The tally of standards met per dealership and standard (an item's key, `standards.py`:
-one standard across versions of its checklist) counts the latest revision of every visit
-that has a dealership and is not returned: a returned visit leaves the tally until its
-corrected revision arrives.
+Beside the summary columns, each visit keeps its standards met (`visit_standards`: item
+key -> met, an item's key being one standard across the versions of its checklist,
+`standards.py`) and their count (`visits.standards_met` of `standards_counted`). The tally
+(`month_tally`) sums them over all dealerships per checklist, month of the visit's start
+(UTC, as the console's date filters) and status. Every visit with a dealership is in it
+under its status: the analytics choose which statuses they count (approved ones by
+default), so a review moves the visit's rows from one status to another (`uncount`, then
+`count`), read from what the visit keeps, without scoring it again.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +23,7 @@ from field_app.domain.checklist import Checklist
 from field_app.domain.records import VisitRevision
 from field_app.domain.revision_check import score_revision, standards_met
 
+from .database import moment
 from .queries import summaries as q
 from .standards import key_of
 
@@ -56,20 +62,28 @@ def _by_key(checklist: Checklist, met: dict[str, bool]) -> dict[str, bool]:
     return found
 
 
-def counts(status: str, summary: VisitSummary) -> bool:
-    """Whether the visit is in the tally."""
-    return summary.dealer_code is not None and status != "returned"
+def record(conn: Connection, uuid: str, summary: VisitSummary) -> None:
+    """The summary of the visit's new latest revision, kept and counted under the visit's
+    status; the one it replaces must have been `uncount`ed first."""
+    q.save_summary(conn, uuid, summary)
+    count(conn, uuid)
 
 
-def tally(conn: Connection, summary: VisitSummary, sign: int) -> None:
-    assert summary.dealer_code is not None
-    q.add_to_tally(conn, summary.dealer_code, summary.checklist_id, summary.standards, sign)
+def count(conn: Connection, uuid: str) -> None:
+    """Put the visit's latest revision in the tally, under its status and month."""
+    q.add_to_tally(conn, q.visit_tally(conn, uuid), 1)
+
+
+def uncount(conn: Connection, uuid: str) -> None:
+    """Take the visit's latest revision out of the tally (before its status or revision changes)."""
+    q.add_to_tally(conn, q.visit_tally(conn, uuid), -1)
 
 
 def resummarize_all(conn: Connection) -> None:
     """Every visit's summary and the whole tally worked out again from the stored revisions."""
     q.clear_tally(conn)
     checklists: dict[tuple[str, int], Checklist] = {}
+    tally: Counter = Counter()
     for uuid, status, payload, dealer in q.latest_payloads(conn):
         revision = VisitRevision.model_validate_json(payload)
         key = (revision.checklist.id, revision.checklist.version)
@@ -77,5 +91,7 @@ def resummarize_all(conn: Connection) -> None:
             checklists[key] = Checklist.model_validate_json(q.checklist_body(conn, *key))
         summary = summarize(checklists[key], revision, dealer)
         q.save_summary(conn, uuid, summary)
-        if counts(status, summary):
-            tally(conn, summary, 1)
+        if dealer is not None:
+            tally.update(q.tally_of(summary.checklist_id, moment(summary.started_at), status,
+                                {k: int(ok) for k, ok in summary.standards.items()}))
+    q.add_to_tally(conn, tally)

@@ -91,13 +91,11 @@ def put_revision(store: ServerStore, device: Device, uuid: str, revision: VisitR
             ), now)
             if revision.revision > visit.latest_revision:
                 if not new_visit:
-                    _uncount_latest(store, conn, visit)
+                    summaries.uncount(conn, uuid)
                 q.set_latest(conn, uuid, revision.revision, revision.assignment_id, now)
                 summary = dataclasses.replace(
                     summary, dealer_code=summary_q.dealer_of_assignment(conn, revision.assignment_id))
-                summary_q.save_summary(conn, uuid, summary)
-                if summaries.counts("received", summary):
-                    summaries.tally(conn, summary, 1)
+                summaries.record(conn, uuid, summary)
                 due = _open_follow_ups(conn, entry.checklist, revision, summary.dealer_code)
                 q.replace_follow_ups(conn, uuid, due, clear=not new_visit)
                 visit = VisitRow(uuid, visit.shopper_id, revision.revision, "received")
@@ -167,6 +165,8 @@ def review_visit(store: ServerStore, uuid: str, action: str, comment: str, by: s
         raise InvalidRequestError(REVIEW_PROBLEMS[problem])
     now = store.now()
     with store.db.write() as conn:
+        if storable(uuid):
+            summary_q.lock_visit(conn, uuid)  # two verdicts at once move the tally one after the other
         visit = q.get_visit(conn, uuid) if storable(uuid) else None
         if visit is None or visit.latest_revision == 0:
             raise UnknownVisitError(f"There is no visit {uuid}.")
@@ -174,11 +174,9 @@ def review_visit(store: ServerStore, uuid: str, action: str, comment: str, by: s
             raise RevisionConflictError(
                 f"Revision {visit.latest_revision} of visit {uuid} arrived after revision {revision} was looked at.")
         review = Review(security.new_id("rv_"), uuid, visit.latest_revision, action, comment.strip(), by, now)
-        if action == "return":
-            _uncount_latest(store, conn, visit)
-        elif visit.status == "returned":
-            _count_latest(store, conn, visit, 1)
+        summaries.uncount(conn, uuid)  # counted again under its new status
         q.insert_review(conn, review)
+        summaries.count(conn, uuid)
     return review
 
 
@@ -274,21 +272,6 @@ def _place(conn, dealer_code: str | None) -> tuple[str, str]:
     """The time zone and brand of the dealership (the defaults without one)."""
     found = routes.dealerships(conn, [dealer_code]) if dealer_code is not None else []
     return (found[0].timezone, found[0].brand) if found else (DEFAULT_TIMEZONE, "")
-
-
-def _uncount_latest(store: ServerStore, conn, visit: VisitRow) -> None:
-    """Take the visit's latest revision out of the tally, if it is in it."""
-    if visit.status != "returned":
-        _count_latest(store, conn, visit, -1)
-
-
-def _count_latest(store: ServerStore, conn, visit: VisitRow, sign: int) -> None:
-    # Scored again from the stored payload: this happens on a review or a correction, rarely.
-    revision = VisitRevision.model_validate_json(q.revision_payload(conn, visit.uuid, visit.latest_revision))
-    checklist = store.catalog.get(revision.checklist.id, revision.checklist.version).checklist
-    summary = summaries.summarize(checklist, revision, summary_q.dealer_of_assignment(conn, revision.assignment_id))
-    if summary.dealer_code is not None:
-        summaries.tally(conn, summary, sign)
 
 
 def _check_stored_sizes(store: ServerStore, revision: VisitRevision) -> None:

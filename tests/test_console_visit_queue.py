@@ -274,7 +274,8 @@ def test_the_migration_fills_when_each_visits_newest_revision_arrived(server_db,
             for number, at in ((1, "2026-11-22T10:00:00.000000Z"), (2, "2026-11-23T08:30:00.000000Z")):
                 conn.execute(text("INSERT INTO visit_revisions VALUES ('v1', :n, '{}', 'h', NULL, 'c', 1, "
                                   "'2026-11-22T10:00:00.000000Z', :at, 'd1')"), {"n": number, "at": at})
-        assert 9 in migrate(db)
+        # Up to migration 9 only: migration 12 scores each stored revision, and '{}' is none.
+        assert 9 in migrate(db, migrations=tuple(m for m in MIGRATIONS if m.version <= 9))
         with db.read() as conn:
             assert conn.execute(text("SELECT received_at FROM visits")).scalar_one() == "2026-11-23T08:30:00.000000Z"
     finally:

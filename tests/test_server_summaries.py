@@ -1,7 +1,11 @@
 """Each visit's summary and the tally of standards met: worked out when a revision arrives
-or is reviewed, and the same as working them out again from every stored revision."""
+or is reviewed, each visit counted under its status, and the same as working them out
+again from every stored revision."""
 
 from __future__ import annotations
+
+import json
+from collections import Counter
 
 import pytest
 from sqlalchemy import text
@@ -27,17 +31,46 @@ def shopper_device(store, name="Анна"):
         return devices.recognise(conn, token)
 
 
-def tally(store) -> dict[tuple[str, str], tuple[int, int]]:
+def tally(store, statuses=("received", "approved")) -> dict[tuple[str, str], tuple[int, int]]:
+    """(dealership, item key) -> (met, counted) over the visits of `statuses`, from what
+    each visit keeps; checked against the month tally of all dealerships on the way."""
+    assert month_tally(store) == month_tally_from_visits(store)
+    found: Counter = Counter()
     with store.db.read() as conn:
-        rows = conn.execute(text("SELECT dealer_code, item_id, met, counted FROM standard_tally "
+        rows = conn.execute(text("SELECT v.dealer_code, v.status, s.items FROM visits v "
+                                 "JOIN visit_standards s ON s.visit_uuid = v.uuid WHERE v.dealer_code IS NOT NULL"))
+        for row in rows:
+            if row.status in statuses:
+                for item, met in json.loads(row.items).items():
+                    found[row.dealer_code, item, "met"] += met
+                    found[row.dealer_code, item, "counted"] += 1
+    return {(d, i): (found[d, i, "met"], n) for (d, i, kind), n in found.items() if kind == "counted"}
+
+
+def month_tally(store) -> dict[tuple, tuple[int, int]]:
+    with store.db.read() as conn:
+        rows = conn.execute(text("SELECT checklist_id, month, status, item_id, met, counted FROM month_tally "
                                  "WHERE counted <> 0 OR met <> 0"))
-        return {(r.dealer_code, r.item_id): (r.met, r.counted) for r in rows}
+        return {(r.checklist_id, r.month, r.status, r.item_id): (int(r.met), int(r.counted)) for r in rows}
+
+
+def month_tally_from_visits(store) -> dict[tuple, tuple[int, int]]:
+    """What `month_tally` must hold: every visit with a dealership, under its status."""
+    found: Counter = Counter()
+    with store.db.read() as conn:
+        rows = conn.execute(text("SELECT v.checklist_id, v.started_at, v.status, s.items FROM visits v "
+                                 "JOIN visit_standards s ON s.visit_uuid = v.uuid WHERE v.dealer_code IS NOT NULL"))
+        for row in rows:
+            for item, met in json.loads(row.items).items():
+                found[(row.checklist_id, row.started_at[:7], row.status, item), "met"] += met
+                found[(row.checklist_id, row.started_at[:7], row.status, item), "counted"] += 1
+    return {key: (found[key, "met"], n) for (key, kind), n in found.items() if kind == "counted"}
 
 
 def summary(store, uuid):
     with store.db.read() as conn:
-        return conn.execute(text("SELECT dealer_code, checklist_id, score_got, score_out_of, started_at "
-                                 "FROM visits WHERE uuid = :u"), {"u": uuid}).one()
+        return conn.execute(text("SELECT dealer_code, checklist_id, score_got, score_out_of, started_at, "
+                                 "standards_met, standards_counted FROM visits WHERE uuid = :u"), {"u": uuid}).one()
 
 
 @pytest.fixture
@@ -63,6 +96,7 @@ def test_a_visit_is_summarized_and_counted_when_it_arrives(server_store, planned
     assert (row.dealer_code, row.checklist_id) == ("D1", MINI.id)
     assert row.started_at.startswith("2026-11-22T10:00:00")
     assert 0 < row.score_got < row.score_out_of  # greeted yes, mirrors no
+    assert (row.standards_met, row.standards_counted) == (4, 5)
     counted = tally(server_store)
     assert counted[("D1", GREETED)] == (1, 1)
     assert counted[("D1", MIRRORS)] == (0, 1)
@@ -73,14 +107,26 @@ def test_a_return_uncounts_the_visit_and_its_correction_counts_again(server_stor
     uuid = new_uuid()
     send(server_store, device, uuid, greeted=False, dealer_assignment=plan.assignment_id)
     assert tally(server_store)[("D1", GREETED)] == (0, 1)
+    assert tally(server_store, ("approved",)) == {}
 
     review_visit(server_store, uuid, "return", "Проверьте приветствие", by="coordinator")
     assert tally(server_store).get(("D1", GREETED), (0, 0)) == (0, 0)
+    assert tally(server_store, ("returned",))[("D1", GREETED)] == (0, 1)  # still there, as returned
 
     send(server_store, device, uuid, 2, greeted=True, dealer_assignment=plan.assignment_id)
     assert tally(server_store)[("D1", GREETED)] == (1, 1)
+    assert tally(server_store, ("returned",)) == {}
     review_visit(server_store, uuid, "approve", "", by="coordinator")
     assert tally(server_store)[("D1", GREETED)] == (1, 1)
+    assert tally(server_store, ("approved",))[("D1", GREETED)] == (1, 1)
+    assert tally(server_store, ("received",)) == {}
+
+
+def test_a_visit_counts_under_the_month_it_started(server_store, planned):
+    device, plan = planned
+    body = revision(1, assignment_id=plan.assignment_id, started_at="2026-10-31T23:30:00Z")
+    put_revision(server_store, device, new_uuid(), VisitRevision.model_validate(body))
+    assert {month for _, month, _, _ in month_tally(server_store)} == {"2026-10"}
 
 
 def test_a_new_revision_replaces_the_old_one_in_the_tally(server_store, planned):
@@ -121,21 +167,40 @@ def test_working_everything_out_again_gives_the_same_tally(server_store):
     assert summary(server_store, uuids[0]).dealer_code == "D1"
 
 
-def test_migration_3_summarizes_the_visits_a_server_already_holds(server_store, planned):
+def test_migration_12_summarizes_the_visits_a_server_already_holds(server_store, planned):
     device, plan = planned
     uuid = new_uuid()
     send(server_store, device, uuid, dealer_assignment=plan.assignment_id)
-    # Back to the schema of version 2, the visit kept: what a server updated from it holds.
+    review_visit(server_store, uuid, "approve", "", by="coordinator")
+    kept = tally(server_store, ("approved",))
+    # Back to the schema of version 11, the visit kept: what a server updated from it holds.
     with server_store.db.write() as conn:
-        for index in ("started", "dealer", "status", "shopper_started", "checklist"):
-            conn.execute(text(f"DROP INDEX visits_by_{index}"))
-        for column in ("dealer_code", "checklist_id", "checklist_version", "started_at", "finalized_at",
-                       "score_got", "score_out_of", "section_scores"):
+        for index in ("visits_for_analytics", "dealerships_by_city", "dealerships_by_brand"):
+            conn.execute(text(f"DROP INDEX {index}"))
+        for column in ("standards_met", "standards_counted"):
             conn.execute(text(f"ALTER TABLE visits DROP COLUMN {column}"))
-        conn.execute(text("DROP TABLE standard_tally"))
-        conn.execute(text("DROP TABLE console_sessions"))
-        conn.execute(text("DELETE FROM schema_migrations WHERE version = 3"))
+        conn.execute(text("DROP TABLE visit_standards"))
+        conn.execute(text("DROP TABLE month_tally"))
+        conn.execute(text("CREATE TABLE standard_tally (dealer_code TEXT NOT NULL, checklist_id TEXT NOT NULL, "
+                          "item_id TEXT NOT NULL, met BIGINT NOT NULL, counted BIGINT NOT NULL, "
+                          "PRIMARY KEY (dealer_code, checklist_id, item_id))"))
+        conn.execute(text("UPDATE visits SET dealer_code = NULL"))
+        conn.execute(text("DELETE FROM schema_migrations WHERE version = 12"))
 
-    assert migrate(server_store.db) == [3]
+    assert migrate(server_store.db) == [12]
     assert summary(server_store, uuid).dealer_code == "D1"
-    assert tally(server_store)[("D1", GREETED)] == (1, 1)
+    assert tally(server_store, ("approved",)) == kept
+    assert kept[("D1", GREETED)] == (1, 1)
+
+
+def test_migrations_3_and_8_leave_the_summaries_to_migration_12(server_db, tmp_path):
+    from server_stub.database import Database
+    from server_stub.migrations import MIGRATIONS
+    from server_stub.settings import Settings
+
+    db = Database(Settings(data_dir=tmp_path, db_url=server_db).database_url)
+    try:  # a server as old as migration 2 meets today's summaries: nothing fails on the way
+        migrate(db, migrations=MIGRATIONS[:2])
+        assert migrate(db) == [m.version for m in MIGRATIONS[2:]]
+    finally:
+        db.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import csv
 import io
+import json
 import re
 
 import openpyxl
@@ -133,10 +134,23 @@ def test_the_standards_of_two_versions_are_the_newest_order_then_what_only_older
 
 
 def tally(store) -> dict[tuple[str, str], tuple[int, int]]:
+    """(dealership, item key) -> (met, counted), from the standards each visit keeps."""
+    found: dict[tuple[str, str], tuple[int, int]] = {}
     with store.db.read() as conn:
-        rows = conn.execute(text("SELECT dealer_code, item_id, met, counted FROM standard_tally "
-                                 "WHERE checklist_id = 'mini_standards' AND counted <> 0"))
-        return {(r.dealer_code, r.item_id): (int(r.met), int(r.counted)) for r in rows}
+        rows = conn.execute(text("SELECT v.dealer_code, s.items FROM visits v JOIN visit_standards s "
+                                 "ON s.visit_uuid = v.uuid WHERE v.checklist_id = 'mini_standards'"))
+        for row in rows:
+            for item, met in json.loads(row.items).items():
+                old_met, old_counted = found.get((row.dealer_code, item), (0, 0))
+                found[row.dealer_code, item] = (old_met + met, old_counted + 1)
+    return found
+
+
+def month_tally(store) -> dict[str, tuple[int, int]]:
+    with store.db.read() as conn:
+        rows = conn.execute(text("SELECT item_id, SUM(met) AS met, SUM(counted) AS counted FROM month_tally "
+                                 "WHERE checklist_id = 'mini_standards' GROUP BY item_id"))
+        return {r.item_id: (int(r.met), int(r.counted)) for r in rows}
 
 
 def test_the_tally_counts_a_standard_across_versions(server_store, two_visits):
@@ -148,41 +162,56 @@ def test_the_tally_counts_a_standard_across_versions(server_store, two_visits):
     assert counted[("D1", "follow_up:callback")] == (1, 2)
 
 
-def test_the_tally_migration_counts_stored_visits_by_standard(server_store, two_visits):
-    kept = tally(server_store)
-    number = next(m.version for m in MIGRATIONS if m.name == "tally_by_standard")
+def test_all_dealerships_count_a_standard_across_versions(server_store, two_visits):
+    assert month_tally(server_store)["standard:2.3"] == (2, 3)  # v1 and v2 at D1, v2 at D2
+    assert month_tally(server_store)["item:1:clean"] == (1, 1)
+
+
+def test_the_summaries_migration_counts_stored_visits_by_standard(server_store, two_visits):
+    kept, kept_months = tally(server_store), month_tally(server_store)
+    number = next(m.version for m in MIGRATIONS if m.name == "analytics_filters")
     with server_store.db.write() as conn:  # as a server before the migration counted: by question id
-        conn.execute(text("UPDATE standard_tally SET item_id = 'greeted' WHERE item_id = 'standard:2.3'"))
+        conn.execute(text("DELETE FROM visit_standards"))
+        conn.execute(text("DELETE FROM month_tally"))
+        for index in ("visits_for_analytics", "dealerships_by_city", "dealerships_by_brand"):
+            conn.execute(text(f"DROP INDEX {index}"))
+        for column in ("standards_met", "standards_counted"):
+            conn.execute(text(f"ALTER TABLE visits DROP COLUMN {column}"))
+        conn.execute(text("DROP TABLE visit_standards"))
+        conn.execute(text("DROP TABLE month_tally"))
+        conn.execute(text("CREATE TABLE standard_tally (dealer_code TEXT NOT NULL, checklist_id TEXT NOT NULL, "
+                          "item_id TEXT NOT NULL, met BIGINT NOT NULL, counted BIGINT NOT NULL, "
+                          "PRIMARY KEY (dealer_code, checklist_id, item_id))"))
         conn.execute(text("DELETE FROM schema_migrations WHERE version = :v"), {"v": number})
     assert migrate(server_store.db) == [number]
-    assert tally(server_store) == kept
+    assert tally(server_store) == kept and month_tally(server_store) == kept_months
 
 
 # --- analytics -------------------------------------------------------------------------
 
 def test_the_dealers_item_table_adds_up_a_standard_over_versions_in_the_newest_wording(console, two_visits):
-    page = console.get("/analytics/mini_standards/dealers/D1")
+    page = console.get("/analytics/mini_standards/dealers/D1", status="received_approved")  # none approved
     assert page.status == 200
-    assert row_of(page, "Поздоровались ли с вами первым?") == "2.3 Поздоровались ли с вами первым? низкий (BOTTOM) 1 2 50% 67%"
-    assert row_of(page, "Представился ли консультант?") == "2.4 Представился ли консультант? нет в исследовании 1 2 50% 67%"
-    assert row_of(page, "Спросили ли ваше имя?").endswith("1 1 100% 50%")
-    assert row_of(page, "Предложили ли вам тест-драйв?").endswith("1 2 50% 67%")
-    assert row_of(page, "Вам перезвонили?").endswith("1 2 50% 50%")
+    assert row_of(page, "Поздоровались ли с вами первым?") == "2.3 Поздоровались ли с вами первым? низкий (BOTTOM) 1 2 50% ⚠ мало визитов 67% 3"
+    assert row_of(page, "Представился ли консультант?") == "2.4 Представился ли консультант? нет в исследовании 1 2 50% ⚠ мало визитов 67% 3"
+    assert row_of(page, "Спросили ли ваше имя?").endswith("1 1 100% ⚠ мало визитов 50% 2")
+    assert row_of(page, "Предложили ли вам тест-драйв?").endswith("1 2 50% ⚠ мало визитов 67% 3")
+    assert row_of(page, "Вам перезвонили?").endswith("1 2 50% ⚠ мало визитов 50% 2")
     for v1_wording in ("Поприветствовал", "Предложил тест-драйв", "Перезвонили?"):
         assert v1_wording not in page.text  # counted under v2's wording, not listed again
     # Without a standard id an item is its version's own: v1's is listed apart, with its version.
-    assert row_of(page, "Чисто ли в салоне?").endswith("0 1 0% 50%")
+    assert row_of(page, "Чисто ли в салоне?").endswith("0 1 0% ⚠ мало визитов 50% 2")
     assert "Пункты, которых нет в последней версии чек-листа" in page
-    assert row_of(page, "Чисто в салоне") == "Чисто в салоне (версия 1) нет в исследовании 1 1 100% 100%"
-    assert "Всего по чек-листу «Стандарты, версия 2»: 55% (6 из 11)" in page
+    assert row_of(page, "Чисто в салоне") == "Чисто в салоне (версия 1) нет в исследовании 1 1 100% ⚠ мало визитов 100% 1"
+    assert "Всего по чек-листу «Стандарты, версия 2»: 55% (6 из 11 пунктов), визитов: 2." in page
     svg = re.findall(r"<svg .*?</svg>", page.html, flags=re.S)
     assert any("2.3 Поздоровались ли с вами первым?" in chart for chart in svg)
     assert any("Чисто в салоне (версия 1)" in chart for chart in svg)
 
 
 def test_the_overview_counts_both_versions(console, two_visits):
-    page = console.get("/analytics", checklist="mini_standards")
-    assert row_of(page, "Дилер D1").endswith("6 11 55%")
+    page = console.get("/analytics", checklist="mini_standards", status="received_approved")
+    assert row_of(page, "Дилер D1").endswith("6 11 2 55% ⚠ мало визитов")
 
 
 # --- exports ---------------------------------------------------------------------------
