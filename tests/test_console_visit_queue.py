@@ -17,7 +17,7 @@ from server_stub.migrations import MIGRATIONS, migrate
 from server_stub.settings import Settings
 
 from console_support import Phone
-from server_support import new_uuid, publish_mini, revision
+from server_support import new_uuid, publish_mini, revision, seed_dealers
 
 LISTED = re.compile(r'id="at-([0-9a-f-]{36})"')
 
@@ -280,3 +280,20 @@ def test_the_migration_fills_when_each_visits_newest_revision_arrived(server_db,
             assert conn.execute(text("SELECT received_at FROM visits")).scalar_one() == "2026-11-23T08:30:00.000000Z"
     finally:
         db.close()
+
+
+def test_the_dealership_filter_is_a_search_field_not_a_list_of_every_dealership(console, server_store, phone, clock):
+    seed_dealers(server_store, "D1", "D2", "K9")
+    send_in_turn(phone, clock, 1)
+    page = console.get("/visits")
+    assert '<select name="dealer">' not in page.html and 'name="dealer" value=""' in page.html
+    assert "Дилер D2" not in page  # 60,000 dealerships would be megabytes of options
+
+    chosen = console.get("/visits", view="all", dealer="D2")
+    assert 'name="dealer" value="D2"' in chosen.html and "Дилер D2" in chosen and "Дилер D1" not in chosen
+
+    # Words instead of a code: the dealerships they find, each a link to its own filter.
+    found = console.get("/visits", view="all", dealer="дилер d", status="approved")
+    assert "Дилерского центра с кодом «дилер d» нет. Найдено по словам: 2; показано: 2." in found
+    assert 'href="/console/visits?dealer=D1&amp;view=all&amp;status=approved"' in found.html
+    assert "Дилер K9" not in found and listed(found) == []

@@ -9,13 +9,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from ... import admin, reviewing
+from ... import admin, limits, reviewing, roster
+from ...database import storable
+from ...errors import UnknownDealerError
 from ...queries.visit_list import STATUSES, WAITING
 from ..listing import ListChoice
 from ..web import Form, Session, Store, redirect, render
 
 router = APIRouter()
 PAGE_SIZE = 50
+DEALER_PICKS = 10
 
 
 @router.get("/visits", response_class=HTMLResponse)
@@ -35,12 +38,14 @@ async def visit_list_page(request: Request, store: Store, _session: Session,
         named = reviewing.visits_listed(store, [u for f in ("changed", "skipped") for u in params.get(f, "").split(",")
                                                 if u])
         return (listing, waiting, shown, {row.uuid: row for row in named}, admin.list_shoppers(store),
-                admin.list_dealers(store), reviewing.checklist_ids(store))
+                *_dealer_field(store, chosen.dealer), reviewing.checklist_ids(store))
 
-    listing, waiting, shown, named, shoppers, dealers, checklists = await run_in_threadpool(read)
+    listing, waiting, shown, named, shoppers, dealer, picks, matching, checklists = await run_in_threadpool(read)
     return render(
         request, "visits.html", rows=shown.rows, total=shown.total, waiting=waiting, view=listing.view,
-        shoppers=shoppers, dealers=dealers, checklists=checklists, statuses=STATUSES, problems=problems,
+        shoppers=shoppers, dealer=dealer, dealer_picks=picks, dealer_matching=matching, search_max=limits.SEARCH,
+        pick_query={k: v for k, v in listing.query().items() if k != "dealer"},
+        checklists=checklists, statuses=STATUSES, problems=problems,
         chosen=listing, list_query=listing.query(), filters=listing.filters(), after=after, select_all=select == "all",
         next_after=shown.next_after, report=_report(params, named),
     )
@@ -61,6 +66,19 @@ def approve_selected(request: Request, store: Store, session: Session, form: For
     done = reviewing.approve_selected(store, chosen, session.username)
     return redirect("/visits", **listing.query(), approved=str(len(done.approved)),
                     changed=",".join(done.changed), skipped=",".join(done.reviewed))
+
+
+def _dealer_field(store, typed: str) -> tuple:
+    """The dealership filter is a search field, not a list of every dealership (60,000 of
+    them would make the page megabytes): the dealership whose code was given, or, when
+    the text is no code, the first dealerships it finds to pick from, and how many match."""
+    if not typed.strip() or not storable(typed):
+        return None, [], 0
+    try:
+        return admin.get_dealer(store, typed), [], 0
+    except UnknownDealerError:
+        picks, matching = roster.find_dealers(store, typed, DEALER_PICKS)
+        return None, picks, matching
 
 
 def _chosen(values: list) -> list[tuple[str, int]]:
