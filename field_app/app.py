@@ -18,7 +18,7 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 from urllib.parse import parse_qs
 
 import flet as ft
@@ -27,6 +27,9 @@ from . import flet_fixes
 
 from .domain.clock import Clock, SystemClock
 from .demo import fill_demo
+from .audio.recorder import FletRecorder, Recorder
+from .location import FixRecorder, Locator
+from .location.geolocator import GeolocatorLocator
 from .domain.registry import Registry
 from .domain.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator
 from .screens.camera import CameraScreen
@@ -208,12 +211,17 @@ def build_app(
     *,
     auto_sync: AutoSync | None = background_sync,
     sync_interval_s: float = AUTO_SYNC_INTERVAL_S,
+    locator: Callable[[], Locator] | None = GeolocatorLocator,
+    recorder: Callable[[], Recorder] | None = FletRecorder,
 ):
     """The `main` that Flet runs for each session (the web client or the phone).
 
     `sync` is the sync client (tests give a fake); by default the real one, over the same
     store, photos and clock as `service`. `auto_sync` is the loop each session runs in the
-    background while it lasts (None: no background sync).
+    background while it lasts (None: no background sync). `locator` makes each session's
+    `Locator` (tests give a fake; None: no fixes are asked for, every event unavailable).
+    `recorder` makes a microphone when an audio question first records, in the session
+    (tests give a fake; None: the card says recording is not possible here).
     """
     flet_fixes.apply()
     if sync is None:
@@ -240,6 +248,8 @@ def build_app(
                 router.screen.refresh()
 
         runner = ctx.sync_runner = SyncRunner(sync, service, on_change=today_changed)
+        ctx.locations = open_locations(page, service, locator)
+        ctx.make_recorder = recorder
         page.title = ctx.t("common.app_title")
         look.apply(page, ctx.t.language)
 
@@ -264,7 +274,13 @@ def build_app(
         page.on_app_lifecycle_state_change = on_lifecycle
 
         runner.start(page.run_task, auto_sync, sync_interval_s)
-        page.on_close = lambda: runner.stop()  # the session has ended
+
+        def on_close() -> None:  # the session has ended
+            runner.stop()
+            if ctx.locations is not None:
+                ctx.locations.close()
+
+        page.on_close = on_close
 
         unfinished = service.open_visit()
         if unfinished is not None and page.route in ("/", ""):
@@ -275,6 +291,23 @@ def build_app(
             router.show(page.route or "/")
 
     return main
+
+
+def open_locations(page: ft.Page, service: FieldService,
+                   make_locator: Callable[[], Locator] | None) -> FixRecorder | None:
+    """The session's recorder of location fixes over its own locator (None: the app goes
+    on without; every event of its visits goes out unavailable)."""
+    if make_locator is None:
+        return None
+    try:
+        locator = make_locator()
+        opening = getattr(locator, "open", None)
+        if opening is not None:
+            opening()  # built in the session: a Flet service registers with its page
+    except Exception:  # the app must start all the same
+        log.exception("no locator in this session")
+        return None
+    return FixRecorder(service, locator, page.run_task)
 
 
 def run_app(data: str | Path | None, *, host: str = "127.0.0.1", port: int = 8550, demo: bool = False) -> None:

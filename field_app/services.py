@@ -15,10 +15,13 @@ from zoneinfo import ZoneInfo
 from . import storage
 from .domain.clock import Clock
 from .domain.checklist import AnswerValue, Checklist, FollowUp
-from .domain.records import PhotoRef, VisitRevision, VisitStatus
+from .domain.errors import InvalidAnswerError
+from .domain.locations import LocationOutcome
+from .domain.records import PhotoRef, RecordingRef, VisitRevision, VisitStatus
 from .domain.scoring import VisitScore
 from .domain.visit import Missing, Visit
 from .photos import process_photo
+from .recordings import recording_file, store_recording
 from .store import Stop, Store
 
 LATER_DAYS = 14
@@ -172,6 +175,31 @@ class FieldService:
     def remove_photo(self, uuid: str, question_id: str, sha256: str) -> None:
         self.store.remove_photo(uuid, question_id, sha256)
 
+    def add_recording(self, uuid: str, question_id: str, source: bytes | Path,
+                      recorded_at: datetime | None = None) -> RecordingRef:
+        """Keep a finished call recording (the recorder's file or its bytes) and attach it
+        to an audio question; `recorded_at` is when the recording began (now when None).
+        Refused with a `RecordingError` when empty or larger than the server takes, with
+        an `InvalidAnswerError` when the question is not an audio one or has all it takes.
+        Slow for a long call (the file is copied and hashed): call it off the UI path."""
+        question = self.store.visit(uuid).question(question_id)
+        if question.type != "audio":
+            raise InvalidAnswerError(f"{question_id!r} is a {question.type} question, not an audio one")
+        stored = store_recording(source, self.photos_dir)
+        ref = RecordingRef(sha256=stored.sha256, bytes=stored.bytes, question_id=question_id,
+                           recorded_at=recorded_at or self.now())
+        self.store.add_recording(uuid, ref, str(stored.path))
+        return ref
+
+    def remove_recording(self, uuid: str, question_id: str, sha256: str) -> None:
+        """Detach a recording before finalizing (its file stays, as a photo's does: the
+        same bytes may be attached again)."""
+        self.store.remove_recording(uuid, question_id, sha256)
+
+    def recording_path(self, sha256: str) -> Path:
+        """The file to play back."""
+        return recording_file(self.photos_dir, sha256)
+
     def thumbnail_path(self, sha256: str) -> Path:
         return storage.thumbnail_file(self.photos_dir, sha256)
 
@@ -180,6 +208,10 @@ class FieldService:
         left the phone (the server confirmed it; see `storage`)."""
         full = storage.photo_file(self.photos_dir, sha256)
         return full if full.exists() else self.thumbnail_path(sha256)
+
+    def record_location(self, uuid: str, outcome: LocationOutcome) -> LocationOutcome:
+        """Keep what a request for a location fix came to (`location.FixRecorder`)."""
+        return self.store.record_location(uuid, outcome)
 
     def current_section(self, uuid: str) -> str | None:
         return self.store.current_section(uuid)

@@ -1,10 +1,13 @@
-"""The room the app takes on the phone, and the photos that leave it once confirmed.
+"""The room the app takes on the phone, and the photos and call recordings that leave it
+once confirmed.
 
 A year of visits with twenty photos each would fill gigabytes. The full file of a photo
 that only confirmed visits name (the server holds it, and a coordinator approved the
 visit or it is older than `CONFIRMED_AFTER`: see `store.retention`) leaves the phone
-after a sync run; its thumbnail stays, and the screens show that in its place. Nothing
-unsent is ever removed: the store names only photos whose upload the server confirmed.
+after a sync run; its thumbnail stays, and the screens show that in its place. A call
+recording (a WAV of a quarter of an hour is some 30 MB) leaves the same way, with nothing
+in its place: the screens say the server keeps it. Nothing unsent is ever removed: the
+store names only files whose upload the server confirmed.
 
 Both functions read and write files: call them off the UI path.
 """
@@ -20,6 +23,7 @@ from pathlib import Path
 
 from .photos import PhotoError
 from .photos.pipeline import write_thumbnail
+from .recordings import recording_file
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -27,7 +31,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class SpaceUsed:
-    """Bytes on the phone: the database (with its journal), full photos, thumbnails."""
+    """Bytes on the phone: the database (with its journal), full photos and call
+    recordings (`photos`), thumbnails."""
 
     database: int
     photos: int
@@ -65,6 +70,18 @@ def free_confirmed_photos(store: Store, photos_dir: Path, now: datetime) -> list
     if removed:
         # After the files: a run cut in between finds them again and records them then.
         store.record_photos_removed(removed)
+    return removed
+
+
+def free_confirmed_recordings(store: Store, photos_dir: Path, now: datetime) -> list[str]:
+    """Remove the files of the call recordings that may leave the phone; returns their sha256."""
+    removed = []
+    for sha256 in store.recordings_that_may_leave(now):
+        with contextlib.suppress(FileNotFoundError):  # gone already: a run cut before recording it
+            recording_file(photos_dir, sha256).unlink()
+        removed.append(sha256)
+    if removed:
+        store.record_photos_removed(removed)  # after the files, as for photos
     return removed
 
 

@@ -14,7 +14,7 @@ from field_app.domain.loader import load_checklist
 from field_app.domain.registry import parse_reference
 from field_app.domain.route import Dealership
 
-from . import limits, security
+from . import evidence_store, limits, security, summaries
 from .dealers_csv import parse_dealers
 from .errors import (
     InvalidInputError,
@@ -64,6 +64,7 @@ WINDOW = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 
 __all__ = [
     "add_dealer", "assign", "check_coordinator_password", "create_coordinator", "create_shopper", "edit_dealer",
+    "set_dealer_radius",
     "get_dealer", "get_device", "import_dealers", "import_dealers_csv", "list_dealers", "list_devices",
     "list_shoppers", "new_pairing_code", "new_shopper_id", "parse_day", "publish_checklist", "repin", "review_visit",
     "revoke_device",
@@ -230,6 +231,21 @@ def edit_dealer(store: ServerStore, dealer: Dealership) -> DealerImport:
         return _save_dealers(store, conn, [dealer])
 
 
+def set_dealer_radius(store: ServerStore, code: str, radius_m: float | None) -> bool:
+    """How far a dealership reaches for its visits' flags, in metres within
+    `limits.RADIUS_M` (None: `evidence.DEFAULT_RADIUS_M`); whether it changed. Flags
+    already stored keep the radius they were computed with (their numbers say it): the
+    new one counts for revisions that arrive, and those computed again when a photo of
+    theirs arrives."""
+    low, high = limits.RADIUS_M
+    if radius_m is not None and not low <= radius_m <= high:
+        raise InvalidInputError(f"A dealership's radius is from {low} to {high} metres, not {radius_m:g}.")
+    before = dealer_row(store, code).radius_m  # UnknownDealerError for an unknown code
+    if before != radius_m:
+        evidence_store.set_radius(store, code, radius_m)
+    return before != radius_m
+
+
 def _save_dealers(store: ServerStore, conn, dealers: list[Dealership]) -> DealerImport:
     for dealer in dealers:
         _check_lengths(dealer)
@@ -246,6 +262,8 @@ def _save_dealers(store: ServerStore, conn, dealers: list[Dealership]) -> Dealer
         before = known[dealer.code]
         if (before.timezone, before.brand) != (dealer.timezone, dealer.brand):
             recount_follow_ups(store, conn, dealer.code)
+        if before.timezone != dealer.timezone:
+            summaries.move_months(conn, dealer.code)  # its visits count in the months of the new zone
     return DealerImport(inserted=len(new), updated=len(changed), unchanged=len(dealers) - len(new) - len(changed))
 
 

@@ -1,7 +1,8 @@
 """The share of standards met per dealership and per item, set against each item's market
 rank in the study (`benchmark`: top, average or bottom), for a choice of visits: the
-statuses counted (approved ones unless another choice is made), a period of months, a
-dealership's city and brand, a shopper.
+statuses counted (approved ones unless another choice is made), a period of months (a
+visit's month is that of its start in its dealership's time zone), a dealership's city and
+brand, a shopper.
 
 Every figure carries the visits behind it (`Share.visits`, the "n" the pages show beside
 it) and says when they are fewer than `MIN_SAMPLE`, too few for the share to mean much.
@@ -26,6 +27,7 @@ from .queries import analytics as q, routes
 from .queries.analytics import ORDERS, ShopperOption
 from .standards import Standards, key_of
 from .store import ServerStore
+from .summaries import local_month
 
 DEFAULT_CHECKLIST = "showroom_visit"
 # Which visits count, by the status of their newest revision.
@@ -83,9 +85,8 @@ class Filters:
     shopper_id: str | None = None
 
     def choice(self, checklist_id: str) -> q.Choice:
-        return q.Choice(checklist_id, STATUSES[self.status],
-                        start=f"{self.month_from}-01" if self.month_from else None,
-                        end=f"{next_month(self.month_to)}-01" if self.month_to else None,
+        return q.Choice(checklist_id, STATUSES[self.status], start=self.month_from or None,
+                        end=next_month(self.month_to) if self.month_to else None,
                         city=self.city, brand=self.brand, shopper_id=self.shopper_id)
 
 
@@ -185,14 +186,14 @@ def dealer_report(store: ServerStore, checklist_id: str, dealer_code: str,
     checklist = store.catalog.newest(checklist_id).checklist
     filters = replace(filters, city=None, brand=None)
     choice = filters.choice(checklist_id)
-    last = filters.month_to or this_month(store)
-    months = months_back(last, TREND_MONTHS)
-    trend_choice = replace(choice, start=f"{months[0]}-01", end=f"{next_month(last)}-01")
     everyone = replace(choice, shopper_id=None)
     with store.db.read() as conn:
         found = routes.dealerships(conn, [dealer_code])
         if not found:
             raise UnknownDealerError(f"There is no dealership {dealer_code!r}.")
+        last = filters.month_to or this_month(store, found[0].timezone)
+        months = months_back(last, TREND_MONTHS)
+        trend_choice = replace(choice, start=months[0], end=next_month(last))
         own, visits = q.dealer_items(conn, choice, dealer_code)
         network = q.network_items(conn, everyone)
         network_total = q.network_total(conn, everyone)
@@ -242,8 +243,9 @@ def filter_options(store: ServerStore) -> FilterOptions:
         return FilterOptions(q.places(conn, "city"), q.places(conn, "brand"), q.shoppers(conn))
 
 
-def this_month(store: ServerStore) -> str:
-    return store.now().date().isoformat()[:7]
+def this_month(store: ServerStore, timezone: str | None = None) -> str:
+    """The month it is now on the wall clock of the time zone (a dealership's; Moscow's)."""
+    return local_month(store.now(), timezone)
 
 
 def checklist_versions(store: ServerStore, checklist_id: str) -> list[Checklist]:

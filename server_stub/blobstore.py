@@ -1,7 +1,11 @@
-"""Photo files on disk, named by their sha256.
+"""Photo and recording files on disk, named by their sha256.
 
     DIR/uploads/<sha256>.part    bytes received so far (its size is the tus Upload-Offset)
     DIR/blobs/ab/<sha256>.jpg    a checked photo, moved into place whole
+
+A checked recording (issue 17) takes the same path, `.jpg` and all: one path per sha256
+keeps "stored" a single lookup; what a file holds is read from its bytes (`audio.py`),
+never from its name.
 
 Chunks are written straight to the kernel (no user-space buffer), so a process killed
 mid-upload keeps every byte it received; only completion pays for an fsync. A file at

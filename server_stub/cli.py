@@ -206,7 +206,7 @@ def import_dealers(store, file: Path, as_json: bool) -> None:
 @json_option
 @with_store
 def import_routes(store, file: Path, dry_run: bool, as_json: bool) -> None:
-    """Plan many shoppers' stops from a CSV (or XLSX, when openpyxl is installed) with a
+    """Plan many shoppers' stops from a CSV or XLSX file with a
     header row: shopper (id, or a name one active shopper has), date (YYYY-MM-DD or
     DD.MM.YYYY, today or later), dealer (code), checklist (id), version (empty: the
     newest), window (HH:MM-HH:MM, may be empty), note. A file with a bad row (unknown or
@@ -427,6 +427,34 @@ def reactivate_dealer(store, code: str, as_json: bool) -> None:
 
     row = reactivate(store, code)
     emit(as_json, {"code": row.dealer.code, "active": row.active}, f"dealership {row.dealer.code} is active")
+
+
+@admin.command("set-radius")
+@click.argument("code")
+@click.argument("metres", metavar="METRES|default")
+@store_options
+@json_option
+@with_store
+def set_radius(store, code: str, metres: str, as_json: bool) -> None:
+    """Say how far a dealership reaches for its visits' flags: METRES from its pin (50 to
+    5000), or `default` for the server's 300 m. A location fix farther than that, beyond
+    its accuracy, flags the visit. Flags already raised keep the radius they were computed
+    with; visits that arrive from now on use the new one."""
+    from .admin import set_dealer_radius
+    from .errors import InvalidInputError
+    from .evidence import DEFAULT_RADIUS_M
+
+    if metres.strip().lower() == "default":
+        radius_m = None
+    else:
+        try:
+            radius_m = float(metres)
+        except ValueError:
+            raise InvalidInputError(f"The radius is a number of metres or 'default', not {metres!r}.") from None
+    changed = set_dealer_radius(store, code, radius_m)
+    shown = f"{radius_m:g} m" if radius_m is not None else f"the default {DEFAULT_RADIUS_M:g} m"
+    emit(as_json, {"code": code, "radius_m": radius_m, "default_m": DEFAULT_RADIUS_M, "changed": changed},
+         f"dealership {code} reaches {shown}" + ("" if changed else " (unchanged)"))
 
 
 def _deactivation_text(what: str, done) -> str:

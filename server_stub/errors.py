@@ -31,16 +31,23 @@ edge (`problem`, from `field_app.domain.problems`); the CLI prints its message i
     │   ├── UploadLengthMismatchError   upload_length_mismatch
     │   ├── UploadTooLongError          upload_too_long
     │   ├── UploadLockedError           upload_locked
-    │   └── PhotoRefusedError           (the finished file is not a good photo)
-    │       ├── HashMismatchError       hash_mismatch
-    │       ├── ImageNotJpegError       image_not_jpeg
-    │       ├── ImageCorruptError       image_corrupt
-    │       └── ImageTooLargeError      image_too_large
+    │   ├── PhotoRefusedError           (the finished file is not a good photo)
+    │   │   ├── HashMismatchError       hash_mismatch
+    │   │   ├── ImageNotJpegError       image_not_jpeg
+    │   │   ├── ImageCorruptError       image_corrupt
+    │   │   └── ImageTooLargeError      image_too_large
+    │   └── RecordingRefusedError       (the finished file is not a good recording)
+    │       ├── AudioFormatError        audio_format_unknown
+    │       ├── AudioCorruptError       audio_corrupt
+    │       ├── AudioTooLongError       audio_too_long
+    │       └── AudioTooLargeError      audio_too_large
     └── AdminError                      (console and CLI only)
         ├── CoordinatorExistsError
         ├── PasswordError
         ├── InvalidInputError
-        └── DealerImportError           (carries every bad row)
+        ├── DealerImportError           (carries every bad row)
+        ├── AlreadyReviewedError        (a verdict asked only while the visit waits)
+        └── FlaggedApprovalError        (a flagged revision approved without a comment)
 
 Errors of the domain (`field_app.domain.errors`, e.g. a malformed checklist file) pass
 through unchanged.
@@ -292,6 +299,34 @@ class ImageTooLargeError(PhotoRefusedError):
     problem = problems.IMAGE_TOO_LARGE
 
 
+class RecordingRefusedError(UploadError):
+    """The finished upload is not a good recording; its bytes were thrown away."""
+
+
+class AudioFormatError(RecordingRefusedError):
+    """The uploaded recording is of no container the phone's recorder writes."""
+
+    problem = problems.AUDIO_FORMAT_UNKNOWN
+
+
+class AudioCorruptError(RecordingRefusedError):
+    """The uploaded recording's header is damaged or cut short."""
+
+    problem = problems.AUDIO_CORRUPT
+
+
+class AudioTooLongError(RecordingRefusedError):
+    """The uploaded recording plays longer than its question's max_seconds."""
+
+    problem = problems.AUDIO_TOO_LONG
+
+
+class AudioTooLargeError(RecordingRefusedError):
+    """The uploaded recording has more bytes than the server accepts."""
+
+    problem = problems.AUDIO_TOO_LARGE
+
+
 class AdminError(ServerError):
     """A coordinator's command cannot be carried out."""
 
@@ -317,6 +352,14 @@ class RowProblem:
 
     def text(self) -> str:
         return f"line {self.line}: {self.message}"
+
+
+class AlreadyReviewedError(AdminError):
+    """The visit's newest revision no longer waits for a verdict: someone approved or returned it."""
+
+
+class FlaggedApprovalError(AdminError):
+    """The revision has flags: it is approved only with a comment saying why it is trusted."""
 
 
 class DealerImportError(AdminError):

@@ -2,7 +2,8 @@
 
 A row: the visit (uuid, shopper, dealership code, name, city and brand, checklist
 `id@version`, started and finalized in the dealership's local time with a column naming
-its zone, status, revision), its total score and each section's in percent, then a group
+its zone, status, revision, and the codes of its flags, `evidence.CODES`, separated by
+commas), its total score and each section's in percent, then a group
 of columns per question and per follow-up:
 
 - the answer, in the checklist's words (a stopwatch as "m:ss", a recorded moment as a
@@ -94,6 +95,7 @@ class Headings:
     follow_ups: str  # the title of the follow-ups' score
     score: str  # a section's score column, "{title}, %"
     total: str
+    flags: str = "Flags"  # the codes of the visit's flags
     points: str = "{title}: score 0-1"  # a question's score column
     seconds: str = "{title}: seconds"  # a stopwatch's seconds
     comment: str = "{title}: comment"
@@ -233,7 +235,7 @@ class _Layout:
         widths = [WIDTH["uuid"], WIDTH["name"], WIDTH["code"], WIDTH["name"], WIDTH["city"], WIDTH["short"],
                   max(len(f"{c.id}@{c.version}") + 2 for c in self.versions.values()), WIDTH["moment"],
                   WIDTH["moment"], WIDTH["zone"], WIDTH["short"], WIDTH["number"]]
-        columns = [Column(t, w) for t, w in zip(h.visit, widths)]
+        columns = [Column(t, w) for t, w in zip(h.visit, widths)] + [Column(h.flags, WIDTH["text"])]
         scores = [h.total, *(h.score.format(title=s.title) for s in self.sections),
                   *([h.score.format(title=h.follow_ups)] if self.has_follow_ups else [])]
         columns += [Column(t, WIDTH["number"] + 1) for t in scores]
@@ -256,7 +258,7 @@ class _Layout:
             uuid=row.uuid, checklist=checklist, checklist_sha256=revision.checklist.sha256,
             started_at=revision.started_at, answers=dict(revision.answers),
             timers={k: list(v) for k, v in revision.timers.items()}, photos=list(revision.photos),
-            timezone=zone_name, brand=row.dealer_brand or "", calendar=self.calendar,
+            recordings=list(revision.recordings), timezone=zone_name, brand=row.dealer_brand or "", calendar=self.calendar,
         )
         at = revision.finalized_at
         shown = visit.visible(at)
@@ -266,6 +268,7 @@ class _Layout:
             row.uuid, row.shopper_name, row.dealer_code or "", row.dealer_name or "", row.dealer_city or "",
             row.dealer_brand or "", f"{checklist.id}@{checklist.version}", _local(row.started_at, zone),
             _local(row.finalized_at, zone), zone_name, h.statuses.get(row.status, row.status), row.revision,
+            ", ".join(row.flags),
             _percent(row.score_got or 0, row.score_out_of or 0),
             *(_percent(*sections.get(s.id, (0, 0))) for s in self.sections),
             *([_percent(*sections.get("follow_ups", (0, 0)))] if self.has_follow_ups else []),
@@ -292,6 +295,8 @@ class _Layout:
                     cells.append(h.na)
                 elif item.type == "photo":
                     cells.append(len(visit.photos_of(item.id)) or "")
+                elif item.type == "audio":
+                    cells.append(len(visit.recordings_of(item.id)) or "")
                 else:
                     cells.append(_cell(item, value, zone))
                 if group.timer:

@@ -23,6 +23,10 @@ DEALER = {
     "timezone": 64,
 }
 
+# How far a dealership may be said to reach for its visits' flags, in metres (issue 17):
+# less than a showroom's own car park, or more than a district, is a typing mistake.
+RADIUS_M = (50, 5000)
+
 # What a coordinator types to search a list.
 SEARCH = 100
 

@@ -216,16 +216,17 @@ M001_INITIAL = Migration(1, "initial", (
 M002_BLOBS_ARE_FILES = Migration(2, "blobs_are_files", ("DROP TABLE blobs",))
 
 
-def _summarize_stored_visits(conn: Connection) -> None:
-    from .summaries import resummarize_all  # the summaries need the schema this migration makes
+def _summarized_by_migration_14(conn: Connection) -> None:
+    """Migrations 3, 8 and 12 once summarized the stored visits here. Today's summaries need
+    the schema of migration 14, which runs after them on every server that runs them and
+    summarizes every stored visit that has no summary yet (a server that ran them already
+    is left as it was)."""
 
-    resummarize_all(conn)
 
+def _count_by_local_months(conn: Connection) -> None:
+    from .summaries import count_by_local_months  # the summaries need the schema this migration makes
 
-def _summarized_by_migration_12(conn: Connection) -> None:
-    """Migrations 3 and 8 once summarized the stored visits here. Today's summaries need
-    the schema of migration 12, which runs after them on every server that runs them and
-    summarizes every stored visit (a server that ran them already is left as it was)."""
+    count_by_local_months(conn)
 
 
 # The coordinator console: sessions, and what it lists and counts of each visit worked
@@ -267,7 +268,7 @@ M003_CONSOLE = Migration(3, "console", (
         PRIMARY KEY (dealer_code, checklist_id, item_id)
     )
     """,
-), backfill=_summarized_by_migration_12)
+), backfill=_summarized_by_migration_14)
 
 # The console asks which stops have been visited (the route board, a shopper's open work).
 M004_VISITS_BY_ASSIGNMENT = Migration(4, "visits_by_assignment", (
@@ -302,7 +303,7 @@ M007_CALENDAR_YEARS = Migration(7, "calendar_years", (
 # The tally counts a standard across a checklist's versions: `standard_tally.item_id` holds
 # an item's key (`standards.key_of`: its standard id, else its version and question id)
 # instead of the question id. Counted again from the stored revisions.
-M008_TALLY_BY_STANDARD = Migration(8, "tally_by_standard", (), backfill=_summarized_by_migration_12)
+M008_TALLY_BY_STANDARD = Migration(8, "tally_by_standard", (), backfill=_summarized_by_migration_14)
 
 # The console's review queue: the visits whose newest revision waits for a verdict, the
 # one waiting longest first. `received_at` is when the newest revision arrived (set with
@@ -368,7 +369,7 @@ M011_ROSTER = Migration(11, "roster", (
 # month. `visits_for_analytics` carries what a page of dealerships sums, index only, in
 # dealership order (no sort before the sums); the dealerships' cities and brands, which the
 # filters offer and choose by, have indexes of their own.
-# Summarized again from the stored revisions.
+# The stored visits are summarized by migration 14 (today's summaries need its column).
 M012_ANALYTICS_FILTERS = Migration(12, "analytics_filters", (
     "ALTER TABLE visits ADD COLUMN standards_met INTEGER",
     "ALTER TABLE visits ADD COLUMN standards_counted INTEGER",
@@ -394,20 +395,137 @@ M012_ANALYTICS_FILTERS = Migration(12, "analytics_filters", (
     "(checklist_id, dealer_code, status, started_at, standards_met, standards_counted, shopper_id)",
     "CREATE INDEX dealerships_by_city ON dealerships (city, brand)",
     "CREATE INDEX dealerships_by_brand ON dealerships (brand)",
-), backfill=_summarize_stored_visits)
+), backfill=_summarized_by_migration_14)
 
 # The dealership list shows the active ones in name order, a page at a time, searched or
 # not: this index answers it alone (the deactivated_at IS NULL range, in name order, with
 # `search` to filter on), so skipping to page 600 or finding no match reads the index
-# instead of 60,000 rows (SQLite: 25 -> 2.4 ms and 48 -> 10 ms; benchmarks/console_roster.py).
+# instead of 60,000 rows (SQLite: 25 -> 2.4 ms and 48 -> 10 ms; benchmarks/console.py).
 M013_DEALERSHIPS_LISTED = Migration(13, "dealerships_listed", (
     "CREATE INDEX dealerships_listed ON dealerships (deactivated_at, name, code, search)",
+))
+
+# A visit counts in the month of its start on its dealership's wall clock, not in UTC's: a
+# visit in Vladivostok (UTC+10) on 1 March at 08:00 is a March visit, though it began on
+# the last day of February in UTC. `local_month` ("YYYY-MM") is worked out in Python from
+# `started_at` and the dealership's `timezone` (Moscow's without a dealership) when a
+# revision arrives and when the dealership's zone changes; the period filters, a
+# dealership's months and `month_tally` read it. `visits_for_analytics` is made again with
+# it in place of `started_at`. Filled here for the visits already held and the tally
+# counted again from what they keep (`summaries.count_by_local_months`); a server from
+# before migration 12 has its visits summarized here instead.
+M014_LOCAL_MONTHS = Migration(14, "local_months", (
+    "ALTER TABLE visits ADD COLUMN local_month TEXT",
+    "DROP INDEX visits_for_analytics",
+    "CREATE INDEX visits_for_analytics ON visits "
+    "(checklist_id, dealer_code, status, local_month, standards_met, standards_counted, shopper_id)",
+), backfill=_count_by_local_months)
+
+# The checklists page counts each version's visits: without an index that holds the
+# version, SQLite read every visit row (100,000 of them: 204 ms a page; with it 16 ms,
+# benchmarks/console.py).
+M015_VISITS_BY_VERSION = Migration(15, "visits_by_version", (
+    "CREATE INDEX visits_by_version ON visits (checklist_id, checklist_version)",
+))
+
+# The proof of a visit (issue 17, point 4). A dealership may say how far its car park and
+# showroom reach (`radius_m`; NULL: evidence.DEFAULT_RADIUS_M). `photo_facts` keeps what
+# the server read from each stored photo (`photo_facts.py`): its EXIF capture time as the
+# file gives it (ISO 8601, with its offset only when the file has one), its EXIF position,
+# its 64-bit difference hash (`look`, stored as a signed BIGINT; NULL when too plain) and
+# that hash's seven bands, each indexed: a near-duplicate shares at least one band exactly;
+# `photos_alike` keeps the pairs found. Which visits use a photo is `revision_photos`, now indexed by sha256. `revision_flags`
+# holds each revision's flags (a code and its numbers, JSON), replaced whenever they are
+# computed again; `visit_revisions.flags_at` says when that last happened (NULL: never,
+# for a revision from before this migration or one whose computing failed).
+# No backfill: the facts of photos already stored are read when a revision naming them
+# arrives (`evidence_store`), not all at once here (some 10 ms a photo: 100,000 photos
+# would hold a server's start for a quarter of an hour).
+M016_EVIDENCE = Migration(16, "evidence", (
+    "ALTER TABLE dealerships ADD COLUMN radius_m DOUBLE PRECISION",
+    """
+    CREATE TABLE photo_facts (
+        sha256 TEXT PRIMARY KEY,
+        taken_at TEXT,
+        lat DOUBLE PRECISION,
+        lon DOUBLE PRECISION,
+        look BIGINT,
+        band0 INTEGER,
+        band1 INTEGER,
+        band2 INTEGER,
+        band3 INTEGER,
+        band4 INTEGER,
+        band5 INTEGER,
+        band6 INTEGER,
+        read_at TEXT NOT NULL
+    )
+    """,
+    *(f"CREATE INDEX photo_facts_band{i} ON photo_facts (band{i})" for i in range(7)),
+    "CREATE INDEX revision_photos_by_sha256 ON revision_photos (sha256, visit_uuid)",
+    # Pairs of stored photos that look alike (within NEAR_DUPLICATE_BITS), both ways, found
+    # once through the bands when the later of the two arrives: a PUT naming stored photos
+    # then reads its photos' pairs instead of scanning the bands again.
+    """
+    CREATE TABLE photos_alike (
+        sha256 TEXT NOT NULL,
+        other TEXT NOT NULL,
+        bits INTEGER NOT NULL,
+        PRIMARY KEY (sha256, other)
+    )
+    """,
+    """
+    CREATE TABLE revision_flags (
+        visit_uuid TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        position INTEGER NOT NULL,
+        code TEXT NOT NULL,
+        numbers TEXT NOT NULL,
+        PRIMARY KEY (visit_uuid, revision, position),
+        FOREIGN KEY (visit_uuid, revision) REFERENCES visit_revisions (visit_uuid, revision)
+    )
+    """,
+    "CREATE INDEX revision_flags_by_code ON revision_flags (code, visit_uuid)",
+    "ALTER TABLE visit_revisions ADD COLUMN flags_at TEXT",
+))
+
+# Calls on record (issue 17, point 3): the audio recordings each revision names, with the
+# question they answer and the longest the question lets one be, which is what the upload's
+# completion checks the file against (`server_stub/audio.py`). Who may upload a recording,
+# and its one size, stay in shopper_photos: that table is about blobs, whatever they hold.
+M017_RECORDINGS = Migration(17, "recordings", (
+    """
+    CREATE TABLE revision_recordings (
+        visit_uuid TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        question_id TEXT NOT NULL,
+        bytes BIGINT NOT NULL CHECK (bytes > 0),
+        max_seconds INTEGER NOT NULL CHECK (max_seconds > 0),
+        PRIMARY KEY (visit_uuid, revision, sha256, question_id),
+        FOREIGN KEY (visit_uuid, revision) REFERENCES visit_revisions (visit_uuid, revision)
+    )
+    """,
+    "CREATE INDEX revision_recordings_by_sha256 ON revision_recordings (sha256, visit_uuid)",
+))
+
+# Flags in the console (issue 17, point 5). The visit list filtered by flags asks of each
+# visit whether its latest revision has one (of a code): `revision_flags_by_revision`
+# answers from the index alone; `visits_by_received` holds what that asks of a visit, so
+# counting 100,000 visits so filtered reads an index, not every row. The shoppers page
+# counts each shopper's visits received in the last 90 days and those without flags:
+# `visits_by_shopper_received` walks only those (benchmarks/console.py).
+M018_FLAGS_LISTED = Migration(18, "flags_listed", (
+    "CREATE INDEX revision_flags_by_revision ON revision_flags (visit_uuid, revision, code)",
+    "CREATE INDEX visits_by_received ON visits (received_at, uuid, latest_revision)",
+    "CREATE INDEX visits_by_shopper_received ON visits (shopper_id, received_at, uuid, latest_revision)",
 ))
 
 MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_BLOBS_ARE_FILES, M003_CONSOLE, M004_VISITS_BY_ASSIGNMENT,
                                      M005_PAIRING_ATTEMPTS, M006_DEALERSHIP_TIMEZONES, M007_CALENDAR_YEARS,
                                      M008_TALLY_BY_STANDARD, M009_REVIEW_QUEUE, M010_FAILED_ATTEMPTS,
-                                     M011_ROSTER, M012_ANALYTICS_FILTERS, M013_DEALERSHIPS_LISTED)
+                                     M011_ROSTER, M012_ANALYTICS_FILTERS, M013_DEALERSHIPS_LISTED,
+                                     M014_LOCAL_MONTHS, M015_VISITS_BY_VERSION, M016_EVIDENCE,
+                                     M017_RECORDINGS, M018_FLAGS_LISTED)
 
 _CREATE_TABLE = """
 CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -21,7 +21,7 @@ from datetime import date, timedelta
 
 from . import admin, limits
 from .database import storable
-from .errors import InvalidInputError, UnknownAssignmentError
+from .errors import ChecklistNotFoundError, InvalidInputError, UnknownAssignmentError
 from .queries import accounts, routes
 from .queries.routes import StopRow
 from field_app.domain.route import Dealership
@@ -32,7 +32,7 @@ from .store import ServerStore
 
 REPEAT_DAYS = 30
 MAX_NOTE = 500
-BOARD_SHOPPERS = 25  # rows of the week board a page: 25 shoppers of four stops a day draw about 150 KB
+BOARD_SHOPPERS = 20  # rows of the week board a page: 20 shoppers, four stops every day of the week, draw about 240 KB
 DEALER_CHOICES = 10  # matches of typed words offered to pick from
 _WINDOW = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -82,10 +82,16 @@ class WeekBoard:
     pages: int = 1
     total: int = 0  # shoppers on the board (matching the query), on every page
     per_page: int = BOARD_SHOPPERS
+    titles: dict[tuple[str, int], str] = field(default_factory=dict)  # (checklist id, version) -> its title
 
     @property
     def numbers(self) -> list[int | None]:
         return page_numbers(self.page, self.pages)
+
+    @property
+    def busy_days(self) -> set[date]:
+        """The days with a stop of a shopper of this page (the others get narrow columns)."""
+        return {day for (_, day), stops in self.cells.items() if stops}
 
     @property
     def first_index(self) -> int:
@@ -153,7 +159,20 @@ def week_board(store: ServerStore, any_day: date, query: str = "", page: int = 1
     for stop in stops:
         cells.setdefault((stop.shopper_id, stop.day), []).append(stop)
     return WeekBoard(monday, [monday + timedelta(days=n) for n in range(7)], shoppers, cells, repeats,
-                     query, page, pages, total, per_page)
+                     query, page, pages, total, per_page, checklist_titles(store, stops))
+
+
+def checklist_titles(store: ServerStore, stops: list[StopRow]) -> dict[tuple[str, int], str]:
+    """The title of each checklist version the stops use, as the catalogue has it (read
+    once, then kept in memory); a version the catalogue cannot give is left out (the
+    board shows its id)."""
+    titles = {}
+    for key in {(s.checklist_id, s.checklist_version) for s in stops}:
+        try:
+            titles[key] = store.catalog.get(*key).checklist.title
+        except ChecklistNotFoundError:
+            pass
+    return titles
 
 
 def day_plan(store: ServerStore, shopper_id: str, day: date) -> DayPlan | None:

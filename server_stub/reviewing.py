@@ -6,7 +6,14 @@ once, and what a corrected revision changed since the one that was returned.
 A verdict is always `visits.review_visit`, for one visit or for many: the same rules,
 the same tally. Approving several names each visit's revision as the list showed it;
 a visit whose newest revision has changed since, or that someone has reviewed since,
-is left as it is and reported, never judged unread.
+is left as it is and reported, never judged unread. Whether it still waits is checked in
+the verdict's own write transaction, not read before it: a coordinator who approves or
+returns the visit in between is seen, and the visit gets one verdict.
+
+A revision with flags (`evidence`) is approved only with a comment saying why it is
+trusted anyway (`needs_comment`, the one place of that rule), kept with the verdict as a
+return's comment is. Approving several at once gives no comment: it leaves a flagged
+visit waiting and names it, to be approved on its own page, its evidence read.
 """
 
 from __future__ import annotations
@@ -18,9 +25,8 @@ from field_app.domain.records import VisitRevision
 
 from . import visits
 from .database import storable
-from .errors import RevisionConflictError, UnknownVisitError
-from .queries import visit_list as q
-from .queries import visits as visit_q
+from .errors import AlreadyReviewedError, FlaggedApprovalError, RevisionConflictError, UnknownVisitError
+from .queries import evidence as evidence_q, visit_list as q
 from .queries.visit_list import LONGEST_WAITING_FIRST, NEWEST_FIRST, WAITING, Order, VisitFilter, VisitListRow
 from .records import Review
 from .revision_diff import RevisionDiff, diff_revisions
@@ -121,6 +127,33 @@ def next_waiting(store: ServerStore, visit_list: VisitList, uuid: str) -> str | 
         return None if key is None else q.neighbour(conn, waiting, visit_list.order, key)
 
 
+FLAGGED_NEEDS_COMMENT = "flagged_needs_comment"  # the problem the console words
+
+
+def needs_comment(action: str, flagged: bool, comment: str) -> bool:
+    """The rule: a revision with flags is approved only with a comment (a return always
+    has one, `visits.review_problem`)."""
+    return action == "approve" and flagged and not comment.strip()
+
+
+def review(store: ServerStore, uuid: str, action: str, comment: str, by: str,
+           *, revision: int | None = None, only_waiting: bool = False) -> Review:
+    """A verdict on one visit (`visits.review_visit`) under `needs_comment`, whose flags are
+    read in the verdict's transaction: raises FlaggedApprovalError."""
+    def check(conn, number: int) -> None:
+        if needs_comment(action, bool(evidence_q.flagged(conn, [(uuid, number)])), comment):
+            raise FlaggedApprovalError(f"Revision {number} of visit {uuid} has flags: approving it needs a comment.")
+
+    return visits.review_visit(store, uuid, action, comment, by, revision=revision, only_waiting=only_waiting,
+                               check=check)
+
+
+def flagged_of(store: ServerStore, chosen: list[tuple[str, int]]) -> set[str]:
+    """The chosen visits whose chosen revision has flags."""
+    with store.db.read() as conn:
+        return {uuid for uuid, _ in evidence_q.flagged(conn, chosen)}
+
+
 @dataclass(frozen=True)
 class BulkApproval:
     """What approving several visits did: each uuid in one list."""
@@ -128,31 +161,28 @@ class BulkApproval:
     approved: list[str]
     changed: list[str]  # a newer revision arrived after the list was drawn
     reviewed: list[str]  # approved or returned by someone since (or not a visit at all)
+    flagged: list[str] = dataclasses.field(default_factory=list)  # has flags: left for its own page
 
 
 def approve_selected(store: ServerStore, chosen: list[tuple[str, int]], by: str) -> BulkApproval:
     """Approve each (uuid, revision) as approving one visit does, if that revision is still
-    the visit's newest and still waits; report the others."""
+    the visit's newest, still waits and has no flags (no comment is given); report the others."""
     approved: list[str] = []
     changed: list[str] = []
     reviewed: list[str] = []
+    flagged: list[str] = []
     for uuid, revision in dict.fromkeys(chosen):
-        with store.db.read() as conn:
-            visit = visit_q.get_visit(conn, uuid) if storable(uuid) else None
-        if visit is None or visit.latest_revision == 0:
-            reviewed.append(uuid)
-        elif visit.latest_revision != revision:
+        try:
+            review(store, uuid, "approve", "", by, revision=revision, only_waiting=True)
+        except RevisionConflictError:
             changed.append(uuid)
-        elif visit.status != WAITING:
+        except (AlreadyReviewedError, UnknownVisitError):
             reviewed.append(uuid)
+        except FlaggedApprovalError:
+            flagged.append(uuid)
         else:
-            try:
-                visits.review_visit(store, uuid, "approve", "", by, revision=revision)
-            except RevisionConflictError:
-                changed.append(uuid)
-            else:
-                approved.append(uuid)
-    return BulkApproval(approved, changed, reviewed)
+            approved.append(uuid)
+    return BulkApproval(approved, changed, reviewed, flagged)
 
 
 @dataclass(frozen=True)

@@ -4,17 +4,18 @@ shopper sent a correction, and the console shows what the correction changed.
 Pure: two `VisitRevision` records in, a `RevisionDiff` out; no database, no checklist.
 An answer changed when its value, its "not applicable" or its comment did (not when it
 was merely answered again with the same words); a photo is the pair (question, sha256),
-so a photo moved to another question is removed from one and added to the other; a
-stopwatch changed when its events did.
+so a photo moved to another question is removed from one and added to the other, and so
+is a recording (issue 17); a stopwatch changed when its events did.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from field_app.domain.checklist import AnswerValue
-from field_app.domain.records import Answer, FollowUpAnswer, PhotoRef, TimerEvent, VisitRevision
+from field_app.domain.records import Answer, FollowUpAnswer, PhotoRef, RecordingRef, TimerEvent, VisitRevision
 
 
 @dataclass(frozen=True)
@@ -70,11 +71,13 @@ class RevisionDiff:
     photos_added: list[PhotoRef] = field(default_factory=list)
     photos_removed: list[PhotoRef] = field(default_factory=list)
     follow_ups: list[FollowUpChange] = field(default_factory=list)
+    recordings_added: list[RecordingRef] = field(default_factory=list)
+    recordings_removed: list[RecordingRef] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
         return not (self.checklist_changed or self.answers or self.timers or self.photos_added
-                    or self.photos_removed or self.follow_ups)
+                    or self.photos_removed or self.follow_ups or self.recordings_added or self.recordings_removed)
 
 
 def diff_revisions(old: VisitRevision, new: VisitRevision, order: Iterable[str] = ()) -> RevisionDiff:
@@ -89,6 +92,7 @@ def diff_revisions(old: VisitRevision, new: VisitRevision, order: Iterable[str] 
     follow_ups = [FollowUpChange(fid, old.follow_ups.get(fid), new.follow_ups.get(fid))
                   for fid in _ids(old.follow_ups, new.follow_ups, rank)]
     had, has = _photo_keys(old.photos), _photo_keys(new.photos)
+    heard, hears = _photo_keys(old.recordings), _photo_keys(new.recordings)
     return RevisionDiff(
         old_revision=old.revision, new_revision=new.revision, checklist_changed=old.checklist != new.checklist,
         answers=[a for a in answers if a.value_changed or a.comment_changed],
@@ -96,6 +100,8 @@ def diff_revisions(old: VisitRevision, new: VisitRevision, order: Iterable[str] 
         photos_added=_once(p for p in new.photos if (p.question_id, p.sha256) not in had),
         photos_removed=_once(p for p in old.photos if (p.question_id, p.sha256) not in has),
         follow_ups=[f for f in follow_ups if f.value_changed or f.comment_changed],
+        recordings_added=_once(r for r in new.recordings if (r.question_id, r.sha256) not in heard),
+        recordings_removed=_once(r for r in old.recordings if (r.question_id, r.sha256) not in hears),
     )
 
 
@@ -123,13 +129,16 @@ def _comment(answer: Answer | FollowUpAnswer | None) -> str:
     return answer.comment if answer is not None else ""
 
 
-def _photo_keys(photos: Iterable[PhotoRef]) -> set[tuple[str, str]]:
+Attached = TypeVar("Attached", PhotoRef, RecordingRef)
+
+
+def _photo_keys(photos: Iterable[PhotoRef | RecordingRef]) -> set[tuple[str, str]]:
     return {(p.question_id, p.sha256) for p in photos}
 
 
-def _once(photos: Iterable[PhotoRef]) -> list[PhotoRef]:
-    """One photo named twice by a question is one photo (as the server stores it)."""
-    seen: dict[tuple[str, str], PhotoRef] = {}
+def _once(photos: Iterable[Attached]) -> list[Attached]:
+    """One photo (or recording) named twice by a question is one (as the server stores it)."""
+    seen: dict[tuple[str, str], Attached] = {}
     for p in photos:
         seen.setdefault((p.question_id, p.sha256), p)
     return list(seen.values())

@@ -132,8 +132,9 @@ def shopper_page(store: ServerStore, query: str = "", page: int = 1, include_ina
         total = accounts.count_shoppers(conn, query, include_inactive)
         hidden = 0 if include_inactive else accounts.count_shoppers(conn, query, True) - total
         number, pages = _page_number(page, total, per_page)
-        rows = accounts.shopper_overviews(conn, store.now().date(), query=query, include_inactive=include_inactive,
-                                          limit=per_page, offset=(number - 1) * per_page)
+        now = store.now()
+        rows = accounts.shopper_overviews(conn, now.date(), query=query, include_inactive=include_inactive,
+                                          limit=per_page, offset=(number - 1) * per_page, now=now)
     return ListPage(rows, total, hidden, number, pages, per_page)
 
 

@@ -47,7 +47,6 @@ _RU_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 ENGLISH = {
     "not_utf8": "the file is not UTF-8 text ({reason})",
     "not_xlsx": "the file is not a readable XLSX workbook",
-    "xlsx_unsupported": "XLSX files cannot be read on this server (openpyxl is not installed); save the sheet as CSV",
     "empty_file": "the file is empty; its first row must name the columns",
     "too_many_rows": "the file has more than {max} rows; split it",
     "missing_columns": "the header row must name the columns {required} (missing: {missing})",
@@ -205,10 +204,8 @@ def read_table(data: bytes | str, filename: str = "") -> list[tuple[int, list[st
 
 
 def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
-    try:
-        import openpyxl  # optional: a test dependency, not the server's
-    except ImportError:
-        raise RouteImportError([_line(1, [Flaw("xlsx_unsupported")])]) from None
+    import openpyxl  # here, not at the top: only an XLSX upload pays for its import
+
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError):
@@ -391,17 +388,23 @@ def _check(conn: Connection, rows: list[RouteRow], parsed: list[LineFlaws], toda
     return RouteCheck(stops, warnings)
 
 
-def check_rows(conn: Connection, rows: list[RouteRow], parsed: list[LineFlaws],
-               today: date) -> tuple[list[PlannedStop], list[LineFlaws], list[LineFlaws]]:
+def check_rows(conn: Connection, rows: list[RouteRow], parsed: list[LineFlaws], today: date,
+               sources: frozenset[tuple[str, str, date]] = frozenset(),
+               dealers: dict[str, tuple[str, bool]] | None = None
+               ) -> tuple[list[PlannedStop], list[LineFlaws], list[LineFlaws]]:
     """The rows that can be planned, the lines that cannot (with why) and the warnings:
-    what an import refuses as a whole, and a week's copy skips line by line."""
+    what an import refuses as a whole, and a week's copy skips line by line. `sources`:
+    planned trips (shopper id, dealership, day) the rows are copies of, whose repeat is
+    what was asked for and so no warning; `dealers`: code -> (name, active) of every
+    dealership of the rows when the caller has read them already."""
     shoppers = accounts.list_shoppers(conn)
     by_id = {s.id: s for s in shoppers}
     by_name: dict[str, list] = defaultdict(list)
     for s in shoppers:
         if s.active:
             by_name[s.name.strip().casefold()].append(s)
-    dealers = routes.dealer_states(conn, {r.dealer for r in rows})
+    if dealers is None:
+        dealers = routes.dealer_states(conn, {r.dealer for r in rows})
     versions = routes.checklist_versions(conn)
     problems: dict[int, list[Flaw]] = defaultdict(list)
     for bad in parsed:
@@ -441,7 +444,7 @@ def check_rows(conn: Connection, rows: list[RouteRow], parsed: list[LineFlaws],
                                      row.note))
     warnings: dict[int, list[Flaw]] = defaultdict(list)
     if stops:
-        _compare(conn, stops, problems, warnings)
+        _compare(conn, stops, problems, warnings, sources)
     bad = [_line(line, flaws) for line, flaws in sorted(problems.items()) if flaws]
     refused = {b.line for b in bad}
     return ([s for s in stops if s.line not in refused], bad,
@@ -449,7 +452,7 @@ def check_rows(conn: Connection, rows: list[RouteRow], parsed: list[LineFlaws],
 
 
 def _compare(conn: Connection, stops: list[PlannedStop], problems: dict[int, list[Flaw]],
-             warnings: dict[int, list[Flaw]]) -> None:
+             warnings: dict[int, list[Flaw]], sources: frozenset[tuple[str, str, date]]) -> None:
     """Duplicates and overlapping windows (errors), and 30-day and same-day repeats
     (warnings), among the file's stops and against those planned already."""
     ids = sorted({s.shopper_id for s in stops})
@@ -485,7 +488,8 @@ def _compare(conn: Connection, stops: list[PlannedStop], problems: dict[int, lis
     # 30-day repeats: the other days this shopper goes to this dealership
     visits: dict[tuple[str, str], list[tuple[date, int | None]]] = defaultdict(list)
     for trip in trips:
-        visits[(trip.shopper_id, trip.dealer_code)].append((trip.day, None))
+        if (trip.shopper_id, trip.dealer_code, trip.day) not in sources:
+            visits[(trip.shopper_id, trip.dealer_code)].append((trip.day, None))
     for s in stops:
         visits[(s.shopper_id, s.dealer)].append((s.day, s.line))
     for s in stops:

@@ -6,7 +6,7 @@ database's locale, so neither would find «Иван» by «иван» the same w
 on write is compared with a folded pattern by a plain LIKE, the same SQL on both. A
 substring LIKE reads every row; at 60,000 dealerships the searched /dealers page takes
 37 ms on SQLite (the index `dealerships_listed` holds `search`, so the rows are not read)
-and 71 ms on PostgreSQL (benchmarks/console_roster.py), well inside a page's 300 ms, so
+and 71 ms on PostgreSQL (benchmarks/console.py), well inside a page's 300 ms, so
 no trigram index (pg_trgm, PostgreSQL only, and an extension to install) is needed.
 """
 

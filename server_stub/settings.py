@@ -30,6 +30,9 @@ class Settings:
     # check_jpeg refuses files past MAX_FILE_BYTES anyway: a visit may not promise more.
     max_photo_bytes: int = MAX_FILE_BYTES
     max_pixels: int = MAX_PIXELS
+    # A recording of an audio question (issue 17, point 3): 15 minutes of the WAV a phone
+    # records (44.1 kHz, 16 bit, mono) is 79 MB; of AAC at 128 kbit/s, 14 MB.
+    max_recording_bytes: int = 100_000_000
     pairing_code_lifetime: timedelta = timedelta(days=7)
     route_days_back: int = 30
     # How long a PATCH waits for another PATCH of the same photo before answering 423.
@@ -38,6 +41,8 @@ class Settings:
     upload_idle_timeout: float = 60.0
     # Device tokens' last_seen_at is written at most this often (it costs a write).
     last_seen_interval: timedelta = timedelta(minutes=1)
+    # Flags of each revision (issue 17): off only to measure what they cost (benchmarks/evidence.py).
+    compute_flags: bool = True
     db_pool_size: int = 10
     db_max_overflow: int = 30
     clock: Clock = field(default_factory=SystemClock)

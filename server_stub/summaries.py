@@ -4,26 +4,34 @@ from its latest revision when that arrives, not each time a page is drawn.
 Beside the summary columns, each visit keeps its standards met (`visit_standards`: item
 key -> met, an item's key being one standard across the versions of its checklist,
 `standards.py`) and their count (`visits.standards_met` of `standards_counted`). The tally
-(`month_tally`) sums them over all dealerships per checklist, month of the visit's start
-(UTC, as the console's date filters) and status. Every visit with a dealership is in it
-under its status: the analytics choose which statuses they count (approved ones by
-default), so a review moves the visit's rows from one status to another (`uncount`, then
-`count`), read from what the visit keeps, without scoring it again.
+(`month_tally`) sums them over all dealerships per checklist, month and status. Every
+visit with a dealership is in it under its status: the analytics choose which statuses they
+count (approved ones by default), so a review moves the visit's rows from one status to
+another (`uncount`, then `count`), read from what the visit keeps, without scoring it again.
+
+A visit's month is the month of its start on its dealership's wall clock
+(`visits.local_month`, `local_month`; Moscow's zone for a visit without a dealership, as
+the exports write its times): a visit in Vladivostok on 1 March at 08:00 is a March visit,
+though it began on the last day of February in UTC. It is worked out when the revision
+arrives, and again for a dealership's visits when its time zone changes (`move_months`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
 from field_app.domain.checklist import Checklist
+from field_app.domain.due import DEFAULT_TIMEZONE
 from field_app.domain.records import VisitRevision
 from field_app.domain.revision_check import score_revision, standards_met
 
-from .database import moment
 from .queries import summaries as q
 from .standards import key_of
 
@@ -39,17 +47,44 @@ class VisitSummary:
     out_of: float
     sections: dict[str, tuple[float, float]]
     standards: dict[str, bool]  # the item's key (`standards.key_of`) -> met, for the items that counted
+    month: str  # "YYYY-MM": the month of `started_at` in the dealership's time zone (`local_month`)
 
 
-def summarize(checklist: Checklist, revision: VisitRevision, dealer_code: str | None) -> VisitSummary:
+def summarize(checklist: Checklist, revision: VisitRevision, dealer_code: str | None,
+              timezone: str | None = None) -> VisitSummary:
+    """`timezone`: the dealership's (None: Moscow's)."""
     score = score_revision(checklist, revision)
     return VisitSummary(
         dealer_code=dealer_code, checklist_id=revision.checklist.id, checklist_version=revision.checklist.version,
         started_at=revision.started_at, finalized_at=revision.finalized_at,
         got=score.total.got, out_of=score.total.out_of,
         sections={sid: (s.got, s.out_of) for sid, s in score.sections.items()},
-        standards=_by_key(checklist, standards_met(score)),
+        standards=_by_key(checklist, standards_met(score)), month=local_month(revision.started_at, timezone),
     )
+
+
+def at_dealership(summary: VisitSummary, dealer_code: str | None, timezone: str | None) -> VisitSummary:
+    """The summary of a visit found to be at this dealership, in this time zone."""
+    return dataclasses.replace(summary, dealer_code=dealer_code, month=local_month(summary.started_at, timezone))
+
+
+def local_month(at: datetime, timezone: str | None) -> str:
+    """"YYYY-MM" of the moment on the wall clock of the time zone (an IANA name; None, or a
+    name that is not a zone, counts in Moscow's, as the exports do). A moment whose local
+    day no date can hold (past 9999-12-31) keeps its UTC month."""
+    try:
+        at = at.astimezone(_zone(timezone or DEFAULT_TIMEZONE))
+    except OverflowError:
+        pass
+    return at.date().isoformat()[:7]
+
+
+@lru_cache(maxsize=256)
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError, OSError):  # refused when saved; a stored name that is not a zone
+        return ZoneInfo(DEFAULT_TIMEZONE)
 
 
 def _by_key(checklist: Checklist, met: dict[str, bool]) -> dict[str, bool]:
@@ -79,19 +114,58 @@ def uncount(conn: Connection, uuid: str) -> None:
     q.add_to_tally(conn, q.visit_tally(conn, uuid), -1)
 
 
+def move_months(conn: Connection, dealer_code: str) -> int:
+    """After the dealership's time zone changed: each of its visits in the month of its start
+    in the new zone, moved in the tally; how many visits changed month. Run in the
+    transaction that changed the zone (a revision arriving there meanwhile waits for it:
+    `queries.summaries.dealer_zone`)."""
+    q.lock_dealers_visits(conn, dealer_code)
+    moved = [(s.uuid, month) for s in q.starts(conn, dealer_code)
+             if (month := local_month(datetime.fromisoformat(s.started_at), s.timezone)) != s.local_month]
+    if not moved:
+        return 0
+    before = _tally(q.counted_visits(conn, dealer_code))
+    q.set_local_months(conn, moved)
+    change = _tally(q.counted_visits(conn, dealer_code))
+    change.subtract(before)
+    q.add_to_tally(conn, Counter({row: n for row, n in change.items() if n}))
+    return len(moved)
+
+
+def count_by_local_months(conn: Connection) -> None:
+    """Every visit's local month from its start and its dealership's time zone, and the
+    tally counted again from what the visits keep, without scoring a revision (migration 14).
+    A server whose visits were never summarized (from before migration 12) has each
+    summarized from its stored revision instead."""
+    if q.unsummarized(conn):
+        resummarize_all(conn)
+        return
+    q.set_local_months(conn, [(s.uuid, local_month(datetime.fromisoformat(s.started_at), s.timezone))
+                              for s in q.starts(conn)])
+    q.clear_tally(conn, standards=False)
+    q.add_to_tally(conn, _tally(q.counted_visits(conn)))
+
+
+def _tally(visits) -> Counter:
+    found: Counter = Counter()
+    for checklist_id, month, status, items in visits:
+        q.tally_of(checklist_id, month, status, items, into=found)
+    return found
+
+
 def resummarize_all(conn: Connection) -> None:
     """Every visit's summary and the whole tally worked out again from the stored revisions."""
     q.clear_tally(conn)
     checklists: dict[tuple[str, int], Checklist] = {}
     tally: Counter = Counter()
-    for uuid, status, payload, dealer in q.latest_payloads(conn):
+    for uuid, status, payload, dealer, zone in q.latest_payloads(conn):
         revision = VisitRevision.model_validate_json(payload)
         key = (revision.checklist.id, revision.checklist.version)
         if key not in checklists:
             checklists[key] = Checklist.model_validate_json(q.checklist_body(conn, *key))
-        summary = summarize(checklists[key], revision, dealer)
+        summary = summarize(checklists[key], revision, dealer, zone)
         q.save_summary(conn, uuid, summary)
         if dealer is not None:
-            tally.update(q.tally_of(summary.checklist_id, moment(summary.started_at), status,
-                                {k: int(ok) for k, ok in summary.standards.items()}))
+            q.tally_of(summary.checklist_id, summary.month, status,
+                       {k: int(ok) for k, ok in summary.standards.items()}, into=tally)
     q.add_to_tally(conn, tally)

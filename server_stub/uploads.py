@@ -1,11 +1,11 @@
-"""Resumable photo uploads (tus 1.0 core): HEAD says how much the server holds, PATCH
-appends from exactly there.
+"""Resumable photo and recording uploads (tus 1.0 core): HEAD says how much the server
+holds, PATCH appends from exactly there.
 
 Who may touch a blob is decided by the visits: a shopper may upload (or ask about) a
 sha256 only if one of their stored revisions names it, and its length is the size that
 revision gives. When the last byte arrives the file is checked (sha256, then a JPEG
-decode under a pixel limit) and only then moved into place, which is what makes it
-stored; a file that fails is deleted.
+decode under a pixel limit, or for a recording its container, length and size) and only
+then moved into place, which is what makes it stored; a file that fails is deleted.
 
 The sha256 is computed as the bytes stream in. The running hash lives in memory, next to
 the length it covers; after a restart (or for an upload this process has forgotten) it is
@@ -36,10 +36,10 @@ from field_app.domain.sync_messages import TUS_VERSION, UPLOAD_CONTENT_TYPE
 from field_app.photos.decode import check_jpeg
 from field_app.photos.errors import CorruptImageError, FileTooLargeError, ImageTooLargeError, NotAnImageError
 
-from . import devices, errors
+from . import audio, devices, errors, evidence_store
 from .blobstore import write_all
 from .blocking import run_blocking
-from .queries import blobs as q
+from .queries import blobs as q, recordings as recordings_q
 from .store import ServerStore
 
 _MAX_REMEMBERED_HASHES = 1024
@@ -203,17 +203,28 @@ class Uploads:
     # --- completion ------------------------------------------------------------------
 
     def _complete(self, sha256: str, hashing: _Hashing) -> None:
-        """Blocking (decode, fsync): runs on a worker thread."""
-        files = self.store.files
+        """Blocking (decode, fsync): runs on a worker thread. A file that a revision names
+        as a recording is checked as one (`audio.py`), any other as a photo."""
+        files, settings = self.store.files, self.store.settings
+        with self.store.db.read() as conn:
+            max_seconds = recordings_q.longest_allowed(conn, sha256)
         try:
             digest = hashing.hasher.hexdigest()  # type: ignore[attr-defined]
             if digest != sha256:
                 raise errors.HashMismatchError(f"The uploaded bytes have sha256 {digest}, not {sha256}.")
-            _check_photo(files.part_path(sha256), self.store.settings.max_pixels)
-        except errors.PhotoRefusedError:
+            if max_seconds is None:
+                _check_photo(files.part_path(sha256), settings.max_pixels)
+            else:
+                audio.check_recording(files.part_path(sha256), max_seconds=max_seconds,
+                                      max_bytes=settings.max_recording_bytes)
+        except (errors.PhotoRefusedError, errors.RecordingRefusedError):
             files.discard_part(sha256)
             raise
         files.move_into_place(sha256)
+        if max_seconds is None:
+            # Stored: its facts are read and the flags of the visits naming it computed
+            # again (never raises: flags do not refuse a photo).
+            evidence_store.photo_stored(self.store, sha256)
 
     # --- helpers ---------------------------------------------------------------------
 

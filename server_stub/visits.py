@@ -14,22 +14,26 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+
+from sqlalchemy import Connection
 
 from field_app.domain.canonical import canonical_json
 from field_app.domain.checklist import AnswerValue, Checklist
 from field_app.domain.due import DEFAULT_TIMEZONE
-from field_app.domain.records import VisitRevision
+from field_app.domain.records import PhotoRef, RecordingRef, VisitRevision
 from field_app.domain.revision_check import open_follow_ups, revision_problems
 from field_app.domain.scoring import VisitScore
 from field_app.domain.sync_messages import VisitReceipt
 from field_app.domain.visit import MAX_TEXT, Visit
 
-from . import security, summaries
+from . import evidence_store, security, summaries
 from .calendars import server_calendar
 from .database import MAX_INTEGER, storable
 from .errors import (
+    AlreadyReviewedError,
     AssignmentNotFoundError,
     ChecklistMismatchError,
     InvalidRequestError,
@@ -38,7 +42,8 @@ from .errors import (
     RevisionInvalidError,
     UnknownVisitError,
 )
-from .queries import routes, summaries as summary_q, visits as q
+from .queries import recordings as recordings_q, routes, summaries as summary_q, visits as q
+from .queries.visit_list import WAITING
 from .records import Device, Review, VisitRow
 from .store import ServerStore
 
@@ -52,7 +57,8 @@ def put_revision(store: ServerStore, device: Device, uuid: str, revision: VisitR
             f"{revision.checklist.id}@{revision.checklist.version} is published with sha256 {entry.sha256}, "
             f"not {revision.checklist.sha256}."
         )
-    problems = revision_problems(entry.checklist, revision, max_photo_bytes=store.settings.max_photo_bytes)
+    problems = revision_problems(entry.checklist, revision, max_photo_bytes=store.settings.max_photo_bytes,
+                                 max_recording_bytes=store.settings.max_recording_bytes)
     if problems:
         raise RevisionInvalidError(problems)
     try:
@@ -65,6 +71,14 @@ def put_revision(store: ServerStore, device: Device, uuid: str, revision: VisitR
     now = store.now()
 
     with store.db.write() as conn:
+        # Its photos' turn first, before any row: the completion of their uploads waits for
+        # this transaction, or this one for it (`evidence_store`).
+        evidence_store.hold_photos(store, conn, (p.sha256 for p in revision.photos))
+        # Its dealership's zone decides the month it counts in: read (and held) before the
+        # visit's row is, as a change of that zone holds the dealership, then its visits.
+        dealer = summary_q.dealer_of_assignment(conn, revision.assignment_id) \
+            if revision.assignment_id is not None and storable(revision.assignment_id) else None
+        zone = summary_q.dealer_zone(conn, dealer, hold=True)
         visit = q.claim_visit(conn, uuid, device.shopper_id, now)
         if visit.shopper_id != device.shopper_id:
             raise UnknownVisitError()
@@ -80,7 +94,7 @@ def put_revision(store: ServerStore, device: Device, uuid: str, revision: VisitR
                 "send changes as a new revision."
             )
         if known is not None:  # a retry: answer as before, write nothing
-            held = (visit, q.revisions(conn, uuid), q.photos_of_visit(conn, uuid))
+            held = (visit, q.revisions(conn, uuid), q.photos_of_visit(conn, uuid), recordings_q.of_visit(conn, uuid))
         else:
             _check_photo_sizes(conn, device.shopper_id, revision)
             q.insert_revision(conn, q.NewRevision(
@@ -88,21 +102,30 @@ def put_revision(store: ServerStore, device: Device, uuid: str, revision: VisitR
                 assignment_id=revision.assignment_id, checklist_id=revision.checklist.id,
                 checklist_version=revision.checklist.version, finalized_at=revision.finalized_at,
                 shopper_id=device.shopper_id, device_id=device.id, photos=revision.photos,
+                flags_at=now if store.settings.compute_flags else None,
             ), now)
+            recordings_q.insert(conn, uuid, revision.revision, device.shopper_id,
+                                [(r, entry.checklist.question(r.question_id).recording_seconds())
+                                 for r in revision.recordings])
+            # Its flags, in a savepoint: they never refuse the visit, and a failure computing
+            # them is logged and rolled back, the visit kept (`evidence_store`).
+            evidence_store.revision_stored(store, conn, uuid, revision, received_at=now,
+                                           shopper_id=device.shopper_id, dealer_code=dealer)
             if revision.revision > visit.latest_revision:
                 if not new_visit:
                     summaries.uncount(conn, uuid)
                 q.set_latest(conn, uuid, revision.revision, revision.assignment_id, now)
-                summary = dataclasses.replace(
-                    summary, dealer_code=summary_q.dealer_of_assignment(conn, revision.assignment_id))
+                summary = summaries.at_dealership(summary, dealer, zone)
                 summaries.record(conn, uuid, summary)
                 due = _open_follow_ups(conn, entry.checklist, revision, summary.dealer_code)
                 q.replace_follow_ups(conn, uuid, due, clear=not new_visit)
                 visit = VisitRow(uuid, visit.shopper_id, revision.revision, "received")
             if new_visit:
-                held = (visit, [revision.revision], sorted({p.sha256 for p in revision.photos}))
+                held = (visit, [revision.revision], sorted({p.sha256 for p in revision.photos}),
+                        sorted({r.sha256 for r in revision.recordings}))
             else:
-                held = (visit, q.revisions(conn, uuid), q.photos_of_visit(conn, uuid))
+                held = (visit, q.revisions(conn, uuid), q.photos_of_visit(conn, uuid),
+                        recordings_q.of_visit(conn, uuid))
     # Which photos are in place is asked of the disk, after the write lock is let go.
     return _receipt(store, *held)
 
@@ -113,7 +136,8 @@ def receipt(store: ServerStore, device: Device, uuid: str) -> VisitReceipt:
         if visit is None or visit.shopper_id != device.shopper_id or visit.latest_revision == 0:
             raise UnknownVisitError()
         numbers, photos = q.revisions(conn, uuid), q.photos_of_visit(conn, uuid)
-    return _receipt(store, visit, numbers, photos)
+        recordings = recordings_q.of_visit(conn, uuid)
+    return _receipt(store, visit, numbers, photos, recordings)
 
 
 def missing_photos(store: ServerStore, uuid: str) -> list[str]:
@@ -153,11 +177,18 @@ def review_problem(action: str, comment: str) -> str | None:
 
 
 def review_visit(store: ServerStore, uuid: str, action: str, comment: str, by: str,
-                 *, revision: int | None = None) -> Review:
+                 *, revision: int | None = None, only_waiting: bool = False,
+                 check: Callable[[Connection, int], None] | None = None) -> Review:
     """A coordinator approves the visit's latest revision or returns it for correction;
     a returned visit reaches the shopper's phone with the comment on its next pull.
     `revision` is the one the coordinator looked at: if a newer one has arrived since,
-    the review is refused rather than passing a verdict on what nobody has read."""
+    the review is refused rather than passing a verdict on what nobody has read.
+    `only_waiting`: refused too (AlreadyReviewedError) when the revision has a verdict
+    already, as approving several at once asks. Both are checked in the transaction that
+    writes the verdict, the visit's row held: a verdict or a revision that lands just
+    before is seen, never judged over. `check(conn, revision)`, the caller's own rule
+    (`reviewing.review`: a flagged revision needs a comment), runs there too and raises
+    to refuse: flags computed again just before are seen."""
     if action not in ("approve", "return"):
         raise InvalidRequestError(f"A review approves or returns a visit, not {action!r}.")
     problem = review_problem(action, comment)
@@ -173,6 +204,10 @@ def review_visit(store: ServerStore, uuid: str, action: str, comment: str, by: s
         if revision is not None and revision != visit.latest_revision:
             raise RevisionConflictError(
                 f"Revision {visit.latest_revision} of visit {uuid} arrived after revision {revision} was looked at.")
+        if only_waiting and visit.status != WAITING:
+            raise AlreadyReviewedError(f"Revision {visit.latest_revision} of visit {uuid} is {visit.status} already.")
+        if check is not None:
+            check(conn, visit.latest_revision)
         review = Review(security.new_id("rv_"), uuid, visit.latest_revision, action, comment.strip(), by, now)
         summaries.uncount(conn, uuid)  # counted again under its new status
         q.insert_review(conn, review)
@@ -221,7 +256,7 @@ def visit_detail(store: ServerStore, uuid: str, revision: int | None = None) -> 
                   started_at=shown.started_at, assignment_id=shown.assignment_id,
                   finalized_at=shown.finalized_at, answers=dict(shown.answers),
                   timers={k: list(v) for k, v in shown.timers.items()}, photos=list(shown.photos),
-                  follow_ups=dict(shown.follow_ups), timezone=zone, brand=brand, calendar=calendar)
+                  recordings=list(shown.recordings), follow_ups=dict(shown.follow_ups), timezone=zone, brand=brand, calendar=calendar)
     at = shown.finalized_at
     return VisitDetail(
         header=header, revision=shown, checklist=checklist, score=visit.score(at), shown=visit.visible(at),
@@ -275,29 +310,38 @@ def _place(conn, dealer_code: str | None) -> tuple[str, str]:
 
 
 def _check_stored_sizes(store: ServerStore, revision: VisitRevision) -> None:
-    # A photo already stored has its size for good: the upload's length comes from the visit.
+    # A file already stored has its size for good: the upload's length comes from the visit.
     problems = []
-    for i, photo in enumerate(revision.photos):
-        size = store.files.stored_size(photo.sha256)
-        if size is not None and size != photo.bytes:
-            problems.append(f"photos[{i}]: photo {photo.sha256[:12]} is stored with {size} bytes, not {photo.bytes}")
+    for where, blob in _blobs(revision):
+        size = store.files.stored_size(blob.sha256)
+        if size is not None and size != blob.bytes:
+            problems.append(f"{where}: {blob.sha256[:12]} is stored with {size} bytes, not {blob.bytes}")
     if problems:
         raise RevisionInvalidError(problems)
 
 
 def _check_photo_sizes(conn, shopper_id: str, revision: VisitRevision) -> None:
     # One sha256 is one file, of one size, whichever of the shopper's visits names it.
-    sizes = q.photo_sizes(conn, shopper_id, (p.sha256 for p in revision.photos))
+    blobs = _blobs(revision)
+    sizes = q.photo_sizes(conn, shopper_id, (blob.sha256 for _, blob in blobs))
     problems = [
-        f"photos[{i}]: photo {p.sha256[:12]} is {sizes[p.sha256]} bytes elsewhere, not {p.bytes}"
-        for i, p in enumerate(revision.photos) if sizes.get(p.sha256, p.bytes) != p.bytes
+        f"{where}: {blob.sha256[:12]} is {sizes[blob.sha256]} bytes elsewhere, not {blob.bytes}"
+        for where, blob in blobs if sizes.get(blob.sha256, blob.bytes) != blob.bytes
     ]
     if problems:
         raise RevisionInvalidError(problems)
 
 
-def _receipt(store: ServerStore, visit: VisitRow, revisions: list[int], photos: list[str]) -> VisitReceipt:
+def _blobs(revision: VisitRevision) -> list[tuple[str, PhotoRef | RecordingRef]]:
+    """The revision's photos and recordings, each with where it is in the revision."""
+    return [*((f"photos[{i}]", p) for i, p in enumerate(revision.photos)),
+            *((f"recordings[{i}]", r) for i, r in enumerate(revision.recordings))]
+
+
+def _receipt(store: ServerStore, visit: VisitRow, revisions: list[int], photos: list[str],
+             recordings: list[str]) -> VisitReceipt:
     return VisitReceipt(
         uuid=visit.uuid, revision=visit.latest_revision, revisions=revisions, status=visit.status,
         missing_photos=[sha for sha in photos if not store.files.is_in_place(sha)],
+        missing_recordings=[sha for sha in recordings if not store.files.is_in_place(sha)],
     )

@@ -5,7 +5,7 @@ dealership, with the same window and note, on the newest published version of it
 checklist. What cannot be copied is skipped and said, the rest is copied: a deactivated
 shopper or dealership, a day already past, and a stop that would duplicate or overlap
 one already planned next week (the checks of `route_import`, so the words are the same).
-30-day and same-day repeats are warnings. `copy_week(..., dry_run=True)` is the preview;
+30-day and same-day repeats are warnings, except the repeat of the stop copied. `copy_week(..., dry_run=True)` is the preview;
 the copy itself takes one transaction and one route change number.
 """
 
@@ -68,7 +68,10 @@ def copy_week(store: ServerStore, any_day: date, shopper_id: str | None = None, 
         rows = [RouteRow(n, s.shopper_id, s.day + timedelta(days=7), s.dealer_code, s.checklist_id, None,
                          (s.window_start, s.window_end) if s.window_start else None, s.note)
                 for n, s in enumerate(source, start=1)]
-        stops, bad, warned = check_rows(conn, rows, [], now.date()) if rows else ([], [], [])
+        # Each copy repeats its own stop of the week before: asked for, so not a warning.
+        copied = frozenset((s.shopper_id, s.dealer_code, s.day) for s in source)
+        dealers = {s.dealer_code: (s.dealer_name, s.dealer_active) for s in source}  # read with the stops
+        stops, bad, warned = check_rows(conn, rows, [], now.date(), copied, dealers) if rows else ([], [], [])
         if not dry_run:
             insert_stops(conn, stops, now, seq)
     by_line = {n: s for n, s in enumerate(source, start=1)}

@@ -101,9 +101,11 @@ def chromium(extra_args: Sequence[str] = ()) -> Iterator:
             browser.close()
 
 
-def open_phone(browser, url: str):
-    """A phone-sized page with Flutter's semantics tree turned on."""
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+def open_phone(browser, url: str, **context_options):
+    """A phone-sized page with Flutter's semantics tree turned on; `context_options` go to
+    the browser context (a `geolocation` and its `permissions`, say)."""
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
+                                  **context_options)
     page = context.new_page()
     page.route("https://**/*", lambda route: route.abort())  # offline: no CDN, no fonts
     page.goto(url)

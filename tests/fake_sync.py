@@ -33,6 +33,7 @@ class FakeSync:
         self.device_name: str | None = DEVICE if paired else None
         self.waiting_revisions = 0
         self.photos: dict[str, list[int]] = {}  # sha256 -> [bytes, sent], in upload order
+        self.recordings: set[str] = set()  # which of `photos` are call recordings
         self.last_success_at: datetime | None = None
         self.last_problem: Any = None
         self.refused: list[Any] = []
@@ -60,7 +61,8 @@ class FakeSync:
     # --- the SyncService interface --------------------------------------------------
 
     def status(self) -> SyncStatus:
-        photos = [WaitingPhoto(sha, size, sent) for sha, (size, sent) in self.photos.items()]
+        photos = [WaitingPhoto(sha, size, sent, "recording" if sha in self.recordings else "photo")
+                  for sha, (size, sent) in self.photos.items()]
         return SyncStatus(
             paired=self.paired, server_url=self.server_url, shopper_name=self.shopper_name,
             device_name=self.device_name, waiting_revisions=self.waiting_revisions, waiting_photos=photos,
@@ -136,10 +138,12 @@ class FakeSync:
         """Let a stepping run report its next progress."""
         self._steps.release()
 
-    def wait(self, photos: dict[str, tuple[int, int]], visits: int = 1) -> None:
-        """What waits to be sent: `{sha256: (bytes, sent)}` and a count of visit revisions."""
+    def wait(self, photos: dict[str, tuple[int, int]], visits: int = 1, recordings: tuple[str, ...] = ()) -> None:
+        """What waits to be sent: `{sha256: (bytes, sent)}` (those in `recordings` are call
+        recordings) and a count of visit revisions."""
         self.waiting_revisions = visits
         self.photos = {sha: [size, sent] for sha, (size, sent) in photos.items()}
+        self.recordings = set(recordings)
 
     def plan_upload(self, chunks: int = 2) -> list[Any]:
         """The progress of a run that sends every waiting photo in `chunks` steps each."""
@@ -181,10 +185,3 @@ def problem(kind: str, code: str, at: datetime, subject: str | None = None) -> A
     return SyncProblem(kind=kind, code=code, message=f"the server's words for {code}", at=at, subject=subject)
 
 
-async def until(condition: Callable[[], bool], timeout: float = 3.0) -> None:
-    """Wait (letting the event loop and threads run) until `condition()` holds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        assert loop.time() < deadline, "timed out"
-        await asyncio.sleep(0.005)

@@ -30,6 +30,17 @@ from flet.pubsub.pubsub_hub import PubSubHub
 _encode = configure_encode_object_for_msgpack(BaseControl)
 
 
+async def until(condition: Callable[[], Any], timeout: float = 10.0) -> None:
+    """Wait, letting the event loop and threads run, until `condition()` holds: for work
+    a screen hands to a task or a thread. The timeout is generous because a loaded CI
+    machine is slow; a passing wait returns as soon as the condition holds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, "timed out"
+        await asyncio.sleep(0.005)
+
+
 class FakeConnection(Connection):
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         super().__init__()

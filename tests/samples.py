@@ -138,3 +138,18 @@ def finished_service_visit_on(service: FieldService, version: int, days_ago: int
     visit = service.store.start_assignment(assignment_id, at=service.now())  # the one just finished
     assert visit.checklist.version == version
     return visit.uuid
+
+
+# The newest version of the showroom and service checklists (3) takes its evidence photos with
+# the camera only; version 2 is the same checklist with the gallery offered.
+GALLERY_VERSION = 2
+
+
+def stop_on(service: FieldService, checklist_id: str, version: int) -> str:
+    """Today's demo stop with `checklist_id`, pinned to `version` before it is opened (as a
+    coordinator's repin would): its visit's uuid."""
+    stop = next(s for s in service.overview().today if s.assignment.checklist_id == checklist_id)
+    service.store.save_route([], [stop.assignment.model_copy(update={"checklist_version": version})])
+    uuid = service.open_stop(stop.assignment.id)
+    assert service.visit(uuid).checklist.version == version
+    return uuid

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from field_app.domain.checklist import Checklist
-from field_app.domain.checklist_diff import Place, ScoreChange, diff_checklists
+from field_app.domain.checklist_diff import EvidenceChange, Place, ScoreChange, diff_checklists
 from field_app.domain.resources import shipped_checklists
 
 IDS = sorted(p.name for p in shipped_checklists().iterdir() if (p / "1.yaml").exists())
@@ -167,3 +167,51 @@ def test_swapping_the_versions_swaps_added_and_removed(two):
         assert {(c.before, c.after) for c in getattr(forth, kind)} == \
                {(c.after, c.before) for c in getattr(back, kind)}
     assert diff_checklists(a, a).is_empty()
+
+
+def shipped(checklist_id: str, version: int) -> Checklist:
+    return Checklist.model_validate(yaml.safe_load(
+        (shipped_checklists() / checklist_id / f"{version}.yaml").read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize("checklist_id", ["showroom_visit", "service_visit"])
+def test_version_3_asks_for_live_photos_and_the_diff_says_so(checklist_id):
+    """Version 3 changed only where the evidence photos come from: the diff is not empty."""
+    old, new = shipped(checklist_id, 2), shipped(checklist_id, 3)
+    diff = diff_checklists(old, new)
+    assert not diff.is_empty()
+    camera = {q.id for q in new.questions() if q.camera_only}
+    assert camera and {c.after.id for c in diff.evidence} == camera
+    for changed in diff.evidence:
+        assert changed.evidence_changes == (EvidenceChange("source", "any", "camera"),)
+    assert (diff.added, diff.removed, diff.rescored, diff.moved) == ((), (), (), ())
+    back = diff_checklists(new, old)
+    assert [c.evidence_changes for c in back.evidence] == [(EvidenceChange("source", "camera", "any"),)] * len(camera)
+
+
+def test_how_many_photos_a_question_takes_is_an_evidence_change():
+    def more_photos(data: dict) -> None:
+        question(data, "photo_facade")["photos"] = {"min": 2, "max": 4}
+
+    old, new = version_2("showroom_visit", more_photos)
+    [changed] = diff_checklists(old, new).evidence
+    assert changed.after.id == "photo_facade"
+    assert changed.evidence_changes == (EvidenceChange("photos", old.question("photo_facade").photo_range(), (2, 4)),)
+
+
+def test_an_audio_questions_recordings_and_their_length_are_evidence_changes():
+    def audio(limit: int | None, most: int | None):
+        def change(data: dict) -> None:
+            q = {"id": "call_recording", "text": "Запишите разговор", "type": "audio"}
+            if limit is not None:
+                q["max_seconds"] = limit
+            if most is not None:
+                q["recordings"] = {"min": 1, "max": most}
+            data["sections"][0]["questions"].append(q)
+        return change
+
+    old = version_2("dealer_call", audio(None, None))[1]
+    new = version_2("dealer_call", audio(600, 2))[1]
+    [changed] = diff_checklists(old, new).evidence
+    assert changed.evidence_changes == (EvidenceChange("recordings", (1, 3), (1, 2)),
+                                        EvidenceChange("seconds", 900, 600))

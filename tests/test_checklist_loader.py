@@ -141,7 +141,7 @@ def test_structure_problems_do_not_hide_the_rules_of_the_rest_of_the_file(tmp_pa
         ]
     assert codes_of(tmp_path, mutated(change)) == [
         ("greeted", "type", "not_one_of", {
-            "value": "slider", "allowed": "yes_no, choice, timer, counter, number, text, photo, datetime"}),
+            "value": "slider", "allowed": "yes_no, choice, timer, counter, number, text, photo, datetime, audio"}),
         ("parking", "colour", "unknown_field", {}),
         ("letter", "due.anchor", "anchor_shape", {}),
         ("visit_again", "due.window.from", "offset_one_of", {}),

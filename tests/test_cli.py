@@ -62,7 +62,7 @@ def test_validate_prints_one_line_per_problem_and_exits_1(tmp_path):
     assert result.exit_code == 1
     # A file whose structure is wrong is still checked against the cross-question rules.
     assert result.output.splitlines() == [
-        f"{path}: greeted: type: 'slider' is not one of yes_no, choice, timer, counter, number, text, photo, datetime",
+        f"{path}: greeted: type: 'slider' is not one of yes_no, choice, timer, counter, number, text, photo, datetime, audio",
         f"{path}: mirrors: show_if.question: names 'later_one', which is not an earlier question "
         "(show_if may only name questions asked before)",
     ]
@@ -155,7 +155,7 @@ def test_schema_is_json_schema_of_the_format():
     schema = json.loads(run("checklists", "schema").output)
     assert schema["title"] == "Checklist"
     assert set(schema["$defs"]["Question"]["properties"]["type"]["enum"]) == {
-        "yes_no", "choice", "timer", "counter", "number", "text", "photo", "datetime"}
+        "yes_no", "choice", "timer", "counter", "number", "text", "photo", "datetime", "audio"}
 
 
 def test_the_readme_example_is_a_valid_checklist():

@@ -256,7 +256,9 @@ def test_the_overview_filters_by_period_city_brand_and_shopper(server_store, con
 
     page = console.get("/analytics", checklist=MINI.id, city="Казань", shopper=anna.device.shopper_id, to="2026-10")
     assert '<option value="Казань" selected>' in page.html
-    assert f'<option value="{anna.device.shopper_id}" selected>Анна Петрова</option>' in page.html
+    # namesakes are told apart by the end of the id, as in every picker
+    assert f'<option value="{anna.device.shopper_id}" selected>Анна Петрова · #{anna.device.shopper_id[-4:]}</option>' \
+        in page.html
     assert '<input type="month" name="to" value="2026-10"' in page.html
     # A dealership's link keeps the choice, and its page the way back.
     link = html.unescape(re.search(r'<td><a href="([^"]+)">Киа Казань', page.html).group(1))
@@ -326,6 +328,46 @@ def test_a_dealerships_trend_shows_twelve_months_with_the_visits_of_each(server_
     assert row_of(page, "октябрь 2026") == "октябрь 2026 0 0 0 —"
     # Without a period, the twelve months end with this one (the clock's November 2026).
     assert "декабрь 2025 — ноябрь 2026" in console.get(DEALER_D1)
+
+
+def test_a_visit_counts_in_the_month_it_started_on_its_dealerships_clock(server_store, console, clock):
+    """06:30 on 1 October in Vladivostok (UTC+10) is 30 September in UTC: an October visit
+    in the overview, a period's items at all dealerships, and the trend, until the
+    dealership's time zone becomes one where it was still September."""
+    publish_mini(server_store)
+    vladivostok = Dealership(code="VVO", name="Тойота Владивосток", brand="Toyota", city="Владивосток",
+                             timezone="Asia/Vladivostok")
+    admin.save_dealers(server_store, [vladivostok])
+    Field(server_store).visit("VVO", greeted=True, approve=True, started_at="2026-09-30T20:30:00Z")
+    page_of_vvo = f"/analytics/{MINI.id}/dealers/VVO"
+    september, october = {"from": "2026-09", "to": "2026-09"}, {"from": "2026-10", "to": "2026-10"}
+
+    def dealers(**period) -> list[str]:
+        return re.findall(r"<td><a [^>]*>([^<]+)</a>", console.get("/analytics", checklist=MINI.id, **period).html)
+
+    def counted_in(month: str) -> tuple[str, str, str]:
+        """The trend's row of the month, and the greeting's row (here, then everywhere) in it."""
+        trend = console.get(page_of_vvo, to="2026-11")
+        items = console.get(page_of_vvo, **{"from": month, "to": month})
+        return row_of(trend, "сентябрь 2026"), row_of(trend, "октябрь 2026"), row_of(items, "Поприветствовал")
+
+    assert dealers(**october) == ["Тойота Владивосток"] and dealers(**september) == []
+    assert counted_in("2026-10") == ("сентябрь 2026 0 0 0 —", "октябрь 2026 4 5 1 80% ⚠ мало визитов",
+                                     "Поприветствовал высокий (TOP) 1 1 100% ⚠ мало визитов 100% 1")
+    assert row_of(console.get(page_of_vvo, **september), "Поприветствовал") == \
+        "Поприветствовал высокий (TOP) 0 0 — — 0"
+
+    admin.edit_dealer(server_store, vladivostok.model_copy(update={"timezone": "Europe/Moscow"}))  # 23:30 on 30 Sep
+    assert dealers(**october) == [] and dealers(**september) == ["Тойота Владивосток"]
+    assert counted_in("2026-09") == ("сентябрь 2026 4 5 1 80% ⚠ мало визитов", "октябрь 2026 0 0 0 —",
+                                     "Поприветствовал высокий (TOP) 1 1 100% ⚠ мало визитов 100% 1")
+    assert row_of(console.get(page_of_vvo, **october), "Поприветствовал") == "Поприветствовал высокий (TOP) 0 0 — — 0"
+
+    # Without a period, the twelve months end with the month it is at the dealership now.
+    clock.advance((8 * 24 + 11) * 3600)  # 20:00 on 30 November in UTC, 23:00 in Moscow
+    assert analytics.dealer_report(server_store, MINI.id, "VVO").trend[-1].month == "2026-11"
+    admin.edit_dealer(server_store, vladivostok)  # 06:00 on 1 December in Vladivostok
+    assert analytics.dealer_report(server_store, MINI.id, "VVO").trend[-1].month == "2026-12"
 
 
 def test_long_labels_are_wrapped_whole(server_store, console):

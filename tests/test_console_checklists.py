@@ -181,7 +181,7 @@ def several_problems() -> bytes:
 SEVERAL_PROBLEMS = {
     "ru": [
         ("met_at_entrance", "type", "«checkbox» — недопустимое значение; допустимы: yes_no, choice, timer, counter, "
-                                    "number, text, photo, datetime"),
+                                    "number, text, photo, datetime, audio"),
         ("consultant_wait_time", "colour", "такого поля нет в формате чек-листа"),
         ("wrote_back", "due", "укажите ровно одно из полей after_hours, within_working_days и window"),
         ("greeted_first", "show_if.question", "ссылается на «offered_brochures», а это не предыдущий вопрос "
@@ -191,7 +191,7 @@ SEVERAL_PROBLEMS = {
     ],
     "en": [
         ("met_at_entrance", "type", "'checkbox' is not one of yes_no, choice, timer, counter, number, text, photo, "
-                                    "datetime"),
+                                    "datetime, audio"),
         ("consultant_wait_time", "colour", "is not a field of the checklist format"),
         ("wrote_back", "due", "give exactly one of 'after_hours', 'within_working_days' and 'window'"),
         ("greeted_first", "show_if.question", "names 'offered_brochures', which is not an earlier question "
@@ -413,3 +413,13 @@ def test_a_follow_ups_due_rule_and_its_brand_rule_are_shown_in_words(console, la
     callback = next(f for f in service.follow_ups if f.id == "callback_48_hours")
     row = follow_ups.split(f"{callback.text} callback_48_hours", 1)[1]
     assert f" {rule} {brand_rule} " in row
+
+
+def test_the_diff_of_versions_2_and_3_shows_the_photos_now_taken_live(console):
+    """Version 3 of the showroom visit changed only where its evidence photos come from."""
+    page = console.get("/checklists/showroom_visit/diff", old="2", new="3")
+    assert page.status == 200
+    assert "не различаются" not in page
+    evidence = page.html.split("<h2>Что нужно как подтверждение</h2>")[1].split("</section>")[0]
+    assert "Сфотографируйте фасад дилерского центра" in evidence and "photo_facade" in evidence
+    assert "Откуда фото: камера или галерея → только камера, снимок сейчас" in evidence

@@ -4,7 +4,9 @@ question; formula-looking text kept as text; rows read in batches, not all at on
 from __future__ import annotations
 
 import csv
+import html
 import io
+import re
 import tracemalloc
 from datetime import datetime
 
@@ -12,7 +14,8 @@ import openpyxl
 import pytest
 from sqlalchemy import text
 
-from server_stub import exports
+from field_app.domain.route import Dealership
+from server_stub import admin, exports
 from server_stub.queries import exports as export_queries
 from server_stub.queries.visit_list import VisitFilter
 from server_stub.settings import Settings
@@ -29,7 +32,8 @@ HEADINGS = exports.Headings(
     score="{title} %", total="Total %",
 )
 VISIT = ["Визит (uuid)", "Тайный покупатель", "Код ДЦ", "Дилерский центр", "Город", "Марка", "Чек-лист",
-         "Начало (местное время)", "Завершение (местное время)", "Часовой пояс", "Статус", "Ревизия"]
+         "Начало (местное время)", "Завершение (местное время)", "Часовой пояс", "Статус", "Ревизия",
+         "Флаги (коды)"]
 SCORES = ["Итого, %", "Встреча, %", "Тест-драйв, %", "Последующие вопросы, %"]
 
 
@@ -71,7 +75,7 @@ def test_a_csv_export_has_a_row_per_visit_and_a_column_group_per_question(server
     one = rows[0]
     assert [one[c] for c in VISIT[1:]] == [
         "'+Анна", "D1", "Дилер D1", "Москва", "Kia", "mini_showroom@1", "2026-11-21 12:00:00",
-        "2026-11-22 13:48:00", "Europe/Moscow", "получен", "1"]
+        "2026-11-22 13:48:00", "Europe/Moscow", "получен", "1", "no_location, too_fast, clock_ahead"]
     assert [one[q] for q in QUESTIONS] == [
         "", "",  # no photo
         "Да", "1", "",
@@ -98,9 +102,10 @@ def test_an_xlsx_export_reads_back_with_numbers_as_numbers_and_text_as_text(serv
     header, row = read_xlsx(page)
     assert header == [*VISIT, *SCORES, *QUESTIONS]
     record = dict(zip(header, row))
-    assert row[:12] == [uuid, "@Анна", "D1", "Дилер D1", "Москва", "Kia", "mini_showroom@1",
-                        datetime(2026, 11, 22, 13, 0), datetime(2026, 11, 22, 13, 48), "Europe/Moscow", "получен", 1]
-    assert row[12:16] == [80, 100, 66.7, None]
+    assert row[:13] == [uuid, "@Анна", "D1", "Дилер D1", "Москва", "Kia", "mini_showroom@1",
+                        datetime(2026, 11, 22, 13, 0), datetime(2026, 11, 22, 13, 48), "Europe/Moscow", "получен", 1,
+                        "no_location, too_fast, clock_ahead"]
+    assert row[13:17] == [80, 100, 66.7, None]
     assert [record[q] for q in QUESTIONS[2:9]] == ["Да", 1, None, "1:10", 70, 1, None]
     assert (record["Гудки"], record["Гудки: балл 0–1"]) == (3, 1)
     assert record["Заметки"] == "=1+2 и всё"
@@ -151,9 +156,33 @@ def test_the_form_offers_checklists_formats_and_filters(server_store, console):
     assert page.status == 200
     assert 'action="/console/exports/file"' in page.html
     for field in ('name="checklist"', 'name="format" value="csv"', 'name="format" value="xlsx"',
-                  'name="date_from"', 'name="date_to"', 'name="status"', 'name="dealer"', 'value="D1"',
+                  'name="date_from"', 'name="date_to"', 'name="status"', 'type="search" name="dealer"',
                   f'value="{MINI.id}"'):
         assert field in page.html, field
+
+
+def test_the_dealership_is_searched_not_listed(server_store, console):
+    # 60,000 dealerships made this page megabytes when each was an <option>.
+    publish_mini(server_store)
+    admin.save_dealers(server_store, [
+        Dealership(code=f"K{i:03d}", name=f"Киа Центр {i}", brand="Kia", city="Казань" if i % 2 else "Пермь",
+                   address="", phone="", lat=None, lon=None)
+        for i in range(400)
+    ])
+    form = console.get("/exports")
+    assert "Киа Центр" not in form.html and len(form.html) < 10_000
+
+    typed = console.get("/exports/file", checklist=MINI.id, format="csv", dealer="казань киа", status="approved")
+    assert typed.status == 400
+    assert "Дилерского центра с таким кодом нет" in typed
+    assert "Найдено по словам: 200; показано: 10" in typed
+    picked = html.unescape(re.search(r'<ul class="dealer-picks">\s*<li><a href="([^"]+)"', typed.html)[1])
+    assert "dealer=K001" in picked and "status=approved" in picked and "format=csv" in picked
+
+    chosen = console.get(picked.removeprefix("/console"))
+    assert chosen.status == 200
+    assert 'value="K001"' in chosen.html and "Киа Центр 1 · Казань" in chosen.html
+    assert 'value="approved" selected' in chosen.html and 'value="csv" checked' in chosen.html
 
 
 def test_the_export_reads_the_visits_in_batches(server_store, monkeypatch):

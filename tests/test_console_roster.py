@@ -303,9 +303,9 @@ def test_the_shopper_list_and_the_board_are_searched_and_paged(console, world):
     assert "Найден 1 покупатель" in console.get("/shoppers", q=ids[7][-4:])  # the id's end, as lists show it
 
     board = console.get("/routes", week=MONDAY.isoformat())
-    assert "60 покупателей на доске, показаны 1–25." in board and len(board_rows(board)) == 25
+    assert "60 покупателей на доске, показаны 1–20." in board and len(board_rows(board)) == 20
     third = console.get("/routes", week=MONDAY.isoformat(), page="3")
-    assert len(board_rows(third)) == 10
+    assert len(board_rows(third)) == 20 and "показаны 41–60" in third
     assert 'href="/console/routes?week=2026-11-30&amp;page=3"' in third.html  # the next week keeps the page
     assert len(board_rows(console.get("/routes", week=MONDAY.isoformat(), q="омск"))) == 6
 

@@ -4,6 +4,7 @@ input, and every change reaching the phone through `sync/pull`."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date, timedelta
 
@@ -62,7 +63,7 @@ def cell(page, shopper_id: str, day: date) -> str:
     """The text of one cell of the week board."""
     found = re.search(rf'<td data-cell="{shopper_id}/{day.isoformat()}"[^>]*>(.*?)</td>', page.html, re.DOTALL)
     assert found, (shopper_id, day)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(1))).strip()
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", found.group(1)))).strip()
 
 
 # --- a shopper's day ---------------------------------------------------------------------
@@ -81,7 +82,8 @@ def test_stops_are_added_at_the_end_of_the_day_with_the_newest_checklist_by_defa
     ]
     page = console.get(day_path(anna, MONDAY))
     assert f"Анна Петрова · #{anna[-4:]}: маршрут на пн 2026-11-23" in page
-    assert "1 Дилер D1 D1, Москва mini_showroom@2 10:00–12:00 Спросить про кредит" in page
+    # the checklist by its title and version, its id below for who needs it
+    assert "1 Дилер D1 D1, Москва Мини-визит v2 mini_showroom@2 10:00–12:00 Спросить про кредит" in page
     assert planned(store, anna, MONDAY + timedelta(days=1)) == []
 
 
@@ -191,8 +193,10 @@ def test_the_week_board_lists_every_shoppers_stops_by_day(console, server_store,
     assert "Неделя 2026-11-23 — 2026-11-29" in page
     assert "Анна Петрова" in page and "Борис Иванов" in page
     showroom = store.catalog.newest("showroom_visit").checklist.version
-    assert cell(page, anna, MONDAY) == f"10:00–12:00 Дилер D1 mini_showroom@1 ✓ Дилер D2 showroom_visit@{showroom} изменить"
-    assert cell(page, anna, wednesday) == "15:00–16:00 Дилер D3 mini_showroom@1 изменить"
+    # Anna's city is not known: the dealership's city is said
+    assert cell(page, anna, MONDAY) == ("изменить Дилер D1 · Москва ✓ 10:00–12:00 Мини-визит v1 "
+                                        f"Дилер D2 · Москва Визит в автосалон v{showroom}")
+    assert cell(page, anna, wednesday) == "изменить Дилер D3 · Москва 15:00–16:00 Мини-визит v1"
     assert cell(page, anna, MONDAY + timedelta(days=1)) == "+"
     assert cell(page, boris, wednesday) == "+"
     assert f'href="/console/routes/{anna}/2026-11-25"' in page.html
@@ -200,7 +204,7 @@ def test_the_week_board_lists_every_shoppers_stops_by_day(console, server_store,
     assert 'href="/console/routes?week=2026-11-30"' in page.html
 
     following = console.get("/routes", week="2026-11-30")
-    assert cell(following, boris, MONDAY + timedelta(days=7)) == "Дилер D2 mini_showroom@1 изменить"
+    assert cell(following, boris, MONDAY + timedelta(days=7)) == "изменить Дилер D2 · Москва Мини-визит v1"
     assert cell(following, anna, MONDAY + timedelta(days=7)) == "+"
 
 
@@ -273,7 +277,7 @@ def test_repeats_are_marked_on_the_week_board(console, server_store, anna):
     admin.assign(server_store, anna, MONDAY, "D2", "mini_showroom")
     admin.assign(server_store, anna, MONDAY + timedelta(days=20), "D1", "mini_showroom")
     page = console.get("/routes", week=MONDAY.isoformat())
-    assert cell(page, anna, MONDAY) == "Дилер D1 mini_showroom@1 ⚠ Дилер D2 mini_showroom@1 изменить"
+    assert cell(page, anna, MONDAY) == "изменить Дилер D1 · Москва ⚠ Мини-визит v1 Дилер D2 · Москва Мини-визит v1"
     assert 'title="2026-12-13 "' in page.html
 
 

@@ -3,6 +3,7 @@ and their thumbnails, follow-ups, history, and approving or returning a visit.""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 
@@ -16,6 +17,15 @@ from server_stub.console.web import TRANSLATIONS
 
 from console_support import Phone
 from server_support import new_uuid, noisy_photo, photo, publish_mini, revision, sha
+
+
+@pytest.fixture
+def server_settings(server_settings):
+    """These visits are not about their evidence: they are stored without flags, so they are
+    approved without a comment, alone or several at once (tests/test_console_evidence.py
+    approves flagged ones)."""
+    return dataclasses.replace(server_settings, compute_flags=False)
+
 
 
 @pytest.fixture

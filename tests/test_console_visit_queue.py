@@ -6,18 +6,30 @@ changed meanwhile left alone and reported."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
 from sqlalchemy import text
 
+from server_stub import admin, reviewing, visits
 from server_stub.console.pages import visits as visits_page
 from server_stub.database import Database
+from server_stub.errors import AlreadyReviewedError
 from server_stub.migrations import MIGRATIONS, migrate
 from server_stub.settings import Settings
 
 from console_support import Phone
-from server_support import new_uuid, publish_mini, revision, seed_dealers
+from server_support import DAY, MINI, new_uuid, publish_mini, revision, seed_dealers
+
+
+@pytest.fixture
+def server_settings(server_settings):
+    """These visits are not about their evidence: they are stored without flags, so they are
+    approved without a comment, alone or several at once (tests/test_console_evidence.py
+    approves flagged ones)."""
+    return dataclasses.replace(server_settings, compute_flags=False)
+
 
 LISTED = re.compile(r'id="at-([0-9a-f-]{36})"')
 
@@ -81,7 +93,7 @@ def test_the_queue_is_paged_with_its_filters_kept_in_the_address(console, server
     other = Phone(console, server_store, "Борис Иванов")
     mine = send_in_turn(phone, clock, 5)
     send_in_turn(other, clock, 2)
-    shopper = re.search(r'<option value="([^"]+)">Анна Петрова</option>', console.get("/visits").html).group(1)
+    shopper = re.search(r'<option value="([^"]+)">Анна Петрова · #\w{4}</option>', console.get("/visits").html).group(1)
 
     seen, page = [], console.get("/visits", view="review", shopper=shopper)
     while True:
@@ -164,7 +176,7 @@ def test_after_a_verdict_the_next_visit_is_of_the_same_filtered_list(console, se
     a = send_in_turn(phone, clock, 1)[0]
     skipped = send_in_turn(other, clock, 1)[0]
     b = send_in_turn(phone, clock, 1)[0]
-    shopper = re.search(r'<option value="([^"]+)">Анна Петрова</option>', console.get("/visits").html).group(1)
+    shopper = re.search(r'<option value="([^"]+)">Анна Петрова · #\w{4}</option>', console.get("/visits").html).group(1)
     page = console.post(f"/visits/{a}/approve", {"revision": "1", "view": "review", "shopper": shopper})
     assert page.url.endswith(f"/console/visits/{b}?view=review&shopper={shopper}&reviewed=approve&reviewed_visit={a}")
     assert skipped not in page.url
@@ -231,6 +243,64 @@ def test_a_visit_changed_since_the_list_was_drawn_is_not_approved_and_is_named(c
     assert f'href="/console/visits/{b}?view=review"' in page.html
     assert [phone.status(u) for u in (a, b, c, d)] == ["approved", "received", "approved", "returned"]
     assert listed(page) == [b]
+
+
+def verdicts(store, uuid: str) -> list[tuple[int, str, str]]:
+    """(revision, action, by) of each verdict the visit has had, in order."""
+    with store.db.read() as conn:
+        rows = conn.execute(text("SELECT revision, action, reviewed_by FROM visit_reviews WHERE visit_uuid = :u "
+                                 "ORDER BY reviewed_at, id"), {"u": uuid})
+        return [(r.revision, r.action, r.reviewed_by) for r in rows]
+
+
+def counted_by_status(store) -> dict[str, int]:
+    """Items counted in the month tally, per status."""
+    with store.db.read() as conn:
+        rows = conn.execute(text("SELECT status, SUM(counted) AS n FROM month_tally GROUP BY status"))
+        return {r.status: int(r.n) for r in rows if r.n}
+
+
+def test_a_verdict_passed_while_several_are_approved_is_the_only_one(server_store, phone, clock, monkeypatch):
+    """Olga returns b, and revision 2 of c arrives, after Ivan's bulk approval has taken them
+    and before it writes their verdicts: b keeps Olga's return alone, c waits, a is approved."""
+    seed_dealers(server_store, "D1")
+    with server_store.db.read() as conn:
+        shopper_id = conn.execute(text("SELECT id FROM shoppers")).scalar_one()  # the phone's
+    plans = [admin.assign(server_store, shopper_id, DAY, "D1", MINI.id) for _ in range(3)]
+    a, b, c = (new_uuid() for _ in range(3))
+    for uuid, plan in zip((a, b, c), plans):
+        phone.send(uuid, revision(1, assignment_id=plan.assignment_id))
+    one_verdict = visits.review_visit
+    meanwhile = {b: lambda: one_verdict(server_store, b, "return", "Нет фото", by="olga"),
+                 c: lambda: phone.send(c, revision(2, assignment_id=plans[2].assignment_id))}
+
+    def interleaved(store, uuid, *args, **kwargs):
+        if uuid in meanwhile:
+            meanwhile.pop(uuid)()  # lands between the choice and the verdict
+        return one_verdict(store, uuid, *args, **kwargs)
+
+    monkeypatch.setattr(visits, "review_visit", interleaved)
+    done = reviewing.approve_selected(server_store, [(a, 1), (b, 1), (c, 1)], by="ivan")
+
+    assert (done.approved, done.changed, done.reviewed) == ([a], [c], [b])
+    assert verdicts(server_store, a) == [(1, "approve", "ivan")]
+    assert verdicts(server_store, b) == [(1, "return", "olga")]
+    assert verdicts(server_store, c) == []
+    assert [phone.status(u) for u in (a, b, c)] == ["approved", "returned", "received"]
+    counted = counted_by_status(server_store)  # each visit counted once, under its own status
+    assert counted["approved"] == counted["returned"] == counted["received"] > 0 and len(counted) == 3
+
+
+def test_a_verdict_only_while_waiting_is_refused_once_the_visit_has_one(server_store, phone, clock):
+    a, = send_in_turn(phone, clock, 1)
+    visits.review_visit(server_store, a, "approve", "", by="olga", only_waiting=True)
+    with pytest.raises(AlreadyReviewedError):
+        visits.review_visit(server_store, a, "approve", "", by="ivan", revision=1, only_waiting=True)
+    assert verdicts(server_store, a) == [(1, "approve", "olga")]
+    # One visit's page may still change a verdict: it asks for no such condition.
+    clock.advance(60)
+    visits.review_visit(server_store, a, "return", "Нет фото", by="ivan", revision=1)
+    assert [action for _, action, _ in verdicts(server_store, a)] == ["approve", "return"]
 
 
 def test_approving_several_needs_the_forms_csrf_token_and_a_choice(console, phone, clock):

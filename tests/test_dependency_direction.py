@@ -8,9 +8,10 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# What the server may use of the phone: its domain, and the checks a photo must pass.
+# What the server may use of the phone: its domain, the checks a photo must pass, and how
+# a photo's EXIF capture time and GPS are read (the proof of a visit reads them back).
 SERVER_MAY_USE = ("field_app.domain", "field_app.photos.decode", "field_app.photos.errors",
-                  "field_app.photos.pipeline")
+                  "field_app.photos.metadata", "field_app.photos.pipeline")
 
 
 def absolute_imports(path: Path, package: str) -> set[str]:

@@ -1,11 +1,13 @@
 """The coordinator console in real headless Chromium at a laptop viewport, against a real
 server on loopback: log in, create a shopper, import dealerships, plan a route; a visit
 arrives through the sync API as a phone sends it; open it, return it with a comment,
-approve the corrected revision, download the XLSX and read it back. The analytics of a
+read the corrected revision's evidence (a start 1.6 km away: flagged) and approve it with
+a comment, download the XLSX and read it back. The analytics of a
 year of showroom visits, filtered in the browser, at a laptop's and a tablet's width."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import random
 import re
@@ -111,13 +113,27 @@ def test_a_coordinator_plans_reviews_and_exports_a_visit_in_a_browser(server, tm
         returned = phone.get("/sync/pull").json()["returned"]
         assert [(r["visit_uuid"], r["comment"]) for r in returned] == [
             (uuid, "Уточните приветствие <b>консультанта</b>")]
+        # The correction says where the phone was: it started 1.6 km south of the dealership.
+        where = [{"event": "start", "at": "2026-11-22T10:00:04Z", "lat": 55.8656, "lon": 37.55, "accuracy_m": 35},
+                 {"event": "photo", "at": "2026-11-22T10:20:02Z", "lat": 55.8803, "lon": 37.5512,
+                  "accuracy_m": 12, "photo_sha256": hashlib.sha256(picture).hexdigest()},
+                 {"event": "finish", "at": "2026-11-22T10:49:03Z", "lat": 55.8794, "lon": 37.5493, "accuracy_m": 20}]
         again = phone.put(f"/visits/{uuid}", json=revision(2, greeted=True, photos=[picture],
-                                                           assignment_id=stops[0]["id"]))
+                                                           assignment_id=stops[0]["id"], locations=where))
         assert again.status_code == 200, again.text
 
+        page.set_viewport_size(SMALL_LAPTOP)
         page.reload()
+        evidence = page.locator("#evidence")
+        expect(evidence.get_by_text("в 1,6 км от метки дилерского центра")).to_be_visible()
+        expect(evidence.locator("svg.fixes .fix")).to_have_count(3)
+        page.evaluate("document.getElementById('evidence').scrollIntoView()")
+        screenshot(page, "console_evidence")
+        # Flagged: approved with a comment saying why.
+        page.get_by_label("Почему принять").fill("Старт у ТЦ через дорогу, фото и финиш у салона.")
         page.get_by_role("button", name="Принять визит").click()
         expect(page.get_by_text("принят").first).to_be_visible()
+        page.set_viewport_size(LAPTOP)
 
         page.get_by_role("link", name="Выгрузка").click()
         page.locator("select[name=checklist]").select_option(MINI.id)
@@ -132,7 +148,9 @@ def test_a_coordinator_plans_reviews_and_exports_a_visit_in_a_browser(server, tm
         assert record["Тайный покупатель"] == "Анна Петрова"
         assert (record["Статус"], record["Ревизия"]) == ("принят", 2)
 
-        # Version 2 of the showroom checklist is out: the week's planned showroom stops move to it.
+        # A newer version of the showroom checklist is out (3: evidence photos taken live): the
+        # week's planned showroom stops move to it.
+        newest = server.store.catalog.newest("showroom_visit").checklist.version
         for days in (0, 1, 2):
             admin.assign(server.store, shopper_id, DAY + timedelta(days=days), "MSK-07", "showroom_visit@1")
         page.get_by_role("link", name="Чек-листы").click()
@@ -141,9 +159,9 @@ def test_a_coordinator_plans_reviews_and_exports_a_visit_in_a_browser(server, tm
         expect(page.get_by_text("3 запланированные остановки showroom_visit").first).to_be_visible()
         screenshot(page, "console_repin")
         page.get_by_role("button", name="Перевести 3 остановки").click()
-        expect(page.get_by_role("status").filter(has_text="showroom_visit@2")).to_be_visible()
+        expect(page.get_by_role("status").filter(has_text=f"showroom_visit@{newest}")).to_be_visible()
         assert {s["checklist_version"] for s in phone.get("/sync/pull").json()["assignments"]
-                if s["checklist_id"] == "showroom_visit"} == {2}
+                if s["checklist_id"] == "showroom_visit"} == {newest}
 
         # On a tablet held upright every page fits its width (wide tables scroll inside).
         page.set_viewport_size(TABLET)

@@ -17,7 +17,7 @@ from server_stub import admin
 from server_stub.planning import day_plan, monday_of
 
 from console_support import PASSWORD, USERNAME
-from e2e_support import chromium, needs_chromium, screenshot
+from e2e_support import chromium, needs_chromium
 from server_support import DAY, MINI, LiveServer, publish_mini
 
 pytestmark = needs_chromium
@@ -98,7 +98,7 @@ def test_a_week_of_60_stops_for_5_shoppers_takes_at_most_60_clicks(server, tmp_p
 
         click(page.get_by_role("link", name=re.compile("К неделе")))
         expect(page.locator(f'td[data-cell="{ids[4]}/{MONDAY.isoformat()}"] li')).to_have_count(3)
-        screenshot(page, "console_week_board")
+        # (the board's screenshots are taken by test_e2e_week_board.py, with longer names and 4 checklists)
 
         # The same week again, the week after, for everyone.
         click(page.locator("#copy-all"))

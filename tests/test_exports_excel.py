@@ -232,3 +232,28 @@ def test_visits_that_do_not_fit_one_sheet_are_refused_before_the_download(consol
     assert "Эти визиты не помещаются на один лист Excel" in page
     assert console.get("/exports/file", checklist=MINI.id, format="csv").status == 200
     assert console.get("/exports/file", checklist=MINI.id, format="xlsx", status="returned").status == 200
+
+
+def test_an_audio_question_counts_its_recordings_like_a_photo_question_its_photos(console, server_store):
+    call = Checklist.model_validate({
+        "id": "mini_excel_call", "version": 1, "title": "Звонок", "channel": "call",
+        "sections": [{"id": "call", "title": "Звонок", "questions": [
+            {"id": "greeted", "ref": "1.1", "text": "Поприветствовал", "type": "yes_no"},
+            {"id": "recorded", "ref": "1.2", "text": "Запись звонка", "type": "audio", "required": False},
+        ]}],
+    })
+    server_store.catalog.publish(call, server_store.now())
+    seed_dealers(server_store, "MSK")
+    field = Field(server_store)
+    uuid = send(server_store, field, "MSK", call, {"greeted": True})
+    body = VisitRevision.model_validate({
+        "revision": 2, "checklist": {"id": call.id, "version": 1, "sha256": checklist_sha256(call)},
+        "started_at": "2026-11-22T10:00:00Z", "finalized_at": "2026-11-22T10:48:00Z",
+        "answers": {"greeted": {"value": True, "answered_at": AT}},
+        "recordings": [{"sha256": f"{n:064x}", "bytes": 1000, "question_id": "recorded", "recorded_at": AT}
+                       for n in (1, 2)],
+    })
+    put_revision(server_store, field.device, uuid, body)
+    header, (row,) = records(workbook(console, checklist="mini_excel_call").active)
+    assert row["1.2 Запись звонка"] == 2
+    assert "1.2 Запись звонка: балл 0–1" not in header  # a recording is never scored

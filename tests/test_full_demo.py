@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from field_app.app import open_service, open_sync
 from field_app.demo import DONE_DAYS_AGO
+from field_app.domain.registry import Registry
 from fieldaudit.demo import connect_phone
 from server_stub import admin
 from fieldaudit.demo_server import SHOPPER, seed_demo
@@ -31,7 +32,8 @@ def test_the_demo_phone_pulls_its_route_and_sends_the_finished_visit_once(server
         earlier = service.store.stops(today - timedelta(days=DONE_DAYS_AGO), today - timedelta(days=DONE_DAYS_AGO))
         assert len(earlier) == 1 and earlier[0].visit_uuid is not None
         done = service.visit(earlier[0].visit_uuid)
-        assert done.checklist.version == 2 and "car_collected_at" in done.answers
+        newest = Registry.shipped().get("service_visit").checklist.version  # 3: evidence photos taken live
+        assert done.checklist.version == newest and "car_collected_at" in done.answers
         assert [d.follow_up.id for d in service.due_follow_ups()] == ["callback_48_hours"]
         assert not service.store.pending_outbox()
         with server.store.db.read() as conn:

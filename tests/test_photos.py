@@ -262,6 +262,49 @@ def test_capture_time_falls_back_to_datetime_and_drops_the_rest(corpus: Path, ph
         assert output.info["icc_profile"] == icc_profile
 
 
+@pytest.mark.parametrize(("offsets", "kept"), [
+    ({ExifTags.Base.OffsetTimeOriginal: "+05:00", ExifTags.Base.OffsetTime: "+05:00"},
+     {ExifTags.Base.OffsetTimeOriginal: "+05:00"}),
+    ({ExifTags.Base.OffsetTime: "-03:30"}, {ExifTags.Base.OffsetTime: "-03:30"}),
+    ({ExifTags.Base.OffsetTimeOriginal: "5 hours"}, {}),
+], ids=["original", "only_offset_time", "not_an_offset"])
+def test_the_capture_times_offset_is_kept_and_read_by_the_server(tmp_path: Path, photo_dir: Path, offsets, kept):
+    """Without its offset a capture time can only be read in the dealership's zone: a
+    shopper's phone on another zone's time would seem to photograph outside the visit."""
+    from server_stub.photo_facts import photo_facts
+
+    exif = camera_exif()
+    exif[ExifTags.IFD.Exif] = {DATETIME_ORIGINAL: "2024:05:01 13:05:07", BODY_SERIAL: "SN-0042-7731", **offsets}
+    source = tmp_path / "IMG_0003.jpg"
+    source.write_bytes(jpeg_bytes(Image.new("RGB", (64, 48), "grey"), exif))
+
+    result = process_photo(source, photo_dir)
+
+    with Image.open(result.path) as output:
+        assert output.getexif().get_ifd(ExifTags.IFD.Exif) == {DATETIME_ORIGINAL: "2024:05:01 13:05:07", **kept}
+    taken = photo_facts(result.path).taken_at
+    assert taken.replace(tzinfo=None) == datetime(2024, 5, 1, 13, 5, 7)
+    assert (taken.utcoffset() is None) == (not kept)
+    if kept:
+        assert taken.isoformat().endswith(next(iter(kept.values())))
+
+
+def test_a_datetime_capture_keeps_its_offset_beside_it(tmp_path: Path, photo_dir: Path):
+    exif = Image.Exif()
+    exif[DATETIME] = "2024:05:02 09:00:00"
+    exif[ExifTags.IFD.Exif] = {ExifTags.Base.OffsetTime: "+03:00", BODY_SERIAL: "SN-1"}
+    source = tmp_path / "IMG_0004.jpg"
+    source.write_bytes(jpeg_bytes(Image.new("RGB", (64, 48), "grey"), exif))
+
+    result = process_photo(source, photo_dir)
+
+    with Image.open(result.path) as output:
+        assert set(output.getexif()) == {DATETIME, ExifTags.IFD.Exif}
+        assert output.getexif()[DATETIME] == "2024:05:02 09:00:00"
+        assert output.getexif().get_ifd(ExifTags.IFD.Exif) == {ExifTags.Base.OffsetTime: "+03:00"}
+    assert result.taken_at == datetime(2024, 5, 2, 9, 0)
+
+
 def test_placeholder_capture_time_is_dropped(tmp_path: Path, photo_dir: Path):
     exif = camera_exif()
     exif[DATETIME] = "    :  :     :  :  "

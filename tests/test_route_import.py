@@ -4,10 +4,12 @@ before saving, one change number that the phones' next pull brings."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from datetime import date
 
+import openpyxl
 import pytest
 from click.testing import CliRunner
 
@@ -121,8 +123,6 @@ def test_warnings_are_given_before_saving_repeats_and_same_day(server_store, tea
 def test_a_semicolon_file_with_a_bom_and_an_xlsx(server_store, team):
     text = "\ufeffshopper;date;dealer;checklist\n" + f"{team['anna']};23.11.2026;D1;{MINI.id}\n"
     assert route_import.import_routes(server_store, text.encode()).stops == 1
-    openpyxl = pytest.importorskip("openpyxl")
-    import io
 
     book = openpyxl.Workbook()
     sheet = book.active

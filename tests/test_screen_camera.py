@@ -23,8 +23,8 @@ from field_app.domain.i18n import LANGUAGES, Translator
 from field_app.domain.resources import shipped_checklists
 from field_app.screens.camera import CameraScreen
 
-from flet_harness import FletHarness
-from samples import jpeg
+from flet_harness import FletHarness, until
+from samples import GALLERY_VERSION, jpeg, stop_on
 from shown_text import data_strings, shown_strings, untranslated
 
 REGISTRY = Registry.from_directory(shipped_checklists())
@@ -45,6 +45,13 @@ def clock() -> ManualClock:
 def uuid(service) -> str:
     stop = next(s for s in service.overview().today if s.assignment.checklist_id == "showroom_visit")
     return service.open_stop(stop.assignment.id)
+
+
+@pytest.fixture
+def gallery_uuid(service) -> str:
+    """The showroom stop on a version whose photo questions offer the gallery (version 3
+    takes its evidence photos with the camera only)."""
+    return stop_on(service, "showroom_visit", GALLERY_VERSION)
 
 
 @pytest.fixture
@@ -75,13 +82,6 @@ def calls(h: FletHarness, name: str) -> list:
     return [i for i in h.conn.invocations if i.name == name]
 
 
-async def until(condition, timeout: float = 3.0) -> None:
-    """Wait for the screen's background start (it runs as a task of its own)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.01)
-
 
 async def open_camera(h: FletHarness, qid: str = QID, state: str = "ready") -> CameraScreen:
     """Tap "take photo" on the question and wait for the camera to be started (or not)."""
@@ -110,6 +110,7 @@ async def test_take_photo_opens_the_camera_with_the_back_camera(uuid, start):
     assert screen.state == "ready"
     shutter = h.by_key("camera-shutter")
     assert not shutter.disabled and shutter.width >= 72 and shutter.height >= 72
+    assert not screen.shutter_slot.disabled  # what a screen reader (and a browser test) is told
     assert not h.shown("camera-status") and not h.shown("camera-panel")
 
     # two cameras: the switch is there and starts the other one
@@ -142,7 +143,8 @@ async def test_the_shutter_stores_the_photo_and_returns_to_the_thumbnail(service
     real_add = service.add_photo
 
     def add_photo(*args):
-        seen.append((args, screen.status.visible, screen.status_text.value, screen.shutter.disabled))
+        seen.append((args, screen.status.visible, screen.status_text.value, screen.shutter.disabled,
+                     screen.shutter_slot.disabled))
         return real_add(*args)
 
     monkeypatch.setattr(service, "add_photo", add_photo)
@@ -150,7 +152,7 @@ async def test_the_shutter_stores_the_photo_and_returns_to_the_thumbnail(service
     await h.settle()
 
     assert len(calls(h, "take_picture")) == 1
-    assert seen == [((uuid, QID, picture), True, RU("camera.processing"), True)]
+    assert seen == [((uuid, QID, picture), True, RU("camera.processing"), True, True)]
     assert RU("camera.processing") == "Обрабатываем фото…"
     photos = service.visit(uuid).photos_of(QID)
     assert len(photos) == 1
@@ -230,7 +232,8 @@ async def test_a_failed_shot_says_so_and_the_camera_stays(service, uuid, start):
 # --- no camera -----------------------------------------------------------------------
 
 
-async def test_no_camera_offers_the_gallery(service, uuid, start):
+async def test_no_camera_offers_the_gallery(service, gallery_uuid, start):
+    uuid = gallery_uuid
     h = await start(f"/visit/{uuid}", cameras=[])
     await open_camera(h, state="off")
     assert h.by_key("camera-message").value == RU("camera.none")
@@ -243,7 +246,8 @@ async def test_no_camera_offers_the_gallery(service, uuid, start):
     assert h.by_key(f"photo-add-{QID}").action.file_picker is not None  # "from gallery" is right there
 
 
-async def test_denied_permission_offers_the_gallery_and_a_retry(uuid, start):
+async def test_denied_permission_offers_the_gallery_and_a_retry(gallery_uuid, start):
+    uuid = gallery_uuid
     h = await start(f"/visit/{uuid}")
 
     def denied(args):  # what headless Chromium answers when the permission is refused
@@ -270,7 +274,8 @@ async def test_denied_permission_offers_the_gallery_and_a_retry(uuid, start):
      "is not granted.)", "camera.denied", True),
     ("CameraException(cameraNotReadable, Could not start video source)", "camera.failed", True),
 ])
-async def test_the_client_errors_are_told_apart(uuid, start, error, key, retry):
+async def test_the_client_errors_are_told_apart(gallery_uuid, start, error, key, retry):
+    uuid = gallery_uuid
     h = await start(f"/visit/{uuid}")
 
     def fails(args):
@@ -283,7 +288,8 @@ async def test_the_client_errors_are_told_apart(uuid, start, error, key, retry):
     assert h.shown("camera-retry") is retry
 
 
-async def test_a_camera_that_does_not_start_offers_the_gallery(uuid, start):
+async def test_a_camera_that_does_not_start_offers_the_gallery(gallery_uuid, start):
+    uuid = gallery_uuid
     h = await start(f"/visit/{uuid}")
 
     def broken(args):
@@ -295,7 +301,8 @@ async def test_a_camera_that_does_not_start_offers_the_gallery(uuid, start):
     assert h.shown("camera-gallery")
 
 
-async def test_a_desktop_without_camera_support_offers_the_gallery(uuid, start):
+async def test_a_desktop_without_camera_support_offers_the_gallery(gallery_uuid, start):
+    uuid = gallery_uuid
     h = await start(f"/visit/{uuid}", web=False, platform="linux")
     screen = await open_camera(h, state="off")
     assert screen.camera is None and not h.has_key("camera-preview")
@@ -339,7 +346,8 @@ async def test_english_strings(service, uuid, start):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-async def test_every_state_shows_only_translated_text_or_data(language, service, uuid, start, produced):
+async def test_every_state_shows_only_translated_text_or_data(language, service, gallery_uuid, start, produced):
+    uuid = gallery_uuid
     service.set_language(language)
     shown: set[str] = set()
 

@@ -15,8 +15,8 @@ from field_app.screens.pair import pairing_code, server_url
 from field_app.services import FieldService
 from field_app.sync.errors import InvalidServerUrlError, NetworkError, ServerRefusedError
 
-from fake_sync import SHOPPER, FakeSync, until
-from flet_harness import FletHarness, no_failing_handlers  # noqa: F401 (autouse fixture)
+from fake_sync import SHOPPER, FakeSync
+from flet_harness import FletHarness, no_failing_handlers, until  # noqa: F401 (autouse fixture)
 from shown_text import data_strings, shown_strings, untranslated
 
 

@@ -12,7 +12,7 @@ from field_app.domain.checklist import Checklist
 from field_app.domain.records import VisitStatus
 from field_app.services import FieldService
 
-from flet_harness import FletHarness
+from flet_harness import FletHarness, until
 from samples import DEMO_NOW, answer_all, jpeg
 
 NOW = DEMO_NOW
@@ -188,8 +188,10 @@ async def test_finalize_asks_first_then_freezes_and_goes_home_with_a_notice(harn
     assert service.visit(uuid).status == VisitStatus.IN_PROGRESS  # nothing happens before the answer
 
     await h.click(h.button("Завершить", root=dialog))
-    await h.settle()
-    assert service.visit(uuid).status == VisitStatus.FINALIZED
+    # Finalizing waits for the finish fix asked on opening (a task and a thread): on a
+    # loaded machine that takes more than a few turns of the event loop.
+    await until(lambda: service.visit(uuid).status == VisitStatus.FINALIZED)
+    await until(lambda: h.top_view().route == "/")
     assert h.page.route == "/" and h.top_view().route == "/"
     notices = [d for d in h.dialogs() if isinstance(d, ft.SnackBar)]
     assert [n.content.value for n in notices] == ["Звонок завершён и сохранён."]
@@ -220,7 +222,7 @@ async def test_a_refused_finalize_is_shown_as_an_error(harnesses, service):
     service.clear(uuid, first.id)
 
     await h.click(h.button("Завершить", root=dialog))
-    await h.settle()
+    await until(lambda: any(isinstance(d, ft.SnackBar) for d in h.dialogs()))
     notices = [d.content.value for d in h.dialogs() if isinstance(d, ft.SnackBar)]
     assert notices == ["Визит ещё не заполнен: посмотрите, чего не хватает."]
     assert service.visit(uuid).status == VisitStatus.IN_PROGRESS

@@ -19,8 +19,8 @@ from field_app.domain.i18n import LANGUAGES, Translator, catalogue
 from field_app.screens.sync_text import reason, size_text, when_text
 from field_app.services import FieldService
 
-from fake_sync import DEVICE, SERVER, SHOPPER, FakeSync, problem, until
-from flet_harness import FletHarness, no_failing_handlers  # noqa: F401 (autouse fixture)
+from fake_sync import DEVICE, SERVER, SHOPPER, FakeSync, problem
+from flet_harness import FletHarness, no_failing_handlers, until  # noqa: F401 (autouse fixture)
 from samples import answer_all
 from shown_text import data_strings, shown_strings, untranslated
 from test_screen_semantics import hidden_semantics_content
@@ -141,6 +141,19 @@ async def test_what_waits_visits_and_each_photo_with_how_much_the_server_has(har
     assert h.by_key(f"sync-photo-bar-{A}").value == 0.5
     assert h.by_key(f"sync-photo-bar-{B}").value == 0.0
     assert not h.shown("sync-progress")
+
+
+async def test_call_recordings_wait_apart_from_photos_and_a_refused_one_is_named(harnesses, service, fake, clock):
+    C = "c" * 64
+    fake.wait({A: (307_200, 0), C: (2_097_152, 524_288)}, visits=1, recordings=(C,))
+    fake.refused = [problem("refused", "audio_too_long", clock.now(), f"recording {C}")]
+    h = await start(harnesses, service, fake)
+    assert h.by_key("sync-waiting-photos").value == "Фото: 1"
+    assert h.by_key("sync-waiting-recordings").value == "Записи звонков: 1"
+    assert h.texts(h.by_key(f"sync-photo-{C}")) == ["Запись 1 · 2,0 МБ", "На сервере: 512 КБ из 2,0 МБ"]
+    assert h.texts(h.by_key(f"sync-photo-{A}"))[0] == "Фото 1 · 300 КБ"
+    assert [i.icon for i in h.find(ft.Icon, root=h.by_key(f"sync-photo-{C}"))] == [ft.Icons.MIC]
+    assert h.texts(h.by_key("sync-refused-0"))[1] == "Запись звонка · только что"
 
 
 @pytest.mark.parametrize("language, held", [

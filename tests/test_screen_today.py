@@ -60,6 +60,19 @@ async def test_todays_stops_in_order_with_dealership_checklist_and_status(harnes
     assert today[0][3:5] == ["с 09:00 до 10:00", "Дмитровское ш., 163"]
 
 
+async def test_a_stop_whose_checklist_is_newer_than_the_app_says_to_update_it(harnesses, service):
+    """A pull leaves out a checklist this app cannot read (sync/pull.py): its stop is still
+    listed, with where and when, but says to update the app instead of offering to start."""
+    first = service.overview().today[0]
+    newer = first.assignment.model_copy(update={"id": "newer", "position": 4, "checklist_version": 99})
+    service.store.save_route([first.dealership], [newer])
+    h = await start(harnesses, service)
+    card = card_of(h, "4. Автоцентр «Северный»")
+    assert h.texts(card)[1] == "Чек-лист этой точки новее приложения. Обновите приложение, чтобы пройти визит."
+    assert not h.has_key("start-newer") and h.has_key("start-" + first.assignment.id)
+    assert h.button("Позвонить +7 495 000-01-01", root=card).url == "tel:+74950000101"
+
+
 async def test_a_stop_offers_a_tel_link_and_a_map_link(harnesses, service):
     h = await start(harnesses, service)
     card = card_of(h, "1. Автоцентр «Северный»")

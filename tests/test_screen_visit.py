@@ -24,7 +24,7 @@ from field_app.screens.visit import ROUTE_DELAY
 from field_app.store.errors import StoreError
 
 from flet_harness import FletHarness
-from samples import jpeg
+from samples import GALLERY_VERSION, jpeg, stop_on
 
 REGISTRY = Registry.from_directory(shipped_checklists())
 RU, EN = Translator("ru"), Translator("en")
@@ -456,7 +456,7 @@ async def test_counter_plus_minus_never_below_min_with_band(service, start):
 
 
 async def test_photo_add_shows_a_thumbnail_and_stores_it(service, start, monkeypatch):
-    uuid = stop_visit(service, "showroom_visit")
+    uuid = stop_on(service, "showroom_visit", GALLERY_VERSION)  # a version with the gallery
     h = await start(f"/visit/{uuid}")
     qid = "photo_facade"
     assert h.by_key(f"photo-count-{qid}").value == "Фото: 0 из минимум 1"
@@ -494,7 +494,7 @@ async def test_photo_add_shows_a_thumbnail_and_stores_it(service, start, monkeyp
 
 
 async def test_corrupt_photo_shows_the_translated_error_and_stores_nothing(service, start):
-    uuid = stop_visit(service, "showroom_visit")
+    uuid = stop_on(service, "showroom_visit", GALLERY_VERSION)  # a version with the gallery
     h = await start(f"/visit/{uuid}")
     good = jpeg()
     corrupt = good[:200] + b"\x00" * 500 + good[700:]
@@ -507,7 +507,7 @@ async def test_corrupt_photo_shows_the_translated_error_and_stores_nothing(servi
 
 
 async def test_photo_delete_asks_first(service, start):
-    uuid = stop_visit(service, "showroom_visit")
+    uuid = stop_on(service, "showroom_visit", GALLERY_VERSION)  # a version with the gallery
     h = await start(f"/visit/{uuid}")
     qid = "photo_facade"
     await pick(h, qid, jpeg())
@@ -530,7 +530,7 @@ async def test_photo_delete_asks_first(service, start):
 
 
 async def test_restart_mid_visit_lands_where_the_shopper_was(service, folder, clock, start):
-    uuid = stop_visit(service, "showroom_visit")
+    uuid = stop_on(service, "showroom_visit", GALLERY_VERSION)  # a version with the gallery
     h = await start(f"/visit/{uuid}")
     await h.click(h.by_key("answer-easy_to_find-yes"))
     await pick(h, "photo_facade", jpeg())

@@ -26,9 +26,8 @@ from field_app.store import Store
 from field_app.sync import SyncService, state
 from field_app.sync.vault import TOKEN_SETTING, SettingsVault
 
-from fake_sync import until
 from fake_sync_server import SHOPPER, TOKEN, FakeServer, pair_directly
-from flet_harness import FletHarness, no_failing_handlers  # noqa: F401 (autouse fixture)
+from flet_harness import FletHarness, no_failing_handlers, until  # noqa: F401 (autouse fixture)
 
 
 class FakeKeystore:

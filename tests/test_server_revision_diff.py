@@ -103,3 +103,17 @@ def test_another_checklist_version_is_a_change():
     body["checklist"] = {**body["checklist"], "version": 2}
     diff = diff_revisions(rev(1), VisitRevision.model_validate(body))
     assert diff.checklist_changed and not diff.is_empty
+
+
+def test_recordings_are_added_and_removed_by_question_and_content():
+    def recording(n: int, question_id: str = "call") -> dict:
+        return {"sha256": f"{n:064x}", "bytes": 1000, "question_id": question_id, "recorded_at": "2026-11-22T10:30:00Z"}
+
+    old = rev(1, recordings=[recording(1), recording(2)])
+    new = rev(2, recordings=[recording(2), recording(3), recording(3), recording(1, "other_call")])
+    diff = diff_revisions(old, new)
+    assert [(r.question_id, r.sha256) for r in diff.recordings_added] == [
+        ("call", f"{3:064x}"), ("other_call", f"{1:064x}")]
+    assert [(r.question_id, r.sha256) for r in diff.recordings_removed] == [("call", f"{1:064x}")]
+    assert not diff.is_empty and not diff.photos_added and not diff.answers
+    assert diff_revisions(old, rev(2, recordings=[recording(1), recording(2)])).is_empty

@@ -1,16 +1,19 @@
 """Each visit's summary and the tally of standards met: worked out when a revision arrives
-or is reviewed, each visit counted under its status, and the same as working them out
-again from every stored revision."""
+or is reviewed, each visit counted under its status and the month of its start on its
+dealership's clock, and the same as working them out again from every stored revision."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
 
 from field_app.domain.records import VisitRevision
+from field_app.domain.route import Dealership
 from server_stub import admin, devices
 from server_stub.devices import pair
 from server_stub.migrations import migrate
@@ -55,16 +58,28 @@ def month_tally(store) -> dict[tuple, tuple[int, int]]:
 
 
 def month_tally_from_visits(store) -> dict[tuple, tuple[int, int]]:
-    """What `month_tally` must hold: every visit with a dealership, under its status."""
+    """What `month_tally` must hold: every visit with a dealership, under its status and
+    the month of its start in the dealership's time zone."""
     found: Counter = Counter()
     with store.db.read() as conn:
-        rows = conn.execute(text("SELECT v.checklist_id, v.started_at, v.status, s.items FROM visits v "
-                                 "JOIN visit_standards s ON s.visit_uuid = v.uuid WHERE v.dealer_code IS NOT NULL"))
+        rows = conn.execute(text("SELECT v.checklist_id, v.started_at, d.timezone, v.status, s.items FROM visits v "
+                                 "JOIN visit_standards s ON s.visit_uuid = v.uuid "
+                                 "JOIN dealerships d ON d.code = v.dealer_code"))
         for row in rows:
+            month = local_month(row.started_at, row.timezone)
             for item, met in json.loads(row.items).items():
-                found[(row.checklist_id, row.started_at[:7], row.status, item), "met"] += met
-                found[(row.checklist_id, row.started_at[:7], row.status, item), "counted"] += 1
+                found[(row.checklist_id, month, row.status, item), "met"] += met
+                found[(row.checklist_id, month, row.status, item), "counted"] += 1
     return {key: (found[key, "met"], n) for (key, kind), n in found.items() if kind == "counted"}
+
+
+def local_month(stored: str, zone: str) -> str:
+    return datetime.fromisoformat(stored).astimezone(ZoneInfo(zone)).strftime("%Y-%m")
+
+
+def local_months(store) -> dict[str, str | None]:
+    with store.db.read() as conn:
+        return {r.uuid: r.local_month for r in conn.execute(text("SELECT uuid, local_month FROM visits"))}
 
 
 def summary(store, uuid):
@@ -122,11 +137,46 @@ def test_a_return_uncounts_the_visit_and_its_correction_counts_again(server_stor
     assert tally(server_store, ("received",)) == {}
 
 
-def test_a_visit_counts_under_the_month_it_started(server_store, planned):
-    device, plan = planned
-    body = revision(1, assignment_id=plan.assignment_id, started_at="2026-10-31T23:30:00Z")
-    put_revision(server_store, device, new_uuid(), VisitRevision.model_validate(body))
-    assert {month for _, month, _, _ in month_tally(server_store)} == {"2026-10"}
+def test_a_visit_counts_under_the_month_it_started_on_its_dealerships_clock(server_store, planned):
+    device, plan = planned  # D1 is in Moscow's zone, UTC+3
+    before_midnight = revision(1, assignment_id=plan.assignment_id, started_at="2026-10-31T20:30:00Z")
+    put_revision(server_store, device, new_uuid(), VisitRevision.model_validate(before_midnight))
+    assert {month for _, month, _, _ in month_tally(server_store)} == {"2026-10"}  # 23:30 on 31 October
+
+    plan = admin.assign(server_store, device.shopper_id, DAY, "D1", MINI.id)
+    after_midnight = revision(1, assignment_id=plan.assignment_id, started_at="2026-10-31T21:30:00Z")
+    uuid = new_uuid()
+    put_revision(server_store, device, uuid, VisitRevision.model_validate(after_midnight))
+    assert local_months(server_store)[uuid] == "2026-11"  # 00:30 on 1 November, though October in UTC
+    assert {month for _, month, _, _ in month_tally(server_store)} == {"2026-10", "2026-11"}
+    tally(server_store)  # the month tally is what the visits keep
+
+
+def test_a_visit_far_east_counts_in_its_local_month_until_its_dealerships_zone_changes(server_store, planned):
+    device, _ = planned
+    vladivostok = Dealership(code="VVO", name="Тойота Владивосток", city="Владивосток", timezone="Asia/Vladivostok")
+    admin.save_dealers(server_store, [vladivostok])
+    uuids = []
+    for started in ("2026-02-28T22:00:00Z", "2026-03-15T10:00:00Z"):  # 1 March 08:00 there, and mid-March
+        plan = admin.assign(server_store, device.shopper_id, DAY, "VVO", MINI.id)
+        uuids.append(new_uuid())
+        put_revision(server_store, device, uuids[-1],
+                     VisitRevision.model_validate(revision(1, assignment_id=plan.assignment_id, started_at=started)))
+    review_visit(server_store, uuids[0], "approve", "", by="coordinator")
+    assert [local_months(server_store)[u] for u in uuids] == ["2026-03", "2026-03"]
+    assert {(m, s) for _, m, s, _ in month_tally(server_store)} == {("2026-03", "approved"), ("2026-03", "received")}
+
+    admin.edit_dealer(server_store, vladivostok.model_copy(update={"timezone": "Europe/London"}))
+    assert [local_months(server_store)[u] for u in uuids] == ["2026-02", "2026-03"]  # 22:00 on 28 February
+    assert {(m, s) for _, m, s, _ in month_tally(server_store)} == {("2026-02", "approved"), ("2026-03", "received")}
+    tally(server_store)
+
+    renamed = vladivostok.model_copy(update={"name": "Тойота Приморье", "timezone": "Europe/London"})
+    admin.edit_dealer(server_store, renamed)
+    assert [local_months(server_store)[u] for u in uuids] == ["2026-02", "2026-03"]  # another detail: nothing moves
+    admin.edit_dealer(server_store, vladivostok)
+    assert [local_months(server_store)[u] for u in uuids] == ["2026-03", "2026-03"]
+    tally(server_store)
 
 
 def test_a_new_revision_replaces_the_old_one_in_the_tally(server_store, planned):
@@ -167,7 +217,7 @@ def test_working_everything_out_again_gives_the_same_tally(server_store):
     assert summary(server_store, uuids[0]).dealer_code == "D1"
 
 
-def test_migration_12_summarizes_the_visits_a_server_already_holds(server_store, planned):
+def test_migrations_12_and_14_summarize_the_visits_a_server_already_holds(server_store, planned):
     device, plan = planned
     uuid = new_uuid()
     send(server_store, device, uuid, dealer_assignment=plan.assignment_id)
@@ -177,7 +227,7 @@ def test_migration_12_summarizes_the_visits_a_server_already_holds(server_store,
     with server_store.db.write() as conn:
         for index in ("visits_for_analytics", "dealerships_by_city", "dealerships_by_brand"):
             conn.execute(text(f"DROP INDEX {index}"))
-        for column in ("standards_met", "standards_counted"):
+        for column in ("standards_met", "standards_counted", "local_month"):
             conn.execute(text(f"ALTER TABLE visits DROP COLUMN {column}"))
         conn.execute(text("DROP TABLE visit_standards"))
         conn.execute(text("DROP TABLE month_tally"))
@@ -185,15 +235,44 @@ def test_migration_12_summarizes_the_visits_a_server_already_holds(server_store,
                           "item_id TEXT NOT NULL, met BIGINT NOT NULL, counted BIGINT NOT NULL, "
                           "PRIMARY KEY (dealer_code, checklist_id, item_id))"))
         conn.execute(text("UPDATE visits SET dealer_code = NULL"))
-        conn.execute(text("DELETE FROM schema_migrations WHERE version = 12"))
+        conn.execute(text("DELETE FROM schema_migrations WHERE version IN (12, 14)"))
 
-    assert migrate(server_store.db) == [12]
+    assert migrate(server_store.db) == [12, 14]
     assert summary(server_store, uuid).dealer_code == "D1"
+    assert local_months(server_store) == {uuid: "2026-11"}
     assert tally(server_store, ("approved",)) == kept
     assert kept[("D1", GREETED)] == (1, 1)
 
 
-def test_migrations_3_and_8_leave_the_summaries_to_migration_12(server_db, tmp_path):
+def test_migration_14_counts_the_visits_a_server_holds_in_their_local_months(server_store, planned):
+    device, plan = planned
+    admin.save_dealers(server_store, [Dealership(code="VVO", name="Тойота Владивосток", timezone="Asia/Vladivostok")])
+    far = admin.assign(server_store, device.shopper_id, DAY, "VVO", MINI.id)
+    near, east, off_route = new_uuid(), new_uuid(), new_uuid()
+    for uuid, assignment, started in ((near, plan.assignment_id, "2026-02-28T20:00:00Z"),  # 23:00 in Moscow
+                                      (east, far.assignment_id, "2026-02-28T22:00:00Z"),  # 08:00 on 1 March there
+                                      (off_route, None, "2026-02-28T21:30:00Z")):  # no dealership: Moscow's clock
+        put_revision(server_store, device, uuid,
+                     VisitRevision.model_validate(revision(1, assignment_id=assignment, started_at=started)))
+    review_visit(server_store, east, "approve", "", by="coordinator")
+    kept = month_tally(server_store)
+    # Back to the schema of version 13: no local months, the tally counted by the UTC month.
+    with server_store.db.write() as conn:
+        conn.execute(text("DROP INDEX visits_for_analytics"))
+        conn.execute(text("ALTER TABLE visits DROP COLUMN local_month"))
+        conn.execute(text("CREATE INDEX visits_for_analytics ON visits (checklist_id, dealer_code, status, "
+                          "started_at, standards_met, standards_counted, shopper_id)"))
+        conn.execute(text("DELETE FROM month_tally WHERE counted = 0"))  # left by the review
+        conn.execute(text("UPDATE month_tally SET month = '2026-02'"))
+        conn.execute(text("DELETE FROM schema_migrations WHERE version = 14"))
+
+    assert migrate(server_store.db) == [14]
+    assert local_months(server_store) == {near: "2026-02", east: "2026-03", off_route: "2026-03"}
+    assert month_tally(server_store) == kept == month_tally_from_visits(server_store)
+    assert {(m, s) for _, m, s, _ in kept} == {("2026-02", "received"), ("2026-03", "approved")}
+
+
+def test_migrations_3_8_and_12_leave_the_summaries_to_migration_14(server_db, tmp_path):
     from server_stub.database import Database
     from server_stub.migrations import MIGRATIONS
     from server_stub.settings import Settings

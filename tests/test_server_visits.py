@@ -27,6 +27,7 @@ def test_a_revision_is_stored_and_its_receipt_lists_the_photos_to_upload(live_se
     assert answer.json() == {
         "uuid": uuid, "revision": 1, "revisions": [1], "status": "received",
         "missing_photos": sorted([sha(photo(1)), sha(photo(2))]),
+        "missing_recordings": [],
     }
     assert anna.client.get(f"/visits/{uuid}").json() == answer.json()
 

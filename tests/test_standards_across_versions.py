@@ -169,21 +169,22 @@ def test_all_dealerships_count_a_standard_across_versions(server_store, two_visi
 
 def test_the_summaries_migration_counts_stored_visits_by_standard(server_store, two_visits):
     kept, kept_months = tally(server_store), month_tally(server_store)
-    number = next(m.version for m in MIGRATIONS if m.name == "analytics_filters")
-    with server_store.db.write() as conn:  # as a server before the migration counted: by question id
+    numbers = [next(m.version for m in MIGRATIONS if m.name == name) for name in ("analytics_filters", "local_months")]
+    with server_store.db.write() as conn:  # as a server before the migrations counted: by question id
         conn.execute(text("DELETE FROM visit_standards"))
         conn.execute(text("DELETE FROM month_tally"))
         for index in ("visits_for_analytics", "dealerships_by_city", "dealerships_by_brand"):
             conn.execute(text(f"DROP INDEX {index}"))
-        for column in ("standards_met", "standards_counted"):
+        for column in ("standards_met", "standards_counted", "local_month"):
             conn.execute(text(f"ALTER TABLE visits DROP COLUMN {column}"))
         conn.execute(text("DROP TABLE visit_standards"))
         conn.execute(text("DROP TABLE month_tally"))
         conn.execute(text("CREATE TABLE standard_tally (dealer_code TEXT NOT NULL, checklist_id TEXT NOT NULL, "
                           "item_id TEXT NOT NULL, met BIGINT NOT NULL, counted BIGINT NOT NULL, "
                           "PRIMARY KEY (dealer_code, checklist_id, item_id))"))
-        conn.execute(text("DELETE FROM schema_migrations WHERE version = :v"), {"v": number})
-    assert migrate(server_store.db) == [number]
+        for number in numbers:
+            conn.execute(text("DELETE FROM schema_migrations WHERE version = :v"), {"v": number})
+    assert migrate(server_store.db) == numbers
     assert tally(server_store) == kept and month_tally(server_store) == kept_months
 
 
@@ -231,8 +232,8 @@ def test_a_csv_export_puts_one_standard_of_two_versions_in_one_column(console, t
     assert page.status == 200
     table = list(csv.reader(io.StringIO(page.response.content.decode("utf-8-sig")), delimiter=";"))
     header, v1, v2 = table
-    assert header[12:16] == ["Итого, %", "Встреча, %", "Тест-драйв, %", "Последующие вопросы, %"]
-    assert header[16:] == GROUPS
+    assert header[13:17] == ["Итого, %", "Встреча, %", "Тест-драйв, %", "Последующие вопросы, %"]
+    assert header[17:] == GROUPS
     assert [v1[0], v1[6]] == [first, "mini_standards@1"] and [v2[0], v2[6]] == [second, "mini_standards@2"]
     answers = [header.index(c) for c in COLUMNS]
     assert [v1[i] for i in answers] == ["Да", "Нет", "", "", "Да", "Да", "", "старая", "Да"]
@@ -248,7 +249,7 @@ def test_an_xlsx_export_lists_each_columns_study_wording_per_version_on_a_second
     book = openpyxl.load_workbook(io.BytesIO(page.response.content))
     visits, standards = book.worksheets
     assert (visits.title, standards.title) == ("mini_standards", "Стандарты")
-    assert [c.value for c in next(visits.iter_rows())][16:] == GROUPS
+    assert [c.value for c in next(visits.iter_rows())][17:] == GROUPS
     rows = [[c.value for c in row] for row in standards.iter_rows()]
     assert rows[0] == ["Столбец", "Стандарт", "Версия чек-листа", "Вопрос (id)", "Текст для покупателя",
                        "Формулировка исследования"]

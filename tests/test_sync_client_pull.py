@@ -4,6 +4,7 @@ coordinator's comment; the cursor is kept only once everything is saved."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import httpx
@@ -237,3 +238,39 @@ def test_a_calendar_year_the_phone_cannot_read_is_left_out_and_the_route_still_a
     assert report.pulled and report.refused == ()
     assert "a1" in ids(service) and state.cursor(service.store) == "c1"
     assert service.store.calendar().has_decree(2027) and not service.store.calendar().has_decree(2028)
+
+
+def test_a_checklist_newer_than_the_app_is_left_out_and_the_rest_of_the_route_arrives(service, fake, sync):
+    """A coordinator published a version with a question type this app does not know: the
+    route still arrives, the stop waits for an updated app, and every pull offers the
+    checklist again (the cursor stays) until the phone can take it."""
+    newer = json.loads(checklist_json(MINI.model_copy(update={"version": 2})))
+    newer["sections"][0]["questions"].append({"id": "call_recording", "text": "Запишите звонок", "type": "hologram"})
+    fake.checklists[(MINI.id, 2)] = json.dumps(newer, ensure_ascii=False)
+    newer_stamp = {"id": MINI.id, "version": 2, "sha256": "f" * 64}
+    on_v2 = dict(assignment("a2", position=2), checklist_version=2)
+    fake.pull_body = pull_body(cursor="c1", dealerships=[DEALER], checklists=[stamp(), newer_stamp],
+                               assignments=[assignment("a1"), on_v2])
+
+    report = sync.sync_now()
+
+    assert report.pulled and report.refused == ()
+    assert {"a1", "a2"} <= ids(service)
+    assert service.store.checklist(MINI.id, 1) == MINI
+    assert service.store.stored_checklist_sha256(MINI.id, 2) is None
+    assert state.cursor(service.store) is None  # not "c1": the next pull offers v2 again
+
+    fake.requests.clear()
+    sync.sync_now()
+    assert fake.pulls == [None, None]
+    assert ("GET", f"/checklists/{MINI.id}/2") in fake.requests
+
+    # The updated app reads it (here: the server's v2 is one this app can read).
+    readable = MINI.model_copy(update={"version": 2})
+    fake.checklists[(MINI.id, 2)] = checklist_json(readable).decode()
+    fake.pull_body = pull_body(cursor="c2", checklists=[stamp(), {**newer_stamp, "sha256": checklist_sha256(readable)}],
+                               assignments=[on_v2])
+    sync.sync_now()
+    assert service.store.checklist(MINI.id, 2) == readable
+    assert state.cursor(service.store) == "c2"
+    assert service.visit(service.open_stop("a2")).checklist == readable

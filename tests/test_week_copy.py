@@ -41,6 +41,18 @@ def test_the_preview_counts_and_skips_and_saves_nothing(server_store, week):
     assert [s.dealer_code for s in day_plan(server_store, week["anna"], MONDAY).stops] == ["D4"]
 
 
+def test_a_copy_warns_of_other_repeats_not_of_the_stop_it_copies(server_store, week):
+    # Oleg's D1 next Tuesday repeats last Tuesday's D1 (the stop copied: asked for, no
+    # warning) and a D1 planned 20 days later (a warning, as an import would give).
+    admin.assign(server_store, week["oleg"], MONDAY + timedelta(days=21), "D1", MINI.id)
+    preview = week_copy.copy_week(server_store, LAST_MONDAY, week["oleg"], dry_run=True)
+    assert preview.copied == 1
+    [note] = preview.warnings
+    assert [(f.key, f.values["day"]) for f in note.flaws] == [("repeat_planned", "2026-12-14")]
+    alone = week_copy.copy_week(server_store, LAST_MONDAY, week["anna"], dry_run=True)
+    assert alone.warnings == []  # Anna's D1 next Monday repeats only the Monday it copies
+
+
 def test_copying_everyone_plans_next_week_with_one_change_number(server_store, week):
     with server_store.db.read() as conn:
         before = routes.current_change(conn)

@@ -11,9 +11,11 @@ import subprocess
 import sys
 import zipfile
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
+import openpyxl
 import pytest
 
 from server_support import free_port, stop_server, wait_for
@@ -134,6 +136,22 @@ def test_with_no_extras_the_shipped_checklists_are_found(bare):
     assert "showroom_visit@1" in bare.show.stdout
 
 
+def import_xlsx_routes(venv: Venv, data: Path) -> str:
+    """A dealership, a shopper and an XLSX route file planning one stop for them next week,
+    imported by the installed server's CLI (openpyxl comes with the server extra)."""
+    dealers = venv.work / "dealers.csv"
+    dealers.write_text("code,name,brand,city\nMSK-07,Авто Плюс Север,Kia,Москва\n", encoding="utf-8")
+    venv.run("fieldaudit", "admin", "import-dealers", str(dealers), "--data", str(data))
+    venv.run("fieldaudit", "admin", "create-shopper", "Иван Петров", "--data", str(data))
+    book = openpyxl.Workbook()
+    book.active.append(["shopper", "date", "dealer", "checklist", "version", "window", "note"])
+    book.active.append(["Иван Петров", date.today() + timedelta(days=7), "MSK-07", "showroom_visit", None,
+                        "10:00-11:30", "с тест-драйвом"])
+    routes = venv.work / "routes.xlsx"
+    book.save(routes)
+    return venv.run("fieldaudit", "admin", "import-routes", str(routes), "--data", str(data)).stdout
+
+
 def test_with_the_server_extra_a_coordinator_logs_into_the_console(server_venv):
     validated = server_venv.run("fieldaudit", "checklists", "validate")
     assert validated.stdout.count(": ok ") == len(list((ROOT / "field_app" / "checklists").rglob("*.yaml")))
@@ -144,6 +162,7 @@ def test_with_the_server_extra_a_coordinator_logs_into_the_console(server_venv):
     data = server_venv.work / "server-data"
     server_venv.run("fieldaudit", "admin", "create-coordinator", "olga", "--data", str(data),
                     stdin="a long enough password\n")
+    assert "1 stops for 1 shoppers on 1 days planned" in import_xlsx_routes(server_venv, data)
     port = free_port()
     log = server_venv.work / "server.log"
     process = subprocess.Popen([str(server_venv.folder / "bin" / "fieldaudit"), "server", "--data", str(data),

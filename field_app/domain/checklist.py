@@ -14,16 +14,25 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
-QuestionType = Literal["yes_no", "choice", "timer", "counter", "number", "text", "photo", "datetime"]
+QuestionType = Literal["yes_no", "choice", "timer", "counter", "number", "text", "photo", "datetime", "audio"]
 FollowUpType = Literal["yes_no", "choice", "number", "text"]
 Benchmark = Literal["top", "average", "bottom"]
 Channel = Literal["visit", "call"]
+# Where a photo question's pictures may come from: `camera` offers no gallery (live capture).
+PhotoSource = Literal["camera", "any"]
 AnswerValue = Union[bool, int, float, str]
 
 # Question types whose value is a measurement that a list of bands turns into an answer.
 BANDED_TYPES = ("timer", "counter")
 DEFAULT_MAX_PHOTOS = 10
+# An audio question (a call recorded on speaker): how many recordings it takes, and how
+# long one may be when the question does not say (`max_seconds`). The server refuses a
+# recording longer than its question's limit (`server_stub/audio.py`).
+DEFAULT_MAX_RECORDINGS = 3
+DEFAULT_MAX_SECONDS = 900
+MAX_RECORDING_SECONDS = 4 * 3600
 MAX_VERSION = 2**31 - 1
+MAX_DURATION_MINUTES = 24 * 60  # a visit's least duration: a service visit spans a day at most
 MAX_HOURS = 24 * 366
 MAX_WORKING_DAYS = 250
 
@@ -71,6 +80,13 @@ class PhotoRule(Strict):
     max: Annotated[int, Field(ge=1)] = 10
 
 
+class RecordingRule(Strict):
+    """How many recordings an audio question wants."""
+
+    min: Annotated[int, Field(ge=0)] = 0
+    max: Annotated[int, Field(ge=1)] = DEFAULT_MAX_RECORDINGS
+
+
 class QuestionIs(Strict):
     """Shown when an earlier question's answer equals, is in, or is not in given values."""
 
@@ -115,8 +131,20 @@ class Question(Strict):
     required: bool = True
     weight: Annotated[float, Field(ge=0)] = 1
     photos: PhotoRule | None = None
+    # Part of the version's content (and so of its sha256) when it is `camera`; the default
+    # is left out of the hash, so the files written before it hash as they always did.
+    source: PhotoSource = "any"
+    # An audio question's recordings: how many, and how long each may be. Both only on an
+    # audio question (`rules.py`); absent, they are left out of the hash like every default.
+    recordings: RecordingRule | None = None
+    max_seconds: Annotated[int, Field(ge=1, le=MAX_RECORDING_SECONDS)] | None = None
     na_allowed: bool = False
     benchmark: Benchmark | None = None
+
+    @property
+    def camera_only(self) -> bool:
+        """The shopper must take this question's photos with the camera: no gallery."""
+        return self.type == "photo" and self.source == "camera"
 
     @property
     def standard_id(self) -> str | None:
@@ -132,6 +160,21 @@ class Question(Strict):
         if self.type == "photo":
             return (1 if self.required else 0), DEFAULT_MAX_PHOTOS
         return 0, 0
+
+    def recording_range(self) -> tuple[int, int]:
+        """(minimum, maximum) recordings the question takes: an audio question without a
+        rule wants one when required and takes up to three; other questions take none."""
+        if self.type != "audio":
+            return 0, 0
+        if self.recordings is not None:
+            return self.recordings.min, self.recordings.max
+        return (1 if self.required else 0), DEFAULT_MAX_RECORDINGS
+
+    def recording_seconds(self) -> int:
+        """How long one of the question's recordings may be, in seconds (0: none taken)."""
+        if self.type != "audio":
+            return 0
+        return DEFAULT_MAX_SECONDS if self.max_seconds is None else self.max_seconds
 
 
 class Section(Strict):
@@ -243,6 +286,10 @@ class Checklist(Strict):
     channel: Channel
     locale: str = "ru"
     description: str | None = None
+    # The least a real visit or call takes, in minutes: one finished sooner is flagged
+    # too_fast for the coordinator (issue 17), never refused. Absent, it is left out of
+    # the hash like every default, so no published sha256 moves.
+    min_duration_minutes: Annotated[int, Field(ge=1, le=MAX_DURATION_MINUTES)] | None = None
     sections: list[Section]
     follow_ups: list[FollowUp] = []
 

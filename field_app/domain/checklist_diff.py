@@ -6,7 +6,9 @@ by id. So a version 2 question `greeted_first` on standard 2.3 is the version 1 
 `greeted` on 2.3: the diff says which item became which (`renamed`). A kept item may be
 reworded (its text changed), re-scored (anything that changes its points: type, weight,
 an option's score, a band's limit or score) and moved to another section, all at once.
-Labels, hints and market ranks are not compared.
+What a question asks for as evidence is compared too (`evidence`: a photo's source, any or
+the camera only, how many photos it takes, how many recordings and how long each may be):
+it changes what a shopper must bring, not the points. Labels, hints and market ranks are not compared.
 
 Analytics and exports count a standard across versions, so two more things are told apart:
 - `new_standard`: a question kept under its id that judges another standard now (another
@@ -55,12 +57,24 @@ class ScoreChange:
 
 
 @dataclass(frozen=True)
+class EvidenceChange:
+    """What a question asks for as evidence, changed. `what` is "source" (`before` /
+    `after` "any" or "camera"), "photos" or "recordings" ((minimum, maximum) of them), or
+    "seconds" (how long one recording may be; 0 on a question that takes none)."""
+
+    what: str
+    before: str | int | tuple[int, int]
+    after: str | int | tuple[int, int]
+
+
+@dataclass(frozen=True)
 class Changed:
     """An item both versions have, as each has it."""
 
     before: Place
     after: Place
     score_changes: tuple[ScoreChange, ...] = ()
+    evidence_changes: tuple[EvidenceChange, ...] = ()
 
     @property
     def by_standard(self) -> bool:
@@ -84,10 +98,11 @@ class ChecklistDiff:
     renamed: tuple[Changed, ...] = ()  # the same standard under another question id
     new_standard: tuple[Changed, ...] = ()  # the same question id judging another standard
     redefined: tuple[Changed, ...] = ()  # the same standard id, a type, scoring or study wording changed
+    evidence: tuple[Changed, ...] = ()  # the photos a question asks for, or where from
 
     def is_empty(self) -> bool:
         return not (self.added or self.removed or self.reworded or self.rescored or self.moved or self.renamed
-                    or self.new_standard or self.redefined)
+                    or self.new_standard or self.redefined or self.evidence)
 
 
 def diff_checklists(old: Checklist, new: Checklist) -> ChecklistDiff:
@@ -98,7 +113,7 @@ def diff_checklists(old: Checklist, new: Checklist) -> ChecklistDiff:
     paired = set(pairs.values())
     added = tuple(place for item_id, (place, _) in after.items() if item_id not in pairs)
     removed = tuple(place for item_id, (place, _) in before.items() if item_id not in paired)
-    reworded, rescored, moved, renamed, new_standard, redefined = [], [], [], [], [], []
+    reworded, rescored, moved, renamed, new_standard, redefined, evidence = [], [], [], [], [], [], []
     for item_id, (place, item) in after.items():
         if item_id not in pairs:
             continue
@@ -117,8 +132,11 @@ def diff_checklists(old: Checklist, new: Checklist) -> ChecklistDiff:
             rescored.append(pair)
         if was.section != place.section:
             moved.append(Changed(was, place))
+        asked = _evidence_changes(old_item, item)
+        if asked:
+            evidence.append(Changed(was, place, evidence_changes=asked))
     return ChecklistDiff(added, removed, tuple(reworded), tuple(rescored), tuple(moved), tuple(renamed),
-                         tuple(new_standard), tuple(redefined))
+                         tuple(new_standard), tuple(redefined), tuple(evidence))
 
 
 def _match(before: dict[str, tuple[Place, Item]], after: dict[str, tuple[Place, Item]]) -> dict[str, str]:
@@ -157,6 +175,25 @@ def _score_changes(old: Item, new: Item) -> tuple[ScoreChange, ...]:
         if _band_score(was) != _band_score(now):
             changes.append(ScoreChange("band", str(number), was, now))
     return tuple(changes)
+
+
+def _evidence_changes(old: Item, new: Item) -> tuple[EvidenceChange, ...]:
+    if not (isinstance(old, Question) and isinstance(new, Question)):
+        return ()
+    changes: list[EvidenceChange] = []
+    old_source, new_source = _photo_source(old), _photo_source(new)
+    if old_source != new_source:
+        changes.append(EvidenceChange("source", old_source, new_source))
+    for what, measure in (("photos", Question.photo_range), ("recordings", Question.recording_range),
+                          ("seconds", Question.recording_seconds)):
+        if measure(old) != measure(new):
+            changes.append(EvidenceChange(what, measure(old), measure(new)))
+    return tuple(changes)
+
+
+def _photo_source(question: Question) -> str:
+    """Where a question's photos may come from ("any" for a question that takes none)."""
+    return "camera" if question.camera_only else "any"
 
 
 def _places(checklist: Checklist) -> dict[str, tuple[Place, Item]]:

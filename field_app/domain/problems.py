@@ -60,6 +60,12 @@ IMAGE_NOT_JPEG = _code("image_not_jpeg", 415, "The photo is not a JPEG image.")
 IMAGE_CORRUPT = _code("image_corrupt", 422, "The photo is damaged or truncated and cannot be decoded.")
 IMAGE_TOO_LARGE = _code("image_too_large", 422, "The photo has more pixels than the server accepts.")
 UPLOAD_LOCKED = _code("upload_locked", 423, "Another upload of this photo is under way; try again in a moment.")
+# Recordings of an audio question (issue 17, point 3), checked when their upload ends.
+AUDIO_FORMAT_UNKNOWN = _code("audio_format_unknown", 415,
+                             "The recording is not WAV, MPEG-4 (M4A, 3GP), FLAC, Ogg or WebM audio.")
+AUDIO_CORRUPT = _code("audio_corrupt", 422, "The recording's header is damaged or cut short.")
+AUDIO_TOO_LONG = _code("audio_too_long", 422, "The recording is longer than its question allows.")
+AUDIO_TOO_LARGE = _code("audio_too_large", 413, "The recording has more bytes than the server accepts.")
 
 ALL: dict[str, ProblemCode] = {
     p.code: p for p in list(globals().values()) if isinstance(p, ProblemCode)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from enum import Enum
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from .checklist import AnswerValue
 
@@ -85,6 +85,17 @@ class PhotoRef(Record):
     taken_at: Moment
 
 
+class RecordingRef(Record):
+    """An audio recording attached to an audio question (a call recorded on speaker),
+    named by the sha256 of its bytes. Its length is not taken from the phone: the server
+    reads it from the file's container (`server_stub/audio.py`)."""
+
+    sha256: Sha256
+    bytes: Annotated[int, Field(gt=0)]
+    question_id: str
+    recorded_at: Moment
+
+
 class FollowUpAnswer(Record):
     """An answer given days after the visit (did the dealer call back?)."""
 
@@ -93,8 +104,36 @@ class FollowUpAnswer(Record):
     answered_at: Moment
 
 
+LocationEvent = Literal["start", "finish", "photo"]
+
+
+class LocationFix(Record):
+    """Where the phone was when a visit started, was finalized, or took a photo (issue 17).
+    `at` is read from the phone's clock, as `started_at` is, so the two compare; a photo
+    fix names its photo, and only a photo fix does."""
+
+    event: LocationEvent
+    at: Moment
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    lon: Annotated[float, Field(ge=-180, le=180)]
+    accuracy_m: Annotated[float, Field(ge=0)]
+    photo_sha256: Sha256 | None = None
+
+    @model_validator(mode="after")
+    def _photo_fix_names_its_photo(self) -> LocationFix:
+        if (self.event == "photo") != (self.photo_sha256 is not None):
+            raise ValueError("a photo fix names its photo (photo_sha256), and only a photo fix does")
+        return self
+
+
 class VisitRevision(Record):
-    """One immutable revision of a visit, as sent to the server."""
+    """One immutable revision of a visit, as sent to the server.
+
+    `locations`, `location_unavailable` and `recordings` came later (issue 17): left out
+    of the canonical JSON when empty (`OMITTED_WHEN_EMPTY`), so a revision from an older
+    phone keeps the bytes, and the sha256, it was stored with."""
+
+    OMITTED_WHEN_EMPTY: ClassVar[frozenset[str]] = frozenset({"locations", "location_unavailable", "recordings"})
 
     revision: Annotated[int, Field(ge=1)]
     assignment_id: str | None = None
@@ -105,3 +144,6 @@ class VisitRevision(Record):
     timers: dict[str, list[TimerEvent]] = {}
     photos: list[PhotoRef] = []
     follow_ups: dict[str, FollowUpAnswer] = {}
+    locations: list[LocationFix] = []
+    location_unavailable: list[LocationEvent] = []
+    recordings: list[RecordingRef] = []

@@ -4,11 +4,13 @@ every revision it receives; the answer is every problem at once, each naming its
 
 Completeness is not checked here: the phone refuses to finalize an incomplete visit, and
 a revision that answers less than it should is still the shopper's account of the visit.
+Nor is where the shopper was: a fix far away is a flag for the coordinator (issue 17),
+never a refusal. Only a fix that cannot belong to this revision is refused.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .checklist import AnswerValue, Checklist, FollowUp, Question
 from .due import DEFAULT_TIMEZONE
@@ -18,9 +20,15 @@ from .scoring import VisitScore
 from .visit import Visit, check_value
 from .workdays import WorkCalendar, shipped_calendar
 
+FIX_SLACK = timedelta(hours=1)
+"""How far outside started_at..finalized_at a location fix may be stamped. The phone takes
+its fixes while the visit runs (a finish fix at most 20 s after finalizing), on the clock
+that stamps the visit; an hour lets through a phone clock corrected mid-visit (network
+time, a zone set by hand). A fix further away is from another day, not from this visit."""
+
 
 def revision_problems(checklist: Checklist, revision: VisitRevision, *,
-                      max_photo_bytes: int | None = None) -> list[str]:
+                      max_photo_bytes: int | None = None, max_recording_bytes: int | None = None) -> list[str]:
     """Every way the revision does not fit the checklist; empty when it fits."""
     problems: list[str] = []
     questions = {q.id: q for q in checklist.questions()}
@@ -62,6 +70,7 @@ def revision_problems(checklist: Checklist, revision: VisitRevision, *,
         most = questions[qid].photo_range()[1]
         if count > most:
             problems.append(f"photos: {qid!r} takes at most {most} photo(s), not {count}")
+    problems.extend(_recording_problems(questions, revision, max_recording_bytes))
 
     for fid, answer in revision.follow_ups.items():
         f = follow_ups.get(fid)
@@ -69,7 +78,56 @@ def revision_problems(checklist: Checklist, revision: VisitRevision, *,
             problems.append(f"follow_ups.{fid}: the checklist has no such follow-up")
         elif answer.value is not None:
             problems.extend(_value_problem(f"follow_ups.{fid}", f, answer.value))
+    problems.extend(_location_problems(revision))
     return problems
+
+
+def _recording_problems(questions: dict[str, Question], revision: VisitRevision,
+                        max_bytes: int | None) -> list[str]:
+    problems: list[str] = []
+    counts: dict[str, int] = {}
+    sizes: dict[str, int] = {}
+    photos = {photo.sha256 for photo in revision.photos}
+    for i, recording in enumerate(revision.recordings):
+        where = f"recordings[{i}]"
+        q = questions.get(recording.question_id)
+        if q is None:
+            problems.append(f"{where}: the checklist has no question {recording.question_id!r}")
+        elif q.type != "audio":
+            problems.append(f"{where}: {q.id!r} is a {q.type} question, not an audio one")
+        else:
+            counts[q.id] = counts.get(q.id, 0) + 1
+        if max_bytes is not None and recording.bytes > max_bytes:
+            problems.append(f"{where}: {recording.bytes} bytes is more than the {max_bytes} a recording may have")
+        if sizes.setdefault(recording.sha256, recording.bytes) != recording.bytes:
+            problems.append(f"{where}: recording {recording.sha256[:12]} is given two sizes")
+        # One file is checked as one kind: a JPEG or a recording, never both.
+        if recording.sha256 in photos:
+            problems.append(f"{where}: {recording.sha256[:12]} is also named as a photo")
+    for qid, count in counts.items():
+        most = questions[qid].recording_range()[1]
+        if count > most:
+            problems.append(f"recordings: {qid!r} takes at most {most} recording(s), not {count}")
+    return problems
+
+
+def _location_problems(revision: VisitRevision) -> list[str]:
+    photos = {photo.sha256 for photo in revision.photos}
+    problems = []
+    for i, fix in enumerate(revision.locations):
+        where = f"locations[{i}]"
+        if fix.photo_sha256 is not None and fix.photo_sha256 not in photos:
+            problems.append(f"{where}: the revision has no photo {fix.photo_sha256[:12]}")
+        # Differences, not started_at - FIX_SLACK: a visit on 9999-12-31 has no hour after it.
+        if revision.started_at - fix.at > FIX_SLACK or fix.at - revision.finalized_at > FIX_SLACK:
+            problems.append(f"{where}: taken at {fix.at.isoformat()}, more than {_hours(FIX_SLACK)} "
+                            "outside the visit's start and finalization")
+    return problems
+
+
+def _hours(span: timedelta) -> str:
+    hours = span / timedelta(hours=1)
+    return "an hour" if hours == 1 else f"{hours:g} hours"
 
 
 def open_follow_ups(checklist: Checklist, revision: VisitRevision, *, timezone: str = DEFAULT_TIMEZONE,
@@ -113,7 +171,7 @@ def _as_visit(checklist: Checklist, revision: VisitRevision, *, timezone: str = 
         started_at=revision.started_at, assignment_id=revision.assignment_id,
         finalized_at=revision.finalized_at,
         answers=dict(revision.answers), timers={k: list(v) for k, v in revision.timers.items()},
-        photos=list(revision.photos), follow_ups=dict(revision.follow_ups),
+        photos=list(revision.photos), recordings=list(revision.recordings), follow_ups=dict(revision.follow_ups),
         timezone=timezone, brand=brand, calendar=shipped_calendar() if calendar is None else calendar,
     )
 

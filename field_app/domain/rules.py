@@ -133,6 +133,15 @@ def _item_problems(item: Question | FollowUp) -> Iterator[Found]:
         yield "min_value", "min_above_max", {}
     if item.photos is not None and item.photos.min > item.photos.max:
         yield "photos", "photos_min_above_max", {}
+    if "source" in item.model_fields_set and item.type != "photo":
+        yield "source", "source_not_for_type", kind
+    if item.recordings is not None:
+        if item.type != "audio":
+            yield "recordings", "recordings_not_for_type", kind
+        elif item.recordings.min > item.recordings.max:
+            yield "recordings", "recordings_min_above_max", {}
+    if item.max_seconds is not None and item.type != "audio":
+        yield "max_seconds", "max_seconds_not_for_type", kind
 
 
 def _band_problems(bands: list[Band]) -> Iterator[Found]:

@@ -123,13 +123,14 @@ ServerVisitStatus = Literal["received", "returned", "approved"]
 
 class VisitReceipt(Reply):
     """The answer to `PUT /visits/{uuid}` (and `GET /visits/{uuid}`): what the server holds
-    of the visit, and the photo hashes it still lacks (to upload next)."""
+    of the visit, and the photo and recording hashes it still lacks (to upload next)."""
 
     uuid: str
     revision: int
     revisions: list[int]
     status: ServerVisitStatus
     missing_photos: list[Sha256] = []
+    missing_recordings: list[Sha256] = []  # issue 17: a phone that records none gets []
 
 
 class ProblemBody(Reply):

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from .checklist import AnswerValue, Checklist, FollowUp, Question
 from .conditions import holds
 from .due import DEFAULT_TIMEZONE, Anchors, Window, parse_moment, window
+from .locations import LocationOutcome, for_revision
 from .errors import (
     FollowUpNotDueError,
     IncompleteVisitError,
@@ -26,6 +27,7 @@ from .records import (
     ChecklistRef,
     FollowUpAnswer,
     PhotoRef,
+    RecordingRef,
     TimerEvent,
     VisitRevision,
     VisitStatus,
@@ -35,6 +37,8 @@ from .timers import StopwatchState, is_meaningful, stopwatch_state
 from .workdays import WorkCalendar, shipped_calendar
 
 MAX_TEXT = 4000
+# Question types answered by what is attached to them, never by a value.
+ATTACHED_TYPES = ("photo", "audio")
 EDITABLE = (VisitStatus.PLANNED, VisitStatus.IN_PROGRESS)
 
 
@@ -44,8 +48,8 @@ class Missing:
 
     section_id: str
     question_id: str
-    reason: str  # "unanswered" | "photos" | "timer_running"
-    needed: int = 0  # for "photos": how many more
+    reason: str  # "unanswered" | "photos" | "recordings" | "timer_running"
+    needed: int = 0  # for "photos" and "recordings": how many more
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,10 @@ class Visit:
     answers: dict[str, Answer] = field(default_factory=dict)
     timers: dict[str, list[TimerEvent]] = field(default_factory=dict)
     photos: list[PhotoRef] = field(default_factory=list)
+    recordings: list[RecordingRef] = field(default_factory=list)
     follow_ups: dict[str, FollowUpAnswer] = field(default_factory=dict)
+    # What each request for a location fix came to, in the order they came (`locations`).
+    locations: list[LocationOutcome] = field(default_factory=list)
     # Where the visit took place, for its follow-ups' working days and brand rules.
     timezone: str = DEFAULT_TIMEZONE
     brand: str = ""
@@ -112,6 +119,9 @@ class Visit:
     def photos_of(self, question_id: str) -> list[PhotoRef]:
         return [p for p in self.photos if p.question_id == question_id]
 
+    def recordings_of(self, question_id: str) -> list[RecordingRef]:
+        return [r for r in self.recordings if r.question_id == question_id]
+
     def running_timers(self, now: datetime) -> list[str]:
         return [qid for qid in self.timers if self.stopwatch(qid, now).running]
 
@@ -127,12 +137,16 @@ class Visit:
                 na = answer is not None and answer.na
                 if q.type == "timer" and self.stopwatch(q.id, now).running:
                     result.append(Missing(section.id, q.id, "timer_running"))
-                elif q.required and not na and q.type != "photo" and self.value(q.id, now) is None:
+                elif (q.required and not na and q.type not in ATTACHED_TYPES
+                      and self.value(q.id, now) is None):
                     result.append(Missing(section.id, q.id, "unanswered"))
-                minimum = q.photo_range()[0]
-                have = len(self.photos_of(q.id))
-                if not na and have < minimum:
-                    result.append(Missing(section.id, q.id, "photos", minimum - have))
+                if na:
+                    continue
+                for reason, minimum, have in (
+                        ("photos", q.photo_range()[0], len(self.photos_of(q.id))),
+                        ("recordings", q.recording_range()[0], len(self.recordings_of(q.id)))):
+                    if have < minimum:
+                        result.append(Missing(section.id, q.id, reason, minimum - have))
         return result
 
     def score(self, now: datetime) -> VisitScore:
@@ -263,6 +277,33 @@ class Visit:
         self.photos = [p for p in self.photos if not (p.sha256 == sha256 and p.question_id == question_id)]
         return len(self.photos) < before
 
+    def add_recording(self, recording: RecordingRef) -> RecordingRef | None:
+        """Attach a finished recording to its audio question (None: attached already)."""
+        self._require_editable()
+        q = self.question(recording.question_id)
+        if any(r.sha256 == recording.sha256 and r.question_id == q.id for r in self.recordings):
+            return None
+        limit = q.recording_range()[1]
+        if len(self.recordings_of(q.id)) >= limit:
+            raise InvalidAnswerError(f"{q.id!r} takes at most {limit} recording(s)")
+        self.recordings.append(recording)
+        self._touch()
+        return recording
+
+    def remove_recording(self, question_id: str, sha256: str) -> bool:
+        self._require_editable()
+        before = len(self.recordings)
+        self.recordings = [r for r in self.recordings if not (r.sha256 == sha256 and r.question_id == question_id)]
+        return len(self.recordings) < before
+
+    def record_location(self, outcome: LocationOutcome) -> LocationOutcome:
+        """Keep what a request for a location fix came to. Only while the revision is being
+        recorded: an outcome that comes after it was frozen is refused (`VisitFrozenError`),
+        and the frozen revision keeps saying the event had none."""
+        self._require_editable()
+        self.locations.append(outcome)
+        return outcome
+
     def finalize(self, at: datetime) -> VisitRevision:
         """Freeze this revision; refused while anything is missing."""
         self._require_editable()
@@ -310,6 +351,7 @@ class Visit:
                     value=int(state.elapsed_seconds), comment=old.comment if old else "",
                     answered_at=max(e.at for e in events),
                 )
+        locations, unavailable = for_revision(self.locations, self.photos)
         return VisitRevision(
             revision=self.revision,
             assignment_id=self.assignment_id,
@@ -320,6 +362,9 @@ class Visit:
             timers={k: list(v) for k, v in self.timers.items() if v},
             photos=list(self.photos),
             follow_ups=dict(self.follow_ups),
+            locations=locations,
+            location_unavailable=unavailable,
+            recordings=list(self.recordings),
         )
 
     def _put(self, question_id: str, *, value: AnswerValue | None, na: bool, at: datetime) -> Answer:
@@ -354,6 +399,8 @@ def check_value(item: Question | FollowUp, value: object) -> None:
         raise InvalidAnswerError(f"{item.id!r} takes a moment with its offset (ISO 8601), not {value!r}")
     if kind == "photo":
         raise InvalidAnswerError(f"{item.id!r} is answered with photos, not a value")
+    if kind == "audio":
+        raise InvalidAnswerError(f"{item.id!r} is answered with recordings, not a value")
     if kind in ("timer", "counter", "number"):
         if not is_number or not math.isfinite(value):  # type: ignore[arg-type]
             raise InvalidAnswerError(f"{item.id!r} takes a number, not {value!r}")

@@ -1,11 +1,13 @@
 """The little a stored photo keeps from the camera's EXIF, and the orientation to undo.
 
-Kept: the capture time (DateTimeOriginal, else DateTime) and the GPS block. Dropped:
-everything else, from the orientation tag (the pixels are turned upright instead) to
+Kept: the capture time (DateTimeOriginal, else DateTime) with its UTC offset tag where the
+camera wrote one (OffsetTimeOriginal, else OffsetTime: without it the server can only read
+the time in the dealership's zone), and the GPS block. Dropped: everything else, from the orientation tag (the pixels are turned upright instead) to
 maker notes, embedded thumbnails and camera serial numbers.
 """
 
 import math
+import re
 import struct
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,6 +15,7 @@ from datetime import datetime
 from PIL import ExifTags, Image
 
 _EXIF_TIME_FORMAT = "%Y:%m:%d %H:%M:%S"
+_OFFSET = re.compile(r"[+-]\d\d:\d\d")
 
 # How to turn each EXIF orientation upright (the EXIF 2.3 table, as in ImageOps.exif_transpose).
 ORIENTATION_TRANSPOSES = {
@@ -49,6 +52,7 @@ class _CaptureTime:
     tag: int
     text: str
     value: datetime
+    offset: tuple[int, str] | None = None  # the offset tag (in the Exif IFD) and its "+03:00"
 
 
 def read_metadata(image: Image.Image) -> CameraMetadata:
@@ -76,12 +80,9 @@ def _orientation(value: object) -> int:
 
 
 def _capture_time(exif: Image.Exif) -> _CaptureTime | None:
+    exif_ifd = exif.get_ifd(ExifTags.IFD.Exif)
     candidates = (
-        (
-            ExifTags.IFD.Exif,
-            ExifTags.Base.DateTimeOriginal,
-            exif.get_ifd(ExifTags.IFD.Exif).get(ExifTags.Base.DateTimeOriginal),
-        ),
+        (ExifTags.IFD.Exif, ExifTags.Base.DateTimeOriginal, exif_ifd.get(ExifTags.Base.DateTimeOriginal)),
         (None, ExifTags.Base.DateTime, exif.get(ExifTags.Base.DateTime)),
     )
     for ifd, tag, value in candidates:
@@ -89,9 +90,22 @@ def _capture_time(exif: Image.Exif) -> _CaptureTime | None:
             continue
         text = value.strip("\x00 ")
         try:
-            return _CaptureTime(ifd, tag, text, datetime.strptime(text, _EXIF_TIME_FORMAT))
+            taken = datetime.strptime(text, _EXIF_TIME_FORMAT)
         except ValueError:
             continue  # "0000:00:00 00:00:00" and other placeholders cameras write
+        return _CaptureTime(ifd, tag, text, taken, _offset_tag(exif_ifd))
+    return None
+
+
+def _offset_tag(exif_ifd: dict[int, object]) -> tuple[int, str] | None:
+    """The capture time's offset tag as the camera wrote it. Cameras that write offsets
+    write all three alike, so OffsetTimeOriginal is kept first whichever time is kept (the
+    server reads them in that order)."""
+    for tag in (ExifTags.Base.OffsetTimeOriginal, ExifTags.Base.OffsetTime):
+        value = exif_ifd.get(tag)
+        text = value.strip("\x00 ") if isinstance(value, str) else ""
+        if _OFFSET.fullmatch(text):
+            return tag, text
     return None
 
 
@@ -143,10 +157,13 @@ def _reduced_exif(capture: _CaptureTime | None, gps_block: dict[int, object]) ->
 def _exif_bytes(capture: _CaptureTime | None, gps_block: dict[int, object]) -> bytes:
     exif = Image.Exif()
     if capture is not None:
+        exif_ifd = {capture.offset[0]: capture.offset[1]} if capture.offset else {}
         if capture.ifd is None:
             exif[capture.tag] = capture.text
         else:
-            exif[capture.ifd] = {capture.tag: capture.text}
+            exif_ifd[capture.tag] = capture.text
+        if exif_ifd:
+            exif[ExifTags.IFD.Exif] = exif_ifd
     if gps_block:
         exif[ExifTags.IFD.GPSInfo] = gps_block
     return exif.tobytes() if len(exif) else b""

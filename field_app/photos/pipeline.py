@@ -74,7 +74,7 @@ def process_photo(
     # The thumbnail first: a stored photo never lacks its thumbnail.
     thumbnail_path = write_durably(dest_dir / f"{sha256}.thumb.jpg", thumbnail_jpeg)
     path = write_durably(dest_dir / f"{sha256}.jpg", photo_jpeg)
-    _fsync_directory(dest_dir)
+    fsync_directory(dest_dir)
 
     return ProcessedPhoto(
         sha256=sha256,
@@ -99,7 +99,7 @@ def write_thumbnail(photo_path: Path, thumbnail_path: Path) -> Path:
         decode_pixels(image)
         thumbnail = _resized(_as_rgb(image), target, reducing_gap=1.0)
     written = write_durably(Path(thumbnail_path), _encode_jpeg(thumbnail, THUMBNAIL_QUALITY, icc_profile=icc_profile))
-    _fsync_directory(written.parent)
+    fsync_directory(written.parent)
     return written
 
 
@@ -199,9 +199,10 @@ def write_durably(path: Path, data: bytes) -> Path:
     return path
 
 
-def _fsync_directory(directory: Path) -> None:
-    # Makes the renames themselves survive a power cut. Windows cannot open a directory
-    # for this, and its file system journals renames anyway.
+def fsync_directory(directory: Path) -> None:
+    """Make the renames into `directory` themselves survive a power cut (photos and
+    call recordings alike)."""
+    # Windows cannot open a directory for this, and its file system journals renames anyway.
     if os.name == "nt":
         return
     fd = os.open(directory, os.O_RDONLY)

@@ -13,8 +13,11 @@ thumbnail is. A refused photo (damaged, too large) is reported and the camera st
 
 No camera, no permission, a camera that will not start, or a platform without camera
 support (desktop): a message and a way to the gallery instead (back to the section, where
-"from gallery" is). A question that already has its maximum of photos, or a visit that
-can no longer change, does not start the camera at all.
+"from gallery" is). A question that says `source: camera` has no gallery: the message says
+that this photo must be taken with the camera, and whether the visit can be finished
+without it (only when the question is optional), with a way back to the question. A
+question that already has its maximum of photos, or a visit that can no longer change,
+does not start the camera at all.
 """
 
 from __future__ import annotations
@@ -148,6 +151,9 @@ class CameraScreen:
             tooltip=t("camera.switch"), width=TOUCH, height=TOUCH,
             bgcolor=ft.Colors.with_opacity(0.35, ft.Colors.WHITE), on_click=self._switch,
         )
+        # The wrapper is what a screen reader (and a browser test) sees: it says whether
+        # the shutter can be pressed yet, so a tap is not lost on a camera still starting.
+        self.shutter_slot = labelled(self.shutter, "camera-shutter", t("camera.shutter"))
         # Semantics must always have visible content: hide the wrapper, not the button.
         self.switch_slot = labelled(self.switch, "camera-switch", t("camera.switch"))
         self.bottom = ft.Container(
@@ -156,7 +162,7 @@ class CameraScreen:
             content=ft.Row(alignment=ft.MainAxisAlignment.SPACE_EVENLY,
                            vertical_alignment=ft.CrossAxisAlignment.CENTER, controls=[
                                ft.Container(width=TOUCH, height=TOUCH),
-                               labelled(self.shutter, "camera-shutter", t("camera.shutter")),
+                               self.shutter_slot,
                                ft.Container(width=TOUCH, height=TOUCH, content=self.switch_slot),
                            ]),
         )
@@ -195,14 +201,15 @@ class CameraScreen:
         self.status_text.value = t("camera.processing") if self.state == "busy" else t("camera.starting")
         self.panel.visible = off
         self.bottom.visible = not off
-        self.shutter.disabled = self.state != "ready"
+        self.shutter.disabled = self.shutter_slot.disabled = self.state != "ready"
         self.switch_slot.visible = len(self.cameras) > 1
         self.switch.disabled = self.state != "ready"
         if self.camera is not None:
             self.camera.visible = not off
         if off:
             self.message.value = self._reason_text()
-            self.gallery.visible = self.reason in (NO_CAMERA, DENIED, FAILED, UNSUPPORTED)
+            self.gallery.visible = (self.reason in (NO_CAMERA, DENIED, FAILED, UNSUPPORTED)
+                                    and not self.question.camera_only)
             self.retry.visible = self.reason in (DENIED, FAILED)
             self.back_button.visible = not self.gallery.visible
         if update:
@@ -210,6 +217,10 @@ class CameraScreen:
 
     def _reason_text(self) -> str:
         t = self.ctx.t
+        if self.question.camera_only and self.reason in (NO_CAMERA, DENIED, FAILED, UNSUPPORTED):
+            why = {DENIED: "camera.live_denied", FAILED: "camera.live_failed"}.get(self.reason, "camera.live_none")
+            then = "camera.live_required" if self.question.photo_range()[0] else "camera.live_optional"
+            return f"{t(why)} {t(then)}"
         if self.reason == DENIED:
             return t("camera.denied")
         if self.reason == FAILED:
@@ -309,11 +320,13 @@ class CameraScreen:
             self._ready_again(camera)
             return
         try:
-            await asyncio.to_thread(ctx.service.add_photo, self.uuid, self.qid, picture_bytes(data))
+            ref = await asyncio.to_thread(ctx.service.add_photo, self.uuid, self.qid, picture_bytes(data))
         except Exception as error:  # refused by the pipeline or the visit: nothing stored
             ctx.show_error(error)
             self._ready_again(camera)
             return
+        if ctx.locations is not None:
+            ctx.locations.photo(self.uuid, ref.sha256)  # in the background
         if is_mounted(camera):
             self._to_question()
         elif ctx.page.route.startswith(f"/visit/{self.uuid}"):

@@ -9,6 +9,8 @@ from typing import Callable
 import flet as ft
 
 from field_app.domain.i18n import MissingTranslationError, Translator
+from field_app.audio.recorder import Recorder
+from field_app.location import FixRecorder
 from field_app.services import FieldService
 
 from . import look
@@ -30,6 +32,11 @@ class AppContext:
     # built on its own, as in the UI benchmark, may go without).
     sync: SyncClient | None = None
     sync_runner: SyncRunner | None = None
+    # This session's location fixes (the app always gives it; a screen built on its own
+    # may go without).
+    locations: FixRecorder | None = None
+    # Makes a microphone for an audio question, in the session (None: none here).
+    make_recorder: Callable[[], Recorder] | None = None
 
     def set_language(self, language: str) -> None:
         """Switch the interface language now and for the next start."""

@@ -7,7 +7,8 @@ which stores the shot and comes back to the section.
 the picker inside the tap itself, which is the only moment a browser (iOS Safari above
 all) lets a page open one; the files arrive at `FilePicker.on_result`. In web mode a
 picked file has no path, so the web client sends its bytes (`with_data`); a phone build
-gives a real path.
+gives a real path. A question that says `source: camera` has no "from gallery": only the
+camera, with a line saying so under the button.
 
 Processing (decode, rotate, resize, hash, fsync) is slow: it runs off the event loop,
 one photo at a time, with a progress line on the question.
@@ -71,13 +72,14 @@ class PhotoStrip:
                 disabled=full or self.busy,
                 on_click=lambda: self.actions.ctx.go(f"/camera/{self.actions.uuid}/{qid}"),
             ),
-            big_button(
+        ]
+        if not self.q.camera_only:  # `source: camera`: live capture only, no gallery
+            self.buttons.append(big_button(
                 t("visit.photo_gallery"), key=f"photo-add-{qid}", icon=ft.Icons.PHOTO_LIBRARY, expand=True,
                 disabled=full or self.busy,
                 action=ft.PickFiles(file_picker=self.picker, file_type=ft.FilePickerFileType.IMAGE,
                                     with_data=web, allow_multiple=True),
-            ),
-        ]
+            ))
         self.progress = ft.Row(
             key=f"photo-progress-{qid}",
             visible=self.busy,
@@ -92,6 +94,8 @@ class PhotoStrip:
                 ft.Row(controls=[self._thumb(p) for p in photos], wrap=True, spacing=8, run_spacing=8),
                 self.progress,
                 ft.Row(controls=self.buttons, spacing=8),
+                *([ft.Text(t("visit.photo_camera_only"), key=f"photo-camera-only-{qid}", size=13,
+                           color=ft.Colors.GREY_700)] if self.q.camera_only else []),
             ],
         )
 
@@ -142,7 +146,9 @@ class PhotoStrip:
                     try:
                         if source is None:
                             raise PhotoError("the picker gave neither a path nor the file's bytes")
-                        await asyncio.to_thread(ctx.service.add_photo, self.actions.uuid, self.q.id, source)
+                        ref = await asyncio.to_thread(ctx.service.add_photo, self.actions.uuid, self.q.id, source)
+                        if ctx.locations is not None:
+                            ctx.locations.photo(self.actions.uuid, ref.sha256)  # in the background
                     except Exception as error:  # a bad file is refused; the others still go in
                         ctx.show_error(error)
             finally:

@@ -20,6 +20,7 @@ from field_app.domain.records import Answer
 from field_app.domain.scoring import band_index
 from field_app.domain.visit import MAX_TEXT, Visit
 
+from .call_recorder import CallRecorder
 from .moment import moment_area
 from .photos import PhotoStrip
 from .stopwatch import StopwatchWidget
@@ -216,6 +217,7 @@ def build_card(
     visit: Visit,
     now: datetime,
     strip: PhotoStrip | None,
+    calls: CallRecorder | None = None,
 ) -> tuple[ft.Control, StopwatchWidget | None]:
     """The card's content, and the stopwatch widget the ticker should redraw (if any)."""
     rows: list[ft.Control] = [ft.Text(q.text, size=17, weight=ft.FontWeight.BOLD)]
@@ -231,6 +233,8 @@ def build_card(
         rows.append(na_button(actions, q, visit))
     if strip is not None:
         rows.append(strip.build(visit))
+    if calls is not None:
+        rows.append(calls.build(visit))
     rows.extend(comment_area(actions, q, visit))
     card = ft.Card(content=ft.Container(padding=12, content=ft.Column(controls=rows, spacing=8)))
     return card, stopwatch

@@ -22,6 +22,7 @@ from . import look
 from .context import TOUCH, AppContext
 from .moment import recorded
 from .sync_runner import returned_comment
+from .visit_widgets import update_if_mounted
 from .words import date_time, kind, local, long_date, utc_offset
 
 FOLLOW_UPS_SCORE = "follow_ups"  # the key `Visit.score` gives the follow-ups' score
@@ -38,6 +39,7 @@ class ReviewScreen:
         self.ctx = ctx
         self.uuid = uuid
         self.route = f"/review/{uuid}"
+        self.finalize_button: ft.FilledButton | None = None
 
     # --- building ------------------------------------------------------------------
 
@@ -60,6 +62,8 @@ class ReviewScreen:
         body: list[ft.Control] = [ft.ListView(controls=controls, spacing=8, padding=12, expand=True)]
         if editable:
             body.append(self._finalize_bar(ready=not review.missing))
+            if not review.missing:
+                self._ask_finish_location()  # while the shopper reads the scores
         return ft.View(
             route=self.route,
             padding=0,
@@ -236,6 +240,7 @@ class ReviewScreen:
             disabled=not ready,
             on_click=self._ask_finalize,
         )
+        self.finalize_button = button
         controls: list[ft.Control] = []
         if not ready:
             controls.append(ft.Text(t("review.finalize_hint"), size=13, color=ft.Colors.GREY_700))
@@ -247,8 +252,15 @@ class ReviewScreen:
 
     # --- acting --------------------------------------------------------------------
 
+    def _ask_finish_location(self) -> None:
+        """Where the shopper finalizes: asked in the background, ahead of the tap (the
+        revision is frozen at the tap; see `location.recorder`)."""
+        if self.ctx.locations is not None:
+            self.ctx.locations.finish(self.uuid)
+
     def _ask_finalize(self) -> None:
         t = self.ctx.t
+        self._ask_finish_location()  # again if the one asked on opening is old
         self.ctx.confirm(
             t(f"review.confirm_title_{self.kind}"), t(f"review.confirm_message_{self.kind}"), t("review.confirm_finalize"),
             self._finalize,
@@ -263,11 +275,32 @@ class ReviewScreen:
         self.ctx.go(f"/visit/{self.uuid}")
 
     def _finalize(self) -> None:
+        """Freeze the revision. Handlers run on the session's event loop: while location
+        fixes of the visit are still being taken, finalizing goes on in a task of its own
+        that waits for them at most `location.FINALIZE_WAIT_S` (the button, off, shows it
+        is at work); with none, at once."""
+        locations = self.ctx.locations
+        if locations is not None and locations.running(self.uuid):
+            if self.finalize_button is not None:
+                self.finalize_button.disabled = True
+                update_if_mounted(self.finalize_button)
+            self.ctx.page.run_task(self._finalize_after_fixes)
+            return
+        self._finalize_now()
+
+    async def _finalize_after_fixes(self) -> None:
+        if self.ctx.locations is not None:
+            await self.ctx.locations.settle(self.uuid)
+        self._finalize_now()
+
+    def _finalize_now(self) -> None:
         try:
             self.ctx.service.finalize(self.uuid)
         except Exception as error:
             self.ctx.show_error(error)
+            if self.finalize_button is not None and self.finalize_button.disabled:
+                self.finalize_button.disabled = False
+                update_if_mounted(self.finalize_button)
             return
         self.ctx.go("/")
         self.ctx.notify(self.ctx.t(f"review.finalized_notice_{self.kind}"))
-

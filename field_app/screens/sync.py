@@ -127,10 +127,11 @@ class SyncScreen:
                                     key="sync-waiting-size"))
         elif not status.held_visits:
             controls.append(ft.Text(t("sync.nothing_waiting"), key="sync-nothing-waiting"))
-        if status.waiting_photos:
-            controls.append(ft.Text(t("sync.waiting_photos", count=len(status.waiting_photos)),
-                                    key="sync-waiting-photos"))
-            controls.extend(self._photo_row(number, photo) for number, photo in enumerate(status.waiting_photos, 1))
+        for kind in ("photo", "recording"):  # photos first, then call recordings, each numbered
+            files = [f for f in status.waiting_photos if f.kind == kind]
+            if files:
+                controls.append(ft.Text(t(f"sync.waiting_{kind}s", count=len(files)), key=f"sync-waiting-{kind}s"))
+                controls.extend(self._photo_row(number, f) for number, f in enumerate(files, 1))
         if status.held_visits:
             # Told apart from what this account sends, so another shopper's visits do not look lost.
             controls.append(ft.Text(t("sync.held_visits", count=status.held_visits), key="sync-held-visits"))
@@ -144,17 +145,18 @@ class SyncScreen:
         sent = ft.Text(self._sent_text(photo.sent, size), key=f"sync-photo-sent-{sha}", size=12,
                        color=ft.Colors.GREY_700)
         self.bars[sha] = (bar, sent, size)
-        thumb = self._thumbnail(sha)
+        recording = photo.kind == "recording"
+        thumb = None if recording else self._thumbnail(sha)
         picture: ft.Control = (
             ft.Image(src=thumb, width=THUMB, height=THUMB, fit=ft.BoxFit.COVER, border_radius=6)
-            if thumb else ft.Icon(ft.Icons.PHOTO, size=32, color=ft.Colors.GREY_600)
+            if thumb else ft.Icon(ft.Icons.MIC if recording else ft.Icons.PHOTO, size=32, color=ft.Colors.GREY_600)
         )
         return ft.Container(key=f"sync-photo-{sha}", padding=ft.Padding.symmetric(vertical=4), content=ft.Row(
             controls=[
                 ft.Container(content=picture, width=THUMB, height=THUMB, alignment=ft.Alignment.CENTER,
                              bgcolor=ft.Colors.GREY_200, border_radius=6),
                 ft.Column(expand=True, spacing=4, controls=[
-                    ft.Text(t("sync.photo", number=number, size=size_text(t, size))), bar, sent,
+                    ft.Text(t(f"sync.{photo.kind}", number=number, size=size_text(t, size))), bar, sent,
                 ]),
             ],
         ))
@@ -184,11 +186,12 @@ class SyncScreen:
         return controls
 
     def _subject(self, problem: Any) -> str | None:
-        """What was refused ("visit <uuid> r<n>", "photo <sha256>", "pull"), in words."""
+        """What was refused ("visit <uuid> r<n>", "photo <sha256>", "recording <sha256>",
+        "pull"), in words."""
         t = self.ctx.t
         kind, _, rest = (getattr(problem, "subject", None) or "").partition(" ")
-        if kind == "photo":
-            return t("sync.subject_photo")
+        if kind in ("photo", "recording"):
+            return t(f"sync.subject_{kind}")
         if kind == "pull":
             return t("sync.subject_pull")
         if kind == "visit":

@@ -31,6 +31,7 @@ from field_app.domain.visit import EDITABLE, Visit
 from field_app.running import running_stopwatches
 
 from .context import TOUCH, AppContext
+from .call_recorder import CallRecorder
 from .photos import PhotoStrip, takes_photos
 from .questions import build_card, parse_number
 from .stopwatch import RunningBar, StopwatchWidget, Ticker
@@ -87,6 +88,7 @@ class VisitScreen:
         self.shown: list[str] = []
         self.stopwatches: dict[str, StopwatchWidget] = {}
         self.strips: dict[str, PhotoStrip] = {}
+        self.calls: dict[str, CallRecorder] = {}  # audio question id -> its recorder
         self.thumbs: dict[str, bytes | None] = {}
         # field key -> its question, the field, how to store its text (see `save_pending`)
         self.text_fields: dict[str, tuple[str, ft.TextField, Callable[[str, str], None]]] = {}
@@ -321,7 +323,12 @@ class VisitScreen:
                 strip = self.strips[q.id] = PhotoStrip(self, q)
                 if self._view is not None:
                     self._view.services.append(strip.picker)
-        card, stopwatch = build_card(self, q, self.visit, now, strip)
+        calls = None
+        if q.type == "audio":
+            calls = self.calls.get(q.id)
+            if calls is None:
+                calls = self.calls[q.id] = CallRecorder(self, q)
+        card, stopwatch = build_card(self, q, self.visit, now, strip, calls)
         if stopwatch is not None:
             self.stopwatches[q.id] = stopwatch
         return card
@@ -462,6 +469,12 @@ class VisitScreen:
     def _typed_stored(self, question_id: str, stored: bool) -> None:
         if stored and self._view is not None and is_mounted(self.body):
             self.refresh(question_id, rebuild=False)  # the field keeps its focus and caret
+
+    def leave(self) -> None:
+        """The screen goes: a call being recorded is stopped and kept, as «Стоп» would."""
+        self.save_pending()
+        for calls in self.calls.values():
+            self.ctx.page.run_task(calls.stop)
 
     def save_pending(self) -> None:
         """Store the text of every field still holding what it has not stored (typed, the

@@ -12,7 +12,9 @@ from field_app.domain.records import VisitRevision
 
 from .codec import moment_text, read_moment, read_moment_or_none
 
-OutboxKind = Literal["visit_revision", "photo"]
+OutboxKind = Literal["visit_revision", "photo", "recording"]
+# The kinds that are a file uploaded by its sha256 (`photo_sha256` names it).
+BLOB_KINDS = ("photo", "recording")
 # A refusal (the server said no: resending soon gets the same answer) or the network's
 # failure (the item goes again at the next run).
 FailureKind = Literal["refused", "network"]
@@ -23,7 +25,8 @@ SENDABLE_AS = "(v.shopper_id IS NULL OR v.shopper_id = ?)"
 
 @dataclass(frozen=True)
 class OutboxItem:
-    """One thing to send: a frozen revision (`PUT /visits/{uuid}`) or a photo blob."""
+    """One thing to send: a frozen revision (`PUT /visits/{uuid}`), or a photo's or a
+    call recording's file (a blob, named by `photo_sha256`)."""
 
     id: int
     kind: OutboxKind
@@ -45,20 +48,22 @@ class OutboxItem:
 
 
 def enqueue_revision(db: Database, uuid: str, revision: VisitRevision, now: datetime) -> None:
-    """The revision, and each of its photos that no earlier revision has queued."""
+    """The revision, and each of its photos and recordings that no earlier revision has queued."""
     created_at = moment_text(now)
     db.execute(
         "INSERT INTO outbox (kind, visit_uuid, revision, created_at) VALUES ('visit_revision', ?, ?, ?)",
         [uuid, revision.revision, created_at],
     )
-    for digest in dict.fromkeys(photo.sha256 for photo in revision.photos):
+    blobs = [("photo", photo.sha256) for photo in revision.photos]
+    blobs += [("recording", recording.sha256) for recording in revision.recordings]
+    for kind, digest in dict.fromkeys(blobs):
         db.execute(
             """
             INSERT INTO outbox (kind, visit_uuid, revision, photo_sha256, created_at)
-            SELECT 'photo', ?, ?, ?, ?
-            WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE kind = 'photo' AND photo_sha256 = ?)
+            SELECT ?, ?, ?, ?, ?
+            WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE kind = ? AND photo_sha256 = ?)
             """,
-            [uuid, revision.revision, digest, created_at, digest],
+            [kind, uuid, revision.revision, digest, created_at, kind, digest],
         )
 
 

@@ -323,3 +323,106 @@ def m008_time_zones_and_calendar(db: Database) -> None:
     ]
     for statement in statements:
         db.execute(statement)
+
+
+@MIGRATIONS()
+def m009_location_fixes(db: Database) -> None:
+    # What each request for a location fix came to (issue 17): a fix (lat, lon, accuracy)
+    # or the reason there was none. One row per outcome, written when it comes, in its own
+    # transaction; the latest of each slot (start, finish, a photo by its sha256) counts.
+    # `at` is the phone's clock when the outcome came, as a revision's moments are.
+    statements = [
+        """
+        CREATE TABLE location_outcomes (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            visit_uuid TEXT NOT NULL REFERENCES visits (uuid),
+            event TEXT NOT NULL CHECK (event IN ('start', 'finish', 'photo')),
+            photo_sha256 TEXT CHECK ((event = 'photo') = (photo_sha256 IS NOT NULL)),
+            at TEXT NOT NULL,
+            lat REAL CHECK (lat BETWEEN -90 AND 90),
+            lon REAL CHECK (lon BETWEEN -180 AND 180),
+            accuracy_m REAL CHECK (accuracy_m >= 0),
+            reason TEXT CHECK (reason IN ('denied', 'no_service', 'timeout', 'error')),
+            CHECK ((reason IS NULL) = (lat IS NOT NULL AND lon IS NOT NULL AND accuracy_m IS NOT NULL)),
+            CHECK (reason IS NULL OR (lat IS NULL AND lon IS NULL AND accuracy_m IS NULL))
+        )
+        """,
+        "CREATE INDEX location_outcomes_by_visit ON location_outcomes (visit_uuid, id)",
+    ]
+    for statement in statements:
+        db.execute(statement)
+
+
+@MIGRATIONS()
+def m010_recordings(db: Database) -> None:
+    # A visit's call recordings (issue 17), kept as its photos are: one row per question
+    # and file, the file named by its sha256 (`field_app.recordings`), listed in the
+    # order they were added (rowid), which is the order the revision lists them in.
+    statements = [
+        """
+        CREATE TABLE recordings (
+            visit_uuid TEXT NOT NULL REFERENCES visits (uuid),
+            question_id TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            bytes INTEGER NOT NULL CHECK (bytes > 0),
+            recorded_at TEXT NOT NULL,
+            path TEXT NOT NULL,
+            PRIMARY KEY (visit_uuid, question_id, sha256)
+        )
+        """,
+        "CREATE INDEX recordings_by_sha256 ON recordings (sha256)",
+    ]
+    for statement in statements:
+        db.execute(statement)
+
+
+# The outbox as migrations 1 and 4 left it, in its column order, with `kind` (and the rule
+# tying `photo_sha256` to it) allowing 'recording': SQLite changes a CHECK only by
+# rebuilding the table.
+_OUTBOX_COLUMNS = ("id, kind, visit_uuid, revision, photo_sha256, created_at, attempts, last_error, "
+                   "last_attempt_at, done_at, failure_kind, refusals")
+
+
+@MIGRATIONS()
+def m011_outbox_recordings(db: Database) -> None:
+    # A call recording is a blob uploaded like a photo (HEAD/PATCH /blobs/{sha256}); its
+    # outbox items are kind 'recording' and name the file in `photo_sha256`, which now
+    # names any blob. Every row is kept with its id (the order items go in), and the
+    # AUTOINCREMENT high-water mark too, so no id is ever given twice. This runs in the
+    # migration's transaction: a failure leaves the old table as it was.
+    (high,) = db.execute("SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'outbox'").fetchone()
+    statements = [
+        """
+        CREATE TABLE outbox_rebuilt (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL CHECK (kind IN ('visit_revision', 'photo', 'recording')),
+            visit_uuid TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            photo_sha256 TEXT CHECK ((kind IN ('photo', 'recording')) = (photo_sha256 IS NOT NULL)),
+            created_at TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            last_attempt_at TEXT,
+            done_at TEXT,
+            failure_kind TEXT CHECK (failure_kind IN ('refused', 'network')),
+            refusals INTEGER NOT NULL DEFAULT 0,
+            FOREIGN KEY (visit_uuid, revision) REFERENCES revisions (visit_uuid, revision)
+        )
+        """,
+        f"INSERT INTO outbox_rebuilt ({_OUTBOX_COLUMNS}) SELECT {_OUTBOX_COLUMNS} FROM outbox ORDER BY id",
+        "DROP TABLE outbox",  # its indexes go with it
+        "ALTER TABLE outbox_rebuilt RENAME TO outbox",
+        "CREATE INDEX outbox_pending ON outbox (id) WHERE done_at IS NULL",
+        "CREATE UNIQUE INDEX outbox_photo_once ON outbox (photo_sha256) WHERE kind = 'photo'",
+        # A recording, too, is uploaded once whichever visits use it.
+        "CREATE UNIQUE INDEX outbox_recording_once ON outbox (photo_sha256) WHERE kind = 'recording'",
+        """
+        CREATE UNIQUE INDEX outbox_revision_once ON outbox (visit_uuid, revision)
+        WHERE kind = 'visit_revision'
+        """,
+    ]
+    for statement in statements:
+        db.execute(statement)
+    db.execute("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'outbox'", [high])
+    if high and db.execute("SELECT 1 FROM sqlite_sequence WHERE name = 'outbox'").fetchone() is None:
+        db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('outbox', ?)", [high])

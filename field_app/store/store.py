@@ -30,13 +30,14 @@ from field_app.domain.canonical import checklist_sha256
 from field_app.domain.checklist import AnswerValue, Checklist
 from field_app.domain.due import DEFAULT_TIMEZONE
 from field_app.domain.errors import ConflictingVersionError, UnknownChecklistError
-from field_app.domain.records import Answer, PhotoRef, TimerEvent, VisitRevision
+from field_app.domain.locations import LocationOutcome
+from field_app.domain.records import Answer, PhotoRef, RecordingRef, TimerEvent, VisitRevision
 from field_app.domain.route import Assignment, Dealership
 from field_app.domain.visit import EDITABLE, Visit
 from field_app.domain.workdays import CalendarYear, WorkCalendar, shipped_calendar
 
 from . import calendar as calendar_years
-from . import checklists, follow_ups, outbox, retention, returns, revisions, route, visits
+from . import checklists, follow_ups, locations, outbox, retention, returns, revisions, route, visits
 from .codec import utc, utc_now
 from .errors import (
     OutboxItemNotFoundError,
@@ -62,7 +63,7 @@ BUSY_TIMEOUT_MS = 5000
 
 
 class Store(SyncMethods):
-    """Visits, answers, timers, photos, frozen revisions and the outbox of one phone."""
+    """Visits, answers, timers, photos, recordings, frozen revisions and the outbox of one phone."""
 
     def __init__(self, path: str | Path, *, clock: Callable[[], datetime] = utc_now) -> None:
         """Open (or create) the database file and bring its schema up to date.
@@ -320,6 +321,29 @@ class Store(SyncMethods):
         )
         return removed is not None
 
+    def add_recording(self, uuid: str, recording: RecordingRef, path: str | Path) -> RecordingRef | None:
+        """Attach a call recording already fsynced at `path`; None if it was attached already."""
+        def write(visit: Visit, record: RecordingRef) -> None:
+            visits.add_recording(self.db, uuid, record, path)
+            retention.back_on_phone(self.db, record.sha256)  # the same recording taken in again
+
+        return self._act(uuid, lambda visit: visit.add_recording(recording), write)
+
+    def remove_recording(self, uuid: str, question_id: str, sha256: str) -> bool:
+        """Detach a recording (its file stays, as a photo's does)."""
+        removed = self._act(
+            uuid,
+            lambda visit: True if visit.remove_recording(question_id, sha256) else None,
+            lambda visit, _: visits.remove_recording(self.db, uuid, question_id, sha256),
+        )
+        return removed is not None
+
+    def record_location(self, uuid: str, outcome: LocationOutcome) -> LocationOutcome:
+        """Keep what a request for a location fix came to, in its own transaction; refused
+        (`VisitFrozenError`) once the revision it was asked for is frozen."""
+        return self._act(uuid, lambda visit: visit.record_location(outcome),
+                         lambda visit, record: locations.insert(self.db, uuid, record))
+
     def finalize(self, uuid: str, at: datetime) -> VisitRevision:
         """Freeze this revision's payload and queue it, with its new photos, for the server."""
         return self._act(uuid, lambda visit: visit.finalize(at), self._freeze)
@@ -414,6 +438,9 @@ class Store(SyncMethods):
             visit = visits.load(self.db, uuid, self._checklist)
             if visit is None:
                 raise VisitNotFoundError(f"no visit {uuid}")
+            # Not in `visits.load`: migration 6 rebuilds visits before these tables exist.
+            visit.locations = locations.of_visit(self.db, uuid)
+            visit.recordings = visits.recordings_of(self.db, uuid)
             self._visits[uuid] = visit = self._placed(visit)
         return visit
 
@@ -512,5 +539,7 @@ def _copy(visit: Visit) -> Visit:
         answers=dict(visit.answers),
         timers={question_id: list(events) for question_id, events in visit.timers.items()},
         photos=list(visit.photos),
+        recordings=list(visit.recordings),
         follow_ups=dict(visit.follow_ups),
+        locations=list(visit.locations),
     )

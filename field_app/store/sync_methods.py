@@ -99,7 +99,18 @@ class SyncMethods:
         with self._transaction(write=False):
             return retention.may_leave(self.db, now - CONFIRMED_AFTER)
 
+    def recordings_that_may_leave(self, now: datetime) -> list[str]:
+        """The sha256 of the call recordings on the phone that only confirmed visits name."""
+        with self._transaction(write=False):
+            return retention.recordings_may_leave(self.db, now - CONFIRMED_AFTER)
+
+    def file_removed(self, sha256: str) -> bool:
+        """Whether this photo's or recording's full file left the phone (kept on the server)."""
+        with self._transaction(write=False):
+            return retention.is_removed(self.db, sha256)
+
     def record_photos_removed(self, sha256s: list[str]) -> None:
-        """These photos' full files have left the phone (their thumbnails stay)."""
+        """These photos' (or call recordings') full files have left the phone (a photo's
+        thumbnail stays)."""
         with self._transaction():
             retention.mark_removed(self.db, sha256s, self._clock())

@@ -1,5 +1,5 @@
 """Queries on a visit's rows: `visits`, `answers`, `timer_events`, `photos`,
-`follow_up_answers`. A `Visit` is rebuilt from these rows and nothing else."""
+`recordings`, `follow_up_answers`. A `Visit` is rebuilt from these rows and nothing else."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Callable
 from sqlite_utils import Database
 
 from field_app.domain.checklist import Checklist
-from field_app.domain.records import Answer, FollowUpAnswer, PhotoRef, TimerEvent, VisitStatus
+from field_app.domain.records import Answer, FollowUpAnswer, PhotoRef, RecordingRef, TimerEvent, VisitStatus
 from field_app.domain.visit import Visit
 
 from .codec import (
@@ -169,6 +169,36 @@ def add_photo(db: Database, uuid: str, photo: PhotoRef, path: str | Path) -> Non
 def remove_photo(db: Database, uuid: str, question_id: str, sha256: str) -> None:
     db.execute(
         "DELETE FROM photos WHERE visit_uuid = ? AND question_id = ? AND sha256 = ?",
+        [uuid, question_id, sha256],
+    )
+
+
+def recordings_of(db: Database, uuid: str) -> list[RecordingRef]:
+    """The visit's recordings in the order they were added. Not in `load`: migration 6
+    rebuilds visits before the table exists."""
+    return [
+        RecordingRef(sha256=digest, bytes=size, question_id=question_id, recorded_at=read_moment(at))
+        for question_id, digest, size, at in db.execute(
+            "SELECT question_id, sha256, bytes, recorded_at FROM recordings WHERE visit_uuid = ? ORDER BY rowid",
+            [uuid],
+        )
+    ]
+
+
+def add_recording(db: Database, uuid: str, recording: RecordingRef, path: str | Path) -> None:
+    db.execute(
+        """
+        INSERT INTO recordings (visit_uuid, question_id, sha256, bytes, recorded_at, path)
+        VALUES (?, ?, ?, ?, ?, ?)
+        """,
+        [uuid, recording.question_id, recording.sha256, recording.bytes, moment_text(recording.recorded_at),
+         str(path)],
+    )
+
+
+def remove_recording(db: Database, uuid: str, question_id: str, sha256: str) -> None:
+    db.execute(
+        "DELETE FROM recordings WHERE visit_uuid = ? AND question_id = ? AND sha256 = ?",
         [uuid, question_id, sha256],
     )
 

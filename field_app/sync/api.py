@@ -36,6 +36,7 @@ from .errors import (
     ServerBusyError,
     ServerRefusedError,
     UnexpectedResponseError,
+    UnreadableChecklistError,
 )
 
 # A weak link may stall a 64 KB write for a while; a dead one should not hang a run.
@@ -130,8 +131,10 @@ class ApiClient:
         try:
             return parse_checklist(response.text, f"{checklist_id}@{version}")
         except ChecklistError as exc:
-            raise UnexpectedResponseError("unexpected_response", f"the checklist is malformed: {exc}",
-                                          response.status_code) from exc
+            # Most likely written for a newer app (a new question type or field), not broken:
+            # the server checked it when it was published.
+            raise UnreadableChecklistError("checklist_unreadable", f"the checklist cannot be read: {exc}",
+                                           response.status_code) from exc
 
     def put_visit(self, uuid: str, payload: bytes) -> VisitReceipt:
         """`PUT /visits/{uuid}` with a frozen revision's bytes, exactly as stored."""

@@ -1,6 +1,10 @@
 """One sync run over the store's outbox: pull the route, push finalized revisions in outbox
 order, then upload the photos the server still lacks.
 
+A call recording (an outbox item of kind 'recording') is a blob like a photo: it goes the
+same way, through the same resumable upload, from its own file (`<sha256>.audio`, see
+`field_app.recordings`); everything said of photos below holds for it.
+
 Every item ends a run in one of three ways: done (the server has it), refused (marked
 failed with the server's reason; the run goes on with the next item), or still queued
 because the network gave out. A lost connection stops the run there: the next items would
@@ -35,7 +39,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from field_app.recordings import recording_file
 from field_app.store import OutboxItem, Store
+from field_app.store.outbox import BLOB_KINDS
 
 from . import refusals, state
 from .api import ApiClient
@@ -118,6 +124,11 @@ class SyncEngine:
     def photo_path(self, sha256: str) -> Path:
         return self.photos_dir / f"{sha256}.jpg"
 
+    def blob_path(self, item: OutboxItem) -> Path:
+        """The file an item of a blob kind uploads."""
+        sha256 = item.photo_sha256 or ""
+        return recording_file(self.photos_dir, sha256) if item.kind == "recording" else self.photo_path(sha256)
+
     def run(self) -> SyncReport:
         # What is queued now is this run's work; what the shopper finalizes meanwhile
         # waits for the next run.
@@ -126,7 +137,7 @@ class SyncEngine:
         items = self._items(tally, shopper)
         revisions = [(item, self.store.revision_payload(item.visit_uuid, item.revision))
                      for item in items if item.kind == "visit_revision"]
-        photos = [(item, self._size(item.photo_sha256 or "")) for item in items if item.kind == "photo"]
+        photos = [(item, self._size(item)) for item in items if item.kind in BLOB_KINDS]
         meter = ProgressMeter(sum(len(p) for _, p in revisions) + sum(s for _, s in photos), self.on_progress)
         network: NetworkError | None = None
         revoked: PairingRevokedError | None = None
@@ -160,7 +171,7 @@ class SyncEngine:
 
     def _items(self, tally: _Tally, shopper: str | None) -> list[OutboxItem]:
         items = [item for item in self.store.pending_outbox()
-                 if item.sendable_as(shopper) or item.kind == "photo"]
+                 if item.sendable_as(shopper) or item.kind in BLOB_KINDS]
         tally.others = {item.id for item in items if not item.sendable_as(shopper)}
         if not self.automatic:
             return items
@@ -195,9 +206,11 @@ class SyncEngine:
         tally.busy_in_a_row = False
         tally.sent_revisions += 1
         tally.bytes_sent += len(payload)
-        missing = set(receipt.missing_photos)
+        missing = set(receipt.missing_photos) | set(receipt.missing_recordings)
         tally.missing |= missing
-        tally.present |= {photo["sha256"] for photo in json.loads(payload).get("photos", [])} - missing
+        revision = json.loads(payload)
+        named = revision.get("photos", []) + revision.get("recordings", [])
+        tally.present |= {blob["sha256"] for blob in named} - missing
 
     def _photos(self, photos: list[tuple[OutboxItem, int]], tally: _Tally, meter: ProgressMeter) -> None:
         """Upload the photos that must go, a few at a time; the first error that stops the
@@ -257,7 +270,7 @@ class SyncEngine:
         """On a worker thread: check the file, then upload it. Never raises a SyncError."""
         sha256 = job.sha256
         try:
-            job.upload = self._upload(sha256, meter, start=None if sha256 in self.unsure else 0)
+            job.upload = self._upload(job.item, meter, start=None if sha256 in self.unsure else 0)
             job.upload.run()
         except SyncError as error:
             job.error = error
@@ -279,9 +292,9 @@ class SyncEngine:
         tally.busy_in_a_row = False
         tally.sent_photos += int(upload is not None and upload.uploaded)
 
-    def _upload(self, sha256: str, meter: ProgressMeter, *, start: int | None) -> PhotoUpload:
-        path = self.photo_path(sha256)
-        total = check_file(path, sha256)
+    def _upload(self, item: OutboxItem, meter: ProgressMeter, *, start: int | None) -> PhotoUpload:
+        sha256, path = item.photo_sha256 or "", self.blob_path(item)
+        total = check_file(path, sha256, item.kind)
 
         def heard(offset: int) -> None:
             # Kept for the app's "sent so far"; a resumed photo's bar starts there.
@@ -336,8 +349,8 @@ class SyncEngine:
             problem = refusals.problem(waiting[0], at)
         state.record_outcome(self.store, problem, at)
 
-    def _size(self, sha256: str) -> int:
+    def _size(self, item: OutboxItem) -> int:
         try:
-            return self.photo_path(sha256).stat().st_size
+            return self.blob_path(item).stat().st_size
         except OSError:
             return 0

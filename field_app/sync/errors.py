@@ -9,7 +9,8 @@ retrying that item, show why).
     │   ├── PairingRevokedError     token_missing / token_invalid / token_revoked (401)
     │   ├── OffsetMismatchError     offset_mismatch (409), with the server's offset
     │   └── UnexpectedResponseError unexpected_response / checklist_mismatch: an answer
-    │                               that does not fit the contract or fails a check
+    │       │                       that does not fit the contract or fails a check
+    │       └── UnreadableChecklistError checklist_unreadable: a checklist newer than the app
     ├── PhotoFileError              photo_missing / photo_damaged: the phone's own file
     ├── NotPairedError              sync.not_paired
     ├── InvalidServerUrlError       sync.invalid_server_url
@@ -76,6 +77,10 @@ class OffsetMismatchError(ServerRefusedError):
 
 class UnexpectedResponseError(ServerRefusedError):
     "The server's answer does not fit the sync contract or fails a check on the phone"
+
+
+class UnreadableChecklistError(UnexpectedResponseError):
+    "A checklist the server sent is in a format this version of the app cannot read"
 
 
 class PhotoFileError(SyncError):

@@ -3,6 +3,11 @@
 Everything is fetched and checked before anything is saved, so a checklist that fails its
 sha256 leaves the store as it was. The cursor is saved last: a run cut in the middle of
 saving pulls the same changes again next time, and each save is harmless to repeat.
+
+A checklist this version of the app cannot read (written for a newer one: a new question
+type or field) is left out, not the pull: the rest of the route still arrives, and Today
+says to update the app for the stops that need it. The cursor then stays where it was, so
+every pull offers that checklist again and the updated app takes it.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from field_app.store import Store
 
 from . import state
 from .api import ApiClient
-from .errors import UnexpectedResponseError
+from .errors import UnexpectedResponseError, UnreadableChecklistError
 from .retry import Backoff
 
 log = logging.getLogger(__name__)
@@ -38,13 +43,20 @@ class PullResult:
     returned: list[str] = field(default_factory=list)
     approved: list[str] = field(default_factory=list)
     calendar: list[int] = field(default_factory=list)  # production calendar years new or changed
+    unreadable: list[str] = field(default_factory=list)  # "id@version" of checklists left out
 
 
 def pull(store: Store, api: ApiClient, backoff: Backoff, now: datetime) -> PullResult:
     response = backoff.call(lambda: api.pull(state.cursor(store)))
-    fetched = [_fetch(store, api, backoff, stamp) for stamp in response.checklists]
-    years = _calendar_years(response.calendar)
     result = PullResult(assignments=len(response.assignments))
+    fetched = []
+    for stamp in response.checklists:
+        try:
+            fetched.append(_fetch(store, api, backoff, stamp))
+        except UnreadableChecklistError as exc:
+            log.warning("checklist %s@%s left out: %s", stamp.id, stamp.version, exc.message)
+            result.unreadable.append(f"{stamp.id}@{stamp.version}")
+    years = _calendar_years(response.calendar)
     for checklist in fetched:
         if checklist is not None:
             store.save_checklist(checklist)
@@ -61,7 +73,7 @@ def pull(store: Store, api: ApiClient, backoff: Backoff, now: datetime) -> PullR
     result.returned = _mark_returned(store, response)
     # A server older than approvals sends none: the phone then keeps photos by age alone.
     result.approved = store.mark_approved([(a.visit_uuid, a.revision) for a in response.approved])
-    state.save_cursor(store, response.cursor, now)
+    state.save_cursor(store, None if result.unreadable else response.cursor, now)
     return result
 
 

@@ -65,9 +65,10 @@ class SyncReport:
 
 
 def subject(item: OutboxItem) -> str:
-    """How reports and problems name an outbox item: "visit <uuid> r<n>" or "photo <sha256>"."""
-    if item.kind == "photo":
-        return f"photo {item.photo_sha256}"
+    """How reports and problems name an outbox item: "visit <uuid> r<n>", "photo <sha256>"
+    or "recording <sha256>"."""
+    if item.kind in ("photo", "recording"):
+        return f"{item.kind} {item.photo_sha256}"
     return f"visit {item.visit_uuid} r{item.revision}"
 
 

@@ -45,11 +45,13 @@ __all__ = ["SyncProblem", "SyncProgress", "SyncReport", "SyncService", "SyncStat
 
 @dataclass(frozen=True)
 class WaitingPhoto:
-    """A photo still to upload; `sent` is the server's last known offset (0 when none)."""
+    """A photo (or a call recording: `kind`) still to upload; `sent` is the server's last
+    known offset (0 when none)."""
 
     sha256: str
     bytes: int
     sent: int
+    kind: str = "photo"
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,7 @@ class SyncService:
         # Unpaired, what waits is what the last shopper's account sends once paired again.
         shopper = pairing.shopper_id if pairing.paired else state.last_shopper_id(self.store)
         revisions, revision_bytes = self.store.queued_revisions(shopper)
-        photos = [WaitingPhoto(p.sha256, p.bytes or self._file_size(p.sha256), p.sent)
+        photos = [WaitingPhoto(p.sha256, p.bytes or self._file_size(p.sha256), p.sent, p.kind)
                   for p in self.store.queued_photos(shopper)]
         pending = self.store.pending_outbox()
         return SyncStatus(
@@ -251,12 +253,14 @@ class SyncService:
             return 0
 
     def _free_space(self) -> None:
-        """After a run, on its thread: the photos the server has confirmed leave the phone
-        (their thumbnails stay; see `storage`). A failure is logged and fails no run."""
+        """After a run, on its thread: the photos and call recordings the server has
+        confirmed leave the phone (a photo's thumbnail stays; see `storage`). A failure is
+        logged and fails no run."""
         try:
             removed = storage.free_confirmed_photos(self.store, self.photos_dir, self.clock.now())
+            removed += storage.free_confirmed_recordings(self.store, self.photos_dir, self.clock.now())
         except Exception:
-            log.exception("confirmed photos could not be removed")
+            log.exception("confirmed photos or recordings could not be removed")
             return
         if removed:
-            log.info("%d confirmed photo(s) left the phone", len(removed))
+            log.info("%d confirmed photo(s) and recording(s) left the phone", len(removed))

@@ -129,8 +129,12 @@ def cursor(store: Store) -> str | None:
     return _get(store, CURSOR)
 
 
-def save_cursor(store: Store, value: str, at: datetime) -> None:
-    store.set_settings({CURSOR: value, LAST_PULL_AT: at.isoformat()})
+def save_cursor(store: Store, value: str | None, at: datetime) -> None:
+    """Note a pull at `at`, and its cursor (None: the cursor stays as it was)."""
+    values = {LAST_PULL_AT: at.isoformat()}
+    if value is not None:
+        values[CURSOR] = value
+    store.set_settings(values)
 
 
 def last_pull_at(store: Store) -> datetime | None:

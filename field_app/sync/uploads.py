@@ -1,4 +1,5 @@
-"""Sending one photo as a resumable upload (tus 1.0 core), keyed by its sha256.
+"""Sending one photo (or call recording: the same) as a resumable upload (tus 1.0 core),
+keyed by its sha256.
 
 A photo never sent goes in one request: a PATCH from offset 0 with `Upload-Length`, which
 the server takes as creation and append at once (its visit already declared the photo), so
@@ -25,19 +26,20 @@ from .retry import Backoff
 CHUNK_BYTES = 64 * 1024
 
 
-def check_file(path: Path, sha256: str) -> int:
-    """The file's size, once it is known to still have its sha256."""
+def check_file(path: Path, sha256: str, what: str = "photo") -> int:
+    """The file's size, once it is known to still have its sha256; `what` ("photo" or
+    "recording") names it in the refusal's code and words."""
     digest = hashlib.sha256()
     try:
         with path.open("rb") as file:
             for block in iter(lambda: file.read(CHUNK_BYTES), b""):
                 digest.update(block)
     except FileNotFoundError:
-        raise PhotoFileError(f"the photo file {path.name} is missing on this phone", code="photo_missing")
+        raise PhotoFileError(f"the {what} file {path.name} is missing on this phone", code=f"{what}_missing")
     except OSError as exc:
-        raise PhotoFileError(f"the photo file {path.name} cannot be read: {exc}", code="photo_damaged")
+        raise PhotoFileError(f"the {what} file {path.name} cannot be read: {exc}", code=f"{what}_damaged")
     if digest.hexdigest() != sha256:
-        raise PhotoFileError(f"the photo file {path.name} no longer has its sha256", code="photo_damaged")
+        raise PhotoFileError(f"the {what} file {path.name} no longer has its sha256", code=f"{what}_damaged")
     return path.stat().st_size
 
 

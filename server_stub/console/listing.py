@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..queries.visit_list import STATUSES, VisitFilter
+from ..queries.visit_list import FLAG_CHOICES, STATUSES, VisitFilter
 from ..reviewing import VIEWS, VisitList
 from .web import form_day
 
-FIELDS = ("view", "status", "dealer", "shopper", "checklist", "date_from", "date_to")
+FIELDS = ("view", "status", "dealer", "shopper", "checklist", "date_from", "date_to", "flag")
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class ListChoice:
     checklist: str = ""
     date_from: str = ""
     date_to: str = ""
+    flag: str = ""  # "any", "none" or a flag's code
 
     @classmethod
     def read(cls, values: Mapping[str, Any]) -> "ListChoice":
@@ -39,6 +40,8 @@ class ListChoice:
             given["view"] = ""
         if given["status"] not in STATUSES:
             given["status"] = ""
+        if given["flag"] not in FLAG_CHOICES:
+            given["flag"] = ""
         return cls(**given)
 
     def with_view(self, view: str) -> "ListChoice":
@@ -61,7 +64,7 @@ class ListChoice:
         return VisitFilter(
             status=self.status or None, dealer_code=self.dealer or None, shopper_id=self.shopper or None,
             checklist_id=self.checklist or None, date_from=form_day(self.date_from, "date_from", problems),
-            date_to=form_day(self.date_to, "date_to", problems),
+            date_to=form_day(self.date_to, "date_to", problems), flag=self.flag or None,
         )
 
     def visit_list(self) -> VisitList | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Connection, text
 
@@ -123,14 +123,24 @@ class ShopperOverview:
     returned: int
     city: str = ""
     deactivated_at: datetime | None = None
+    recent_visits: int = 0     # visits received in the last RECENT_DAYS (their latest revision)
+    recent_unflagged: int = 0  # of those, the ones whose latest revision has no flag
 
     @property
     def active(self) -> bool:
         return self.deactivated_at is None
 
     @property
+    def unflagged_percent(self) -> float | None:
+        """The share of recent visits without flags; None without recent visits."""
+        return 100.0 * self.recent_unflagged / self.recent_visits if self.recent_visits else None
+
+    @property
     def label(self) -> str:
         return shopper_label(self.name, self.city, self.id)
+
+
+RECENT_DAYS = 90  # the window of a shopper's share of visits without flags
 
 
 # visits.assignment_id has no index: the ids of visited assignments are gathered in one
@@ -141,7 +151,11 @@ SELECT s.id, s.name, s.city, s.created_at, s.deactivated_at,
        (SELECT MAX(d.last_seen_at) FROM devices d WHERE d.shopper_id = s.id) AS last_seen_at,
        (SELECT COUNT(*) FROM devices d WHERE d.shopper_id = s.id AND d.revoked_at IS NULL) AS active_devices,
        COALESCE(upcoming.planned, 0) AS planned,
-       (SELECT COUNT(*) FROM visits v WHERE v.shopper_id = s.id AND v.status = 'returned') AS returned
+       (SELECT COUNT(*) FROM visits v WHERE v.shopper_id = s.id AND v.status = 'returned') AS returned,
+       (SELECT COUNT(*) FROM visits v WHERE v.shopper_id = s.id AND v.received_at >= :since) AS recent_visits,
+       (SELECT COUNT(*) FROM visits v WHERE v.shopper_id = s.id AND v.received_at >= :since
+          AND NOT EXISTS (SELECT 1 FROM revision_flags f
+                          WHERE f.visit_uuid = v.uuid AND f.revision = v.latest_revision)) AS recent_unflagged
 FROM shoppers s
 LEFT JOIN (
     SELECT a.shopper_id, COUNT(*) AS planned FROM assignments a
@@ -154,16 +168,21 @@ LEFT JOIN (
 
 def shopper_overviews(conn: Connection, today: date, shopper_id: str | None = None, *, query: str = "",
                       include_inactive: bool = True, limit: int | None = None,
-                      offset: int = 0) -> list[ShopperOverview]:
+                      offset: int = 0, now: datetime | None = None) -> list[ShopperOverview]:
     """Shoppers in name order (one, by `shopper_id`), those matching every word of `query`,
-    the deactivated too unless `include_inactive` is False; `limit` rows from `offset`."""
+    the deactivated too unless `include_inactive` is False; `limit` rows from `offset`.
+    Their recent visits are those received in the RECENT_DAYS before `now` (without it,
+    before the start of `today`)."""
     where, params = _listed(query, include_inactive, shopper_id)
     page = " LIMIT :limit OFFSET :offset" if limit is not None else ""
+    since = (now or datetime.combine(today, time(), UTC)) - timedelta(days=RECENT_DAYS)
     rows = conn.execute(text(_OVERVIEW + where + " ORDER BY s.name, s.id" + page),
-                        params | {"today": today.isoformat(), "limit": limit, "offset": offset})
+                        params | {"today": today.isoformat(), "since": moment(since), "limit": limit,
+                                  "offset": offset})
     return [
         ShopperOverview(r.id, r.name, parse_moment(r.created_at), _maybe(r.last_seen_at), r.active_devices,
-                        r.planned, r.returned, r.city, _maybe(r.deactivated_at))
+                        r.planned, r.returned, r.city, _maybe(r.deactivated_at), r.recent_visits,
+                        r.recent_unflagged)
         for r in rows
     ]
 

@@ -2,11 +2,15 @@
 the statuses counted, a period, a dealership's city and brand, a shopper.
 
 A page of dealerships sums `visits.standards_met` / `standards_counted` per dealership
-from the index `visits_for_analytics` (checklist, dealership, status, start, the counts,
-shopper), never a payload. One dealership's items are summed from its visits' rows of
+from the index `visits_for_analytics` (checklist, dealership, status, local month, the
+counts, shopper), never a payload. One dealership's items are summed from its visits' rows of
 `visit_standards`; all dealerships' items from `month_tally`, a row per checklist, month,
 status and item however many visits there are. An item's key (`standards.key_of`) is its
 standard, the same in every version that judges it.
+
+Months are the visits' local months (`visits.local_month`, "YYYY-MM": the month of the
+start in the dealership's time zone), in the period filters, a dealership's months and
+the tally alike.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
+from ..records import shopper_label
+
 
 @dataclass(frozen=True)
 class Choice:
@@ -23,8 +29,8 @@ class Choice:
 
     checklist_id: str
     statuses: tuple[str, ...]
-    start: str | None = None  # the first moment counted (a month's first day, UTC)
-    end: str | None = None  # the first moment no longer counted
+    start: str | None = None  # the first local month counted, "YYYY-MM"
+    end: str | None = None  # the first local month no longer counted
     city: str | None = None
     brand: str | None = None
     shopper_id: str | None = None
@@ -35,8 +41,8 @@ class Choice:
         names = [f":status{i}" for i in range(len(self.statuses))]
         clauses = ["v.checklist_id = :checklist", f"v.status IN ({', '.join(names)})", "v.dealer_code IS NOT NULL"]
         params: dict = {"checklist": self.checklist_id, **{n[1:]: s for n, s in zip(names, self.statuses)}}
-        for clause, name, value in (("v.started_at >= :start", "start", self.start),
-                                    ("v.started_at < :end", "end", self.end),
+        for clause, name, value in (("v.local_month >= :start", "start", self.start),
+                                    ("v.local_month < :end", "end", self.end),
                                     ("v.shopper_id = :shopper", "shopper", self.shopper_id)):
             if value is not None:
                 clauses.append(clause)
@@ -137,10 +143,10 @@ def network_items(conn: Connection, choice: Choice) -> dict[str, tuple[int, int]
     clauses, params = [f"status IN ({', '.join(names)})"], {n[1:]: s for n, s in zip(names, choice.statuses)}
     if choice.start is not None:
         clauses.append("month >= :start")
-        params["start"] = choice.start[:7]
+        params["start"] = choice.start
     if choice.end is not None:
         clauses.append("month < :end")
-        params["end"] = choice.end[:7]
+        params["end"] = choice.end
     rows = conn.execute(text(
         "SELECT item_id, SUM(met) AS met, SUM(counted) AS counted FROM month_tally "
         f"WHERE checklist_id = :checklist AND {' AND '.join(clauses)} GROUP BY item_id"
@@ -167,13 +173,13 @@ class MonthTotal:
 
 
 def dealer_months(conn: Connection, choice: Choice, dealer_code: str) -> list[MonthTotal]:
-    """The dealership's chosen visits summed per month of their start (UTC), months in order."""
+    """The dealership's chosen visits summed per local month of their start, months in order."""
     where, params = choice.where()
     rows = conn.execute(text(
-        "SELECT SUBSTR(v.started_at, 1, 7) AS month, SUM(v.standards_met) AS met, "
+        "SELECT v.local_month AS month, SUM(v.standards_met) AS met, "
         "SUM(v.standards_counted) AS counted, COUNT(*) AS visits "
         f"FROM visits v WHERE v.dealer_code = :dealer AND {where} "
-        "GROUP BY SUBSTR(v.started_at, 1, 7) ORDER BY month"
+        "GROUP BY v.local_month ORDER BY month"
     ), params | {"dealer": dealer_code})
     return [MonthTotal(r.month, int(r.met), int(r.counted), int(r.visits)) for r in rows]
 
@@ -184,6 +190,10 @@ class ShopperOption:
     name: str
     city: str
     active: bool
+
+    @property
+    def label(self) -> str:
+        return shopper_label(self.name, self.city, self.id)
 
 
 def shoppers(conn: Connection) -> list[ShopperOption]:

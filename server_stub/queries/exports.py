@@ -1,4 +1,5 @@
-"""Visits for an export, a batch at a time: each with its latest revision's payload.
+"""Visits for an export, a batch at a time: each with its latest revision's payload and
+the codes of its flags (read for the batch in one more query, never for all at once).
 
 Batches are keyed by (started_at, uuid) of the last row read, oldest first, not by an
 offset: the checklist index (checklist_id, started_at, uuid) walks to the next batch
@@ -7,11 +8,11 @@ directly, so batch 100 costs what batch 1 does.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Connection, text
 
-from .visit_list import VisitFilter
+from .visit_list import VisitFilter, flag_codes
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class ExportRow:
     dealer_timezone: str | None = None  # where follow-ups fall due (None: no dealership)
     dealer_brand: str | None = None
     dealer_city: str | None = None
+    flags: tuple[str, ...] = ()  # the codes of the latest revision's flags, each once
 
 
 def batch(conn: Connection, where: VisitFilter, after: tuple[str, str] | None, limit: int) -> list[ExportRow]:
@@ -49,11 +51,13 @@ def batch(conn: Connection, where: VisitFilter, after: tuple[str, str] | None, l
         "LEFT JOIN dealerships d ON d.code = v.dealer_code "
         f"WHERE {clause} ORDER BY v.started_at, v.uuid LIMIT :limit"
     ), params | {"limit": limit})
-    return [ExportRow(
+    found = [ExportRow(
         r.uuid, r.shopper_name, r.dealer_code, r.dealer_name, r.checklist_version, r.started_at,
         r.finalized_at, r.status, r.latest_revision, r.score_got, r.score_out_of, r.section_scores, r.payload,
         r.dealer_timezone, r.dealer_brand, r.dealer_city,
     ) for r in rows]
+    codes = flag_codes(conn, [(row.uuid, row.revision) for row in found])
+    return [replace(row, flags=codes.get((row.uuid, row.revision), ())) for row in found]
 
 
 def count(conn: Connection, where: VisitFilter) -> int:

@@ -8,19 +8,29 @@ starts with its column and goes on with (started_at, uuid), and the queue has
 `visits_waiting` (status, received_at, uuid). A visit's key says where it stands in a
 list even when it no longer belongs to it (a visit just approved has neighbours in the
 queue it left).
+
+A list filtered by flags tests each visit it walks against the set of visits with such
+a flag in any revision (read once, from an index), and asks those whether their latest
+revision has it (a probe of `revision_flags_by_revision`, which answers alone); "none"
+asks every visit. Counting reads `visits_by_received` (received_at, uuid,
+latest_revision), not 100,000 rows. Each row shown carries its latest revision's codes,
+read for the whole page in one more query.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Connection, bindparam, text
 
 from ..database import moment, parse_moment
+from ..evidence import CODES
 
 STATUSES = ("received", "returned", "approved")
 WAITING = "received"  # the status of a visit whose newest revision has no verdict yet
+ANY_FLAG, NO_FLAGS = "any", "none"
+FLAG_CHOICES = (ANY_FLAG, NO_FLAGS, *CODES)  # a flag filter: any flag, none, or one code
 
 
 @dataclass(frozen=True)
@@ -31,6 +41,7 @@ class VisitFilter:
     checklist_id: str | None = None
     date_from: date | None = None
     date_to: date | None = None  # inclusive
+    flag: str | None = None  # one of FLAG_CHOICES: of the visit's latest revision
 
     def where(self) -> tuple[str, dict]:
         # A visit with a revision: `received_at` is set with the first one (as
@@ -48,6 +59,22 @@ class VisitFilter:
         if self.date_to:
             clauses.append("v.started_at < :date_to")
             params["date_to"] = (self.date_to + timedelta(days=1)).isoformat()
+        if self.flag:
+            latest = ("EXISTS (SELECT 1 FROM revision_flags f WHERE f.visit_uuid = v.uuid "
+                      "AND f.revision = v.latest_revision" + ("" if self.flag in (ANY_FLAG, NO_FLAGS) else
+                                                              " AND f.code = :flag") + ")")
+            if self.flag == NO_FLAGS:
+                clauses.append("NOT " + latest)
+            else:
+                # First: is the visit among those with such a flag in any revision (a set
+                # read once, from an index); only those are asked about their latest. The
+                # `|| ''` keeps SQLite from driving the list from that set, which sorted
+                # every match (a fifth of the visits: 100 ms a page); the list walks its
+                # own index as without the filter.
+                some = "" if self.flag == ANY_FLAG else " WHERE r.code = :flag"
+                clauses += [f"v.uuid || '' IN (SELECT r.visit_uuid FROM revision_flags r{some})", latest]
+                if some:
+                    params["flag"] = self.flag
         return " AND ".join(clauses), params
 
 
@@ -90,6 +117,7 @@ class VisitListRow:
     revision: int
     score_got: float
     score_out_of: float
+    flags: tuple[str, ...] = ()  # the codes of the latest revision's flags, each once
 
     @property
     def percent(self) -> float | None:
@@ -117,7 +145,7 @@ def page(conn: Connection, where: VisitFilter, after: str | None = None, limit: 
         params |= _key_params(after)
     rows = conn.execute(text(f"{_COLUMNS} WHERE {clause} ORDER BY {order.sql()} LIMIT :limit"),
                         params | {"limit": limit})
-    return [_row(r) for r in rows]
+    return _with_flags(conn, [_row(r) for r in rows])
 
 
 def rows_of(conn: Connection, uuids: list[str]) -> list[VisitListRow]:
@@ -127,10 +155,37 @@ def rows_of(conn: Connection, uuids: list[str]) -> list[VisitListRow]:
     statement = text(f"{_COLUMNS} WHERE v.latest_revision > 0 AND v.uuid IN :uuids").bindparams(
         bindparam("uuids", expanding=True))
     found = {r.uuid: _row(r) for r in conn.execute(statement, {"uuids": sorted(set(uuids))})}
-    return [found[uuid] for uuid in dict.fromkeys(uuids) if uuid in found]
+    return _with_flags(conn, [found[uuid] for uuid in dict.fromkeys(uuids) if uuid in found])
+
+
+def flag_codes(conn: Connection, revisions: list[tuple[str, int]]) -> dict[tuple[str, int], tuple[str, ...]]:
+    """The codes of these (visit uuid, revision)s' flags, each once, in the order they were
+    raised; a revision without flags is left out."""
+    if not revisions:
+        return {}
+    wanted = set(revisions)
+    statement = text("SELECT visit_uuid, revision, code FROM revision_flags WHERE visit_uuid IN :uuids "
+                     "ORDER BY visit_uuid, revision, position").bindparams(bindparam("uuids", expanding=True))
+    found: dict[tuple[str, int], dict[str, None]] = {}
+    for r in conn.execute(statement, {"uuids": sorted({uuid for uuid, _ in wanted})}):
+        if (r.visit_uuid, r.revision) in wanted:
+            found.setdefault((r.visit_uuid, r.revision), {})[r.code] = None
+    return {key: tuple(codes) for key, codes in found.items()}
+
+
+def _with_flags(conn: Connection, rows: list[VisitListRow]) -> list[VisitListRow]:
+    codes = flag_codes(conn, [(row.uuid, row.revision) for row in rows])
+    return [replace(row, flags=codes[(row.uuid, row.revision)]) if (row.uuid, row.revision) in codes else row
+            for row in rows]
 
 
 def count(conn: Connection, where: VisitFilter) -> int:
+    if where.flag == NO_FLAGS and where.status:
+        # A status's index does not hold `latest_revision`: asking each of the queue's
+        # 24,000 unflagged visits read its row (93 ms). Those of the filter less those with
+        # a flag are two counts that read indexes (37 ms). Without a status,
+        # `visits_by_received` holds it, and asking each is the faster (84 ms against 128).
+        return count(conn, replace(where, flag=None)) - count(conn, replace(where, flag=ANY_FLAG))
     clause, params = where.where()
     return conn.execute(text(f"SELECT COUNT(*) FROM visits v WHERE {clause}"), params).scalar_one()
 

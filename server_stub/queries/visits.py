@@ -64,19 +64,21 @@ class NewRevision:
     shopper_id: str
     device_id: str
     photos: list[PhotoRef]
+    flags_at: datetime | None = None  # its flags are computed in this transaction (evidence_store)
 
 
 def insert_revision(conn: Connection, rev: NewRevision, now: datetime) -> None:
     conn.execute(
         text(
             "INSERT INTO visit_revisions (visit_uuid, revision, payload, payload_sha256, assignment_id, "
-            "checklist_id, checklist_version, finalized_at, received_at, device_id) "
-            "VALUES (:u, :r, :payload, :sha, :a, :cid, :cver, :fin, :now, :dev)"
+            "checklist_id, checklist_version, finalized_at, received_at, device_id, flags_at) "
+            "VALUES (:u, :r, :payload, :sha, :a, :cid, :cver, :fin, :now, :dev, :flags_at)"
         ),
         {
             "u": rev.uuid, "r": rev.revision, "payload": rev.payload, "sha": rev.payload_sha256,
             "a": rev.assignment_id, "cid": rev.checklist_id, "cver": rev.checklist_version,
             "fin": moment(rev.finalized_at), "now": moment(now), "dev": rev.device_id,
+            "flags_at": moment(rev.flags_at) if rev.flags_at is not None else None,
         },
     )
     # One photo may be named twice by a question: the table keeps it once.

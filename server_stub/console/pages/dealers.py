@@ -1,7 +1,8 @@
 """Dealerships: the list (searched and paged on the server: 60,000 of them make one
 page of 50), adding one, editing one (its code is its key and stays), deactivating one
 after a confirmation that counts the stops it withdraws, or reactivating it, and
-importing a CSV in the admin command's columns, all rows or none."""
+importing a CSV in the admin command's columns, all rows or none. The form also says how
+far the dealership reaches for its visits' flags (its radius; empty: the default)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from starlette.datastructures import FormData, UploadFile
 from field_app.domain.due import DEFAULT_TIMEZONE
 
 from ... import admin, limits
+from ...evidence import DEFAULT_RADIUS_M
 from ...dealers_csv import COLUMNS, Flaw, read_dealer
 from ...errors import DealerImportError, RowProblem
 from ...queries.routes import DealerRow
@@ -25,6 +27,7 @@ from ..paging import count, page_number
 from ..web import Form, Session, Store, redirect, render
 
 router = APIRouter()
+RADIUS = "radius_m"  # the form's field beside the dealership's columns
 
 # Russia's time zones, west to east, which the form suggests (any IANA zone is taken).
 RUSSIAN_ZONES = (
@@ -59,17 +62,19 @@ async def import_csv(request: Request, store: Store, form: Form) -> HTMLResponse
 
 @router.get("/dealers/new", response_class=HTMLResponse)
 def new_dealer(request: Request, _session: Session) -> HTMLResponse:
-    return _form(request, None, {column: "" for column in COLUMNS} | {"timezone": DEFAULT_TIMEZONE})
+    return _form(request, None, {column: "" for column in COLUMNS} | {"timezone": DEFAULT_TIMEZONE, RADIUS: ""})
 
 
 @router.post("/dealers/new", response_class=HTMLResponse)
 def add_dealer(request: Request, store: Store, form: Form) -> Response:
-    values = _typed(form, COLUMNS)
+    values = _typed(form, (*COLUMNS, RADIUS))
     flaws, dealer = read_dealer(values)
-    if dealer is None:
+    radius_m = _read_radius(values[RADIUS], flaws)
+    if dealer is None or flaws:
         return _form(request, None, values, flaws)
     if not admin.add_dealer(store, dealer):
         return _form(request, None, values, [Flaw("code_taken", "code", {"value": dealer.code})])
+    admin.set_dealer_radius(store, dealer.code, radius_m)
     return redirect("/dealers", added=dealer.code)
 
 
@@ -78,6 +83,7 @@ def edit_page(request: Request, store: Store, _session: Session, code: str, deac
               stops: str = "", reactivated: str = "") -> HTMLResponse:
     row = admin.dealer_row(store, code)
     values = {column: "" if value is None else str(value) for column, value in row.dealer.model_dump().items()}
+    values[RADIUS] = "" if row.radius_m is None else f"{row.radius_m:g}"
     notice = ("deactivated_notice", {"stops": count(stops)}) if deactivated else (
         ("reactivated_notice", {}) if reactivated else None)
     return _form(request, code, values, row=row, notice=notice)
@@ -104,12 +110,32 @@ def reactivate(store: Store, _form: Form, code: str) -> Response:
 @router.post("/dealers/{code}/edit", response_class=HTMLResponse)
 def edit_dealer(request: Request, store: Store, form: Form, code: str) -> Response:
     row = admin.dealer_row(store, code)  # an unknown code is a 404 before any form is checked
-    values = _typed(form, [c for c in COLUMNS if c != "code"]) | {"code": code}
+    values = _typed(form, [c for c in (*COLUMNS, RADIUS) if c != "code"]) | {"code": code}
     flaws, dealer = read_dealer(values)
-    if dealer is None:
+    radius_m = _read_radius(values[RADIUS], flaws)
+    if dealer is None or flaws:
         return _form(request, code, values, flaws, row=row)
     report = admin.edit_dealer(store, dealer)
-    return redirect("/dealers", **{"saved" if report.updated else "unchanged": code})
+    moved = admin.set_dealer_radius(store, code, radius_m)
+    return redirect("/dealers", **{"saved" if report.updated or moved else "unchanged": code})
+
+
+def _read_radius(typed: str, flaws: list[Flaw]) -> float | None:
+    """The radius typed, in metres (a decimal comma taken); None when empty (the default).
+    What is wrong with it is added to `flaws`."""
+    typed = typed.strip()
+    if not typed:
+        return None
+    try:
+        metres = float(typed.replace(",", "."))
+    except ValueError:
+        metres = float("nan")
+    low, high = limits.RADIUS_M
+    if not low <= metres <= high:  # NaN and infinity too
+        key = "radius_range" if metres == metres else "not_a_number"
+        flaws.append(Flaw(key, RADIUS, {"value": typed[:20], "min": str(low), "max": str(high)}))
+        return None
+    return metres
 
 
 def _typed(form: FormData, columns: Iterable[str]) -> dict[str, str]:
@@ -127,7 +153,7 @@ def _form(request: Request, code: str | None, values: dict[str, str], flaws: Seq
     shown = {c: ("" if any(f.key == "too_long" for f in by_column.get(c, ())) else v) for c, v in values.items()}
     return render(request, "dealers_form.html", 422 if flaws else 200, code=code, values=shown,
                   flaws=by_column, columns=COLUMNS, zones=zone_offsets(RUSSIAN_ZONES), row=row, notice=notice,
-                  limits=limits.DEALER)
+                  limits=limits.DEALER, radius_limits=limits.RADIUS_M, default_radius=f"{DEFAULT_RADIUS_M:g}")
 
 
 def zone_offsets(zones: Iterable[str], at: datetime | None = None) -> list[tuple[str, str, str]]:

@@ -7,10 +7,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from ... import exports
+from ... import exports, limits
 from ...analytics import DEFAULT_CHECKLIST
-from ...queries import routes, visit_list
+from ...queries import visit_list
 from ...queries.visit_list import STATUSES, VisitFilter
+from ..dealer_field import read_dealer_field
 from ..web import NO_STORE, Session, Store, form_day, render, translator
 
 router = APIRouter()
@@ -20,9 +21,12 @@ STANDARD_COLUMNS = ("column", "standard", "version", "question", "text", "study_
 
 
 @router.get("/exports", response_class=HTMLResponse)
-def export_form(request: Request, store: Store, _session: Session) -> HTMLResponse:
-    return _form(request, store, {"checklist": DEFAULT_CHECKLIST, "format": "xlsx", "status": "", "dealer": "",
-                                  "date_from": "", "date_to": ""}, [])
+def export_form(request: Request, store: Store, _session: Session, checklist: str = DEFAULT_CHECKLIST,
+                format: str = "xlsx", status: str = "", dealer: str = "", date_from: str = "",
+                date_to: str = "") -> HTMLResponse:
+    """The form, filled from the address (a dealership picked from words found comes back here)."""
+    return _form(request, store, {"checklist": checklist, "format": format, "status": status, "dealer": dealer,
+                                  "date_from": date_from, "date_to": date_to}, [])
 
 
 @router.get("/exports/file", response_class=Response)
@@ -43,6 +47,8 @@ async def export_file(request: Request, store: Store, _session: Session, checkli
                         date_to=form_day(date_to, "date_to", problems))
     if where.date_from and where.date_to and where.date_to < where.date_from:
         problems.append("date_order")
+    if dealer and (await run_in_threadpool(read_dealer_field, store, dealer)).unresolved:
+        problems.append("dealer")
     if problems:
         return await run_in_threadpool(_form, request, store, chosen, problems, 400)
 
@@ -51,6 +57,7 @@ async def export_file(request: Request, store: Store, _session: Session, checkli
         visit=tuple(t(f"exports.column_{c}") for c in VISIT_COLUMNS),
         statuses={s: t(f"exports.status_{s}") for s in STATUSES}, na=t("exports.na"),
         follow_ups=t("exports.follow_ups"), score=t("exports.score"), total=t("exports.total"),
+        flags=t("exports.column_flags"),
         points=t("exports.points"), seconds=t("exports.seconds"), comment=t("exports.comment"),
         older=t("exports.older"), standards_sheet=t("exports.standards_sheet"),
         standards=tuple(t(f"exports.standards_{c}") for c in STANDARD_COLUMNS),
@@ -76,7 +83,9 @@ def _checklist_ids(store) -> list[str]:
 
 def _form(request: Request, store, chosen: dict, problems: list[str], status_code: int = 200) -> HTMLResponse:
     with store.db.read() as conn:
-        checklists, dealers = visit_list.checklist_ids(conn), routes.dealerships(conn, active_only=True)
-    return render(request, "exports.html", status_code, checklists=checklists, dealers=dealers, statuses=STATUSES,
-                  formats=exports.FORMATS, chosen=chosen, problems=problems)
+        checklists = visit_list.checklist_ids(conn)
+    return render(request, "exports.html", status_code, checklists=checklists, statuses=STATUSES,
+                  formats=exports.FORMATS, chosen=chosen, problems=problems, search_max=limits.SEARCH,
+                  dealer_field=read_dealer_field(store, chosen["dealer"]),
+                  pick_query={k: v for k, v in chosen.items() if v and k != "dealer"})
 

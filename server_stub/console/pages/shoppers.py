@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from ... import admin, limits
 from ...database import storable
 from ...errors import InvalidInputError, UnknownDeviceError
+from ...queries.accounts import RECENT_DAYS
 from ...records import Device, PairingCode
 from ..paging import count, page_number
 from ..qr import qr_svg
@@ -114,7 +115,7 @@ def _list(request: Request, store: Store, status_code: int = 200, *, query: str 
     listing = admin.shopper_page(store, query, page, include_inactive=inactive)
     return render(request, "shoppers.html", status_code, listing=listing, query=query.strip()[:limits.SEARCH],
                   inactive=inactive, problems=problems or [], name=name, city=city,
-                  new_shopper_id=admin.new_shopper_id(), limits=limits)
+                  new_shopper_id=admin.new_shopper_id(), limits=limits, recent_days=RECENT_DAYS)
 
 
 def _one(request: Request, store: Store, shopper_id: str, status_code: int = 200, *, revoked: str = "",

@@ -4,7 +4,10 @@ and follow-ups, the visit's history, and the coordinator's verdict (approve or r
 Opened from a list (its view and filters in the address, see `listing.py`), the page
 links the list's previous and next visits, and a verdict goes on to the next visit of
 the list that waits for one, saying what was done to which visit. A revision sent after
-the one returned shows what it changed since (`visit_changes.py`)."""
+the one returned shows what it changed since (`visit_changes.py`). The evidence panel
+shows the revision's flags, where the phone was and when its photos were taken
+(`visit_evidence.py`); a flagged revision is approved only with a comment
+(`reviewing.needs_comment`)."""
 
 from __future__ import annotations
 
@@ -22,12 +25,13 @@ from field_app.domain.timers import stopwatch_state
 from field_app.domain.visit import MAX_TEXT
 from field_app.domain.i18n import Translator
 
-from ... import reviewing, thumbnails, visits
-from ...errors import NotFoundError, RevisionConflictError
+from ... import recordings, reviewing, thumbnails, visit_proof, visits
+from ...errors import FlaggedApprovalError, NotFoundError, RevisionConflictError
 from ...visits import VisitDetail
 from ..listing import ListChoice
 from ..web import NO_STORE, Form, Session, Store, redirect, render, translator
 from .visit_changes import changes
+from .visit_evidence import panel
 from .visit_words import answer_words, clock
 
 __all__ = ["answer_words", "clock", "router"]
@@ -100,6 +104,17 @@ def photo(request: Request, uuid: str, sha256: str, store: Store, _session: Sess
     return FileResponse(path, media_type="image/jpeg", headers=PHOTO_HEADERS)
 
 
+@router.get("/visits/{uuid}/recordings/{sha256}")
+def recording(request: Request, uuid: str, sha256: str, store: Store, _session: Session) -> Response:
+    """The recording as it was uploaded, with its container's type; a browser's <audio>
+    seeks with Range requests, which FileResponse answers (206 with the slice)."""
+    try:
+        path, facts = recordings.recording_file(store, uuid, sha256)
+    except NotFoundError:
+        return _not_found(request)
+    return FileResponse(path, media_type=facts.content_type, headers=PHOTO_HEADERS)
+
+
 @router.get("/visits/{uuid}/photos/{sha256}/thumb")
 def photo_thumbnail(request: Request, uuid: str, sha256: str, store: Store, _session: Session) -> Response:
     try:
@@ -118,7 +133,10 @@ def _review(request: Request, store: Store, by: str, uuid: str, action: str, for
                      comment=comment)
     try:
         # The revision the form was drawn for: a newer one arriving meanwhile is read first.
-        visits.review_visit(store, uuid, action, comment, by, revision=_number(str(form.get("revision") or "")))
+        reviewing.review(store, uuid, action, comment, by, revision=_number(str(form.get("revision") or "")))
+    except FlaggedApprovalError:
+        return _page(request, store, uuid, None, listing, status_code=400, problem=reviewing.FLAGGED_NEEDS_COMMENT,
+                     action=action, comment=comment)
     except RevisionConflictError:
         return _page(request, store, uuid, None, listing, status_code=409, problem="stale", action=action,
                      comment=comment)
@@ -142,10 +160,13 @@ def _page(request: Request, store: Store, uuid: str, number: int | None, listing
     t = translator(request)
     visit_list = listing.visit_list()
     correction = reviewing.correction(store, detail)
+    proof = visit_proof.proof(store, uuid, detail.revision, detail.header.dealer_code)
     context = {"problem": "", "action": "", "comment": "", "reviewed": "", "done": None} | context
     return render(
         request, "visit.html", status_code, v=detail, sections=_sections(t, detail),
-        stopwatches=_stopwatches(detail), photo_groups=_photo_groups(detail), follow_ups=_follow_ups(t, detail),
+        evidence=panel(t, detail, proof), stopwatches=_stopwatches(detail), photo_groups=_photo_groups(detail),
+        recording_groups=_recording_groups(store, detail),
+        follow_ups=_follow_ups(t, detail),
         clock=clock, max_comment=MAX_TEXT, list_query=listing.query(), view=listing.view,
         place=reviewing.place(store, visit_list, uuid) if visit_list else None,
         changes=changes(t, correction, detail.checklist, _checklist_of(store, correction), store.files.is_in_place)
@@ -171,6 +192,9 @@ def _sections(t: Translator, detail: VisitDetail) -> list[tuple[Section, list[Ro
             answer = detail.revision.answers.get(q.id)
             if q.type == "photo":
                 words = t("visit.photo_count", count=photos.get(q.id, 0))
+            elif q.type == "audio":
+                words = t("visit.recording_count", count=len([r for r in detail.revision.recordings
+                                                              if r.question_id == q.id]))
             elif q.id not in detail.shown:
                 words = t("visit.not_shown")
             elif answer is not None and answer.na:
@@ -199,6 +223,17 @@ def _photo_groups(detail: VisitDetail) -> list[tuple[Question, list[PhotoRef]]]:
     for q in detail.checklist.questions():
         mine = [p for p in detail.revision.photos if p.question_id == q.id]
         if mine:
+            groups.append((q, mine))
+    return groups
+
+
+def _recording_groups(store: Store, detail: VisitDetail) -> list[tuple[Question, list[recordings.Recording]]]:
+    """Each audio question with the revision's recordings of it; none when it asks none."""
+    found = recordings.of_revision(store, detail.revision)
+    groups = []
+    for q in detail.checklist.questions():
+        mine = [r for r in found if r.ref.question_id == q.id]
+        if q.type == "audio" or mine:
             groups.append((q, mine))
     return groups
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from field_app.domain.checklist import Checklist, FollowUp, Question
 from field_app.domain.i18n import Translator
-from field_app.domain.records import Answer, FollowUpAnswer, PhotoRef, TimerEvent, VisitRevision
+from field_app.domain.records import Answer, FollowUpAnswer, PhotoRef, RecordingRef, TimerEvent, VisitRevision
 from field_app.domain.timers import stopwatch_state
 
 from ...reviewing import Correction
@@ -50,6 +50,14 @@ class PhotoRow:
 
 
 @dataclass(frozen=True)
+class RecordingRow:
+    ref: str
+    text: str
+    recording: RecordingRef
+    stored: bool  # its file has arrived
+
+
+@dataclass(frozen=True)
 class Changes:
     correction: Correction
     answers: list[ChangeRow]
@@ -57,11 +65,13 @@ class Changes:
     added: list[PhotoRow]
     removed: list[PhotoRow]
     follow_ups: list[ChangeRow]
+    recordings_added: list[RecordingRow]
+    recordings_removed: list[RecordingRow]
 
     @property
     def is_empty(self) -> bool:
         return not (self.correction.diff.checklist_changed or self.answers or self.timers or self.added
-                    or self.removed or self.follow_ups)
+                    or self.removed or self.follow_ups or self.recordings_added or self.recordings_removed)
 
 
 def changes(t: Translator, correction: Correction, new_checklist: Checklist, old_checklist: Checklist,
@@ -113,4 +123,7 @@ def changes(t: Translator, correction: Correction, new_checklist: Checklist, old
         removed=[PhotoRow(*named(p.question_id), p, stored(p.sha256)) for p in diff.photos_removed],
         follow_ups=[r for r in (row(f, f.follow_up_id) for f in diff.follow_ups)
                     if r.value_changed or r.comment_changed],
+        recordings_added=[RecordingRow(*named(r.question_id), r, stored(r.sha256)) for r in diff.recordings_added],
+        recordings_removed=[RecordingRow(*named(r.question_id), r, stored(r.sha256))
+                            for r in diff.recordings_removed],
     )

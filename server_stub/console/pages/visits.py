@@ -9,16 +9,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from ... import admin, limits, reviewing, roster
-from ...database import storable
-from ...errors import UnknownDealerError
+from ... import admin, limits, reviewing
+from ...evidence import CODES
 from ...queries.visit_list import STATUSES, WAITING
+from ..dealer_field import read_dealer_field
 from ..listing import ListChoice
 from ..web import Form, Session, Store, redirect, render
 
 router = APIRouter()
 PAGE_SIZE = 50
-DEALER_PICKS = 10
 
 
 @router.get("/visits", response_class=HTMLResponse)
@@ -35,17 +34,17 @@ async def visit_list_page(request: Request, store: Store, _session: Session,
         listing = chosen.with_view(view)
         shown = reviewing.list_page(store, listing.visit_list(), after or None, PAGE_SIZE,
                                     total=waiting if view == "review" else None)
-        named = reviewing.visits_listed(store, [u for f in ("changed", "skipped") for u in params.get(f, "").split(",")
-                                                if u])
+        named = reviewing.visits_listed(store, [u for f in ("changed", "skipped", "flagged")
+                                                for u in params.get(f, "").split(",") if u])
         return (listing, waiting, shown, {row.uuid: row for row in named}, admin.list_shoppers(store),
-                *_dealer_field(store, chosen.dealer), reviewing.checklist_ids(store))
+                read_dealer_field(store, chosen.dealer), reviewing.checklist_ids(store))
 
-    listing, waiting, shown, named, shoppers, dealer, picks, matching, checklists = await run_in_threadpool(read)
+    listing, waiting, shown, named, shoppers, dealer_field, checklists = await run_in_threadpool(read)
     return render(
         request, "visits.html", rows=shown.rows, total=shown.total, waiting=waiting, view=listing.view,
-        shoppers=shoppers, dealer=dealer, dealer_picks=picks, dealer_matching=matching, search_max=limits.SEARCH,
+        shoppers=shoppers, dealer_field=dealer_field, search_max=limits.SEARCH,
         pick_query={k: v for k, v in listing.query().items() if k != "dealer"},
-        checklists=checklists, statuses=STATUSES, problems=problems,
+        checklists=checklists, statuses=STATUSES, flag_codes=CODES, problems=problems,
         chosen=listing, list_query=listing.query(), filters=listing.filters(), after=after, select_all=select == "all",
         next_after=shown.next_after, report=_report(params, named),
     )
@@ -59,26 +58,17 @@ def approve_selected(request: Request, store: Store, session: Session, form: For
     if form.get("confirm") != "yes" or not chosen:
         revisions = dict(chosen)
         rows = reviewing.visits_listed(store, list(revisions))
-        # Those changed since the list was drawn are shown apart, and not sent on.
-        ready = [r for r in rows if r.status == WAITING and r.revision == revisions[r.uuid]]
-        return render(request, "visits_approve.html", 200 if rows else 400, ready=ready,
-                      left=[r for r in rows if r not in ready], chosen=revisions, list_query=listing.query())
+        # Those changed since the list was drawn are shown apart, and not sent on; so are
+        # the flagged ones, approved one by one with a comment (reviewing.needs_comment).
+        current = [r for r in rows if r.status == WAITING and r.revision == revisions[r.uuid]]
+        flagged = reviewing.flagged_of(store, [(r.uuid, r.revision) for r in current])
+        return render(request, "visits_approve.html", 200 if rows else 400,
+                      ready=[r for r in current if r.uuid not in flagged],
+                      flagged=[r for r in current if r.uuid in flagged],
+                      left=[r for r in rows if r not in current], chosen=revisions, list_query=listing.query())
     done = reviewing.approve_selected(store, chosen, session.username)
     return redirect("/visits", **listing.query(), approved=str(len(done.approved)),
-                    changed=",".join(done.changed), skipped=",".join(done.reviewed))
-
-
-def _dealer_field(store, typed: str) -> tuple:
-    """The dealership filter is a search field, not a list of every dealership (60,000 of
-    them would make the page megabytes): the dealership whose code was given, or, when
-    the text is no code, the first dealerships it finds to pick from, and how many match."""
-    if not typed.strip() or not storable(typed):
-        return None, [], 0
-    try:
-        return admin.get_dealer(store, typed), [], 0
-    except UnknownDealerError:
-        picks, matching = roster.find_dealers(store, typed, DEALER_PICKS)
-        return None, picks, matching
+                    changed=",".join(done.changed), skipped=",".join(done.reviewed), flagged=",".join(done.flagged))
 
 
 def _chosen(values: list) -> list[tuple[str, int]]:
@@ -99,4 +89,5 @@ def _report(params, named: dict) -> dict | None:
         return None
     return {"approved": int(approved),
             "changed": [named[u] for u in params.get("changed", "").split(",") if u in named],
-            "skipped": [named[u] for u in params.get("skipped", "").split(",") if u in named]}
+            "skipped": [named[u] for u in params.get("skipped", "").split(",") if u in named],
+            "flagged": [named[u] for u in params.get("flagged", "").split(",") if u in named]}

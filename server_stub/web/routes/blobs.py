@@ -1,4 +1,4 @@
-"""`/blobs/{sha256}`: resumable photo uploads in tus 1.0 core terms (HEAD, PATCH)."""
+"""`/blobs/{sha256}`: resumable photo and recording uploads in tus 1.0 core terms (HEAD, PATCH)."""
 
 from __future__ import annotations
 
@@ -59,7 +59,8 @@ async def upload_state(sha256: Sha256, token: BearerToken, uploads: UploadManage
             *AUTH, problems.NOT_FOUND, problems.TUS_VERSION_UNSUPPORTED, problems.UPLOAD_CONTENT_TYPE,
             problems.OFFSET_MISMATCH, problems.UPLOAD_LENGTH_MISMATCH, problems.UPLOAD_TOO_LONG,
             problems.BODY_TOO_LARGE, problems.HASH_MISMATCH, problems.IMAGE_NOT_JPEG, problems.IMAGE_CORRUPT,
-            problems.IMAGE_TOO_LARGE, problems.UPLOAD_LOCKED,
+            problems.IMAGE_TOO_LARGE, problems.UPLOAD_LOCKED, problems.AUDIO_FORMAT_UNKNOWN,
+            problems.AUDIO_CORRUPT, problems.AUDIO_TOO_LONG, problems.AUDIO_TOO_LARGE,
         ),
     },
 )
@@ -74,7 +75,8 @@ async def upload(
                                                 description="The photo's whole size.")] = None,
 ) -> Response:
     """Append the body at `Upload-Offset`. When the last byte arrives the photo is checked
-    (sha256, JPEG, pixel limit) and stored, or refused and thrown away. The token is
+    (sha256, JPEG, pixel limit), or the recording (sha256, container, length, size), and
+    stored, or refused and thrown away. The token is
     checked first, then the right to the photo, then the tus headers."""
     headers = PatchHeaders(tus_resumable, request.headers.get("content-type"), upload_offset, upload_length)
     held = await uploads.append(token, sha256, headers, request.stream())
