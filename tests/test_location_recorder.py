@@ -112,7 +112,7 @@ async def test_asking_returns_at_once_while_the_locator_takes_20_s(service):
     began = time.perf_counter()
     recorder.start(uuid)
     took = time.perf_counter() - began
-    assert took < 0.01, took
+    assert took < 1.0, took  # the locator takes 20 s
     await asyncio.sleep(0.05)
     assert locator.asked == 1 and recorder.running(uuid) == 1
     recorder.close()  # the session ends: the request stops
@@ -142,13 +142,13 @@ async def test_a_photo_fix_carries_the_photos_sha256_into_the_revision(service):
 async def test_finalizing_waits_a_bounded_time_and_drops_a_later_finish_fix(service):
     uuid = today_stop(service, "dealer_call")
     answer_all(service, uuid)
-    locator = FakeLocator(delay_s=0.3)
+    locator = FakeLocator(delay_s=1.5)
     recorder = recorder_for(service, locator, finalize_wait_s=0.05)
     recorder.finish(uuid)
     began = time.perf_counter()
     left = await recorder.settle(uuid)
     waited = time.perf_counter() - began
-    assert left == 1 and 0.04 < waited < 0.2, waited
+    assert left == 1 and 0.04 < waited < 1.0, waited  # not the locator's 1.5 s
     service.finalize(uuid)
     payload = json.loads(service.store.revision_payload(uuid, 1))
     assert payload["location_unavailable"] == ["start", "finish"]
@@ -166,7 +166,7 @@ async def test_finalizing_takes_a_finish_fix_that_comes_within_the_wait(service)
     began = time.perf_counter()
     left = await recorder.settle(uuid)
     waited = time.perf_counter() - began
-    assert left == 0 and waited < 1.0, waited
+    assert left == 0 and waited < 2.5, waited  # not the 3 s limit
     service.finalize(uuid)
     payload = json.loads(service.store.revision_payload(uuid, 1))
     assert [fix["event"] for fix in payload["locations"]] == ["finish"]

@@ -182,7 +182,9 @@ async def test_starting_a_visit_is_not_held_up_by_a_locator_taking_20_s(harnesse
     h = await open_app(harnesses, service, locator)
     uuid, took = await start_visit(h, service, None)
     print(f"start tap: {took * 1000:.1f} ms with a 20 s locator, {baseline * 1000:.1f} ms with an instant one")
-    assert took < 0.5 and took < baseline + 0.25, (took, baseline)
+    # Bounds far from the locator's 20 s, not close to the baseline: a loaded CI machine
+    # stretches a tap's few milliseconds to hundreds.
+    assert took < 2.0, (took, baseline)
     assert h.page.route == f"/visit/{uuid}" and service.visit(uuid).status == VisitStatus.IN_PROGRESS
     assert locator.asked == 1 and service.visit(uuid).locations == []  # still being taken
     assert alert_dialogs(h) == []
@@ -201,7 +203,7 @@ async def test_the_revision_carries_the_start_photo_and_finish_fixes(harnesses, 
     assert [(f["event"], f["lat"], f["lon"], f["accuracy_m"]) for f in payload["locations"]] == [
         ("start", 55.7558, 37.6173, 25.0), ("finish", 55.7558, 37.6173, 25.0)]
     assert "location_unavailable" not in payload
-    assert took < 1.0, took
+    assert took < FINALIZE_WAIT_S - 1.0, took  # the fix was there: no waiting for it
     assert locator.asked == 2
 
 
@@ -232,7 +234,7 @@ async def test_finalizing_waits_at_most_a_few_seconds_for_a_finish_fix(harnesses
     took = await finalize(h, uuid)
     print(f"finalize with a 20 s locator: {took:.2f} s (limit {FINALIZE_WAIT_S} s)")
 
-    assert FINALIZE_WAIT_S - 0.1 < took < FINALIZE_WAIT_S + 1.0, took
+    assert FINALIZE_WAIT_S - 0.1 < took < FINALIZE_WAIT_S + 5.0, took  # not the locator's 20 s
     assert service.visit(uuid).status == VisitStatus.FINALIZED
     assert sent(service, uuid)["location_unavailable"] == ["start", "finish"]
     assert alert_dialogs(h) == []
