@@ -6,8 +6,9 @@ from field_app.audio.recorder import Chunk, RecorderError
 
 
 class FakeRecorder:
-    def __init__(self, refuse: str | None = None) -> None:
+    def __init__(self, refuse: str | None = None, rate: int = 16_000) -> None:
         self.refuse = refuse  # a RecorderError reason start() raises, or None
+        self.rate = rate  # of the chunks the test sends
         self.on_chunk: Chunk | None = None
         self.starts = self.stops = 0
 
@@ -30,8 +31,9 @@ class FakeRecorder:
         assert self.on_chunk is not None, "not recording"
         self.on_chunk(chunk)
 
-    def send_seconds(self, seconds: float, rate: int = 16_000) -> None:
+    def send_seconds(self, seconds: float) -> None:
         """`seconds` of a quiet hum, in chunks of a tenth of a second."""
+        rate = self.rate
         frames = int(seconds * rate)
         step = rate // 10
         for start in range(0, frames, step):

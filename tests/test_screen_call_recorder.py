@@ -96,6 +96,21 @@ async def test_record_stop_keeps_a_wav_of_what_was_heard(service, start):
     assert not any(r.reason == "recordings" for r in service.review(uuid).missing)
 
 
+async def test_a_stream_at_another_rate_is_kept_at_that_rate(service, start):
+    # A web client's stream comes at the browser's rate, which its recorder measures.
+    uuid = audio_visit(service)
+    mic = FakeRecorder(rate=44_100)
+    h = await start(uuid, mic)
+    await h.click(h.by_key(f"recording-start-{QID}"))
+    mic.send_seconds(3.0)
+    await h.settle()
+    assert h.by_key(f"recording-time-{QID}").value == "Идёт запись: 0:03 из 15:00"
+    await h.click(h.by_key(f"recording-stop-{QID}"))
+    await until(lambda: service.visit(uuid).recordings_of(QID))
+    [ref] = service.visit(uuid).recordings_of(QID)
+    assert frames_of(service.recording_path(ref.sha256)) == (132_300, 44_100)
+
+
 async def test_delete_asks_first_then_removes(service, start):
     uuid = audio_visit(service)
     mic = FakeRecorder()

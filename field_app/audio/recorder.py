@@ -1,7 +1,7 @@
 """The seam for the microphone, as the camera and the locator are seams: the visit screen
-asks a `Recorder` to start and stop, and gets the sound as raw 16-bit PCM chunks while it
-records; the real one is Flet's AudioRecorder (flet-audio-recorder 1.0.5), tests give a
-fake that sends the chunks they want.
+asks a `Recorder` to start and stop, and gets the sound as raw 16-bit mono PCM chunks
+while it records, with the rate they are at; the real one is Flet's AudioRecorder
+(flet-audio-recorder 1.0.5), tests give a fake that sends the chunks they want.
 
 Why the sound is streamed into Python rather than left to the recorder's own file: in the
 web client `stop_recording` gives a Blob URL, which Python cannot read, while the stream
@@ -10,25 +10,33 @@ phone. The app then owns the file from the first second (`wav.WavWriter`). Mono 
 enough for speech on a speakerphone: 32 KB a second, 29 MB for the server's 900 s default,
 under the 100 MB the server takes.
 
-Not yet true in the web client (measured in headless Chromium with its fake microphone,
-flet-web 1.0.5): the stream comes in the microphone's own format whatever is asked. The
-client sends channels=1, sample_rate=16000, yet record_web adapts the configuration to the
-input track before it builds its AudioWorklet: 8192-byte chunks every ~40 ms, ~166-170 KB/s,
-every sample pair equal (two channels at about 44.1-48 kHz), so the WAV's header (16 kHz
-mono) is wrong there and the call plays about five times too long. Chunks also kept coming
-after stop_recording (they are dropped here once the file is closed). Phones: not tried.
+A phone's recorder streams the format asked. The web client does not (measured in headless
+Chromium with its fake microphone, flet-web 1.0.5): record_web adapts the configuration to
+the microphone track before it builds its AudioWorklet, so the stream comes at the
+AudioContext's rate with the track's channels, and Python is told neither. There the
+channels are read from the first chunk's length (the worklet posts 2048 frames at a time:
+4096 bytes a channel) and a second channel is dropped, keeping the file mono; the rate is
+measured from the chunks' arrival (`stream_rate`). Chunks also kept coming after
+stop_recording: they are dropped here.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from array import array
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from flet.controls.context import context
 from flet_audio_recorder import AudioEncoder, AudioRecorder, AudioRecorderConfiguration
 
-RATE = 16_000
+from .stream_rate import RateMeter
+
+RATE = 16_000  # asked of the recorder; what a phone streams
 CHANNELS = 1
+WEB_GUESS_RATE = 48_000  # a browser's usual AudioContext rate, until measured
+WEB_FRAMES_PER_CHUNK = 2048  # record_web's worklet buffer (streamBufferSize)
 
 # Why the microphone does not record.
 DENIED, FAILED = "denied", "failed"
@@ -50,7 +58,12 @@ class RecorderError(Exception):
 class Recorder(Protocol):
     async def start(self, on_chunk: Chunk) -> None:
         """Ask for the microphone (the system's prompt, the first time) and start sending
-        PCM16 mono chunks at RATE to `on_chunk`. Raises RecorderError."""
+        PCM16 mono chunks to `on_chunk`. Raises RecorderError."""
+        ...
+
+    @property
+    def rate(self) -> int:
+        """The frame rate of the chunks sent so far (best known; final after `stop`)."""
         ...
 
     async def stop(self) -> None:
@@ -68,11 +81,19 @@ class FletRecorder:
     handler or `main`): the service registers with the page it is built in, and is kept
     here, since Flet drops a service nothing refers to."""
 
-    def __init__(self) -> None:
+    def __init__(self, web: bool | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        self.web = context.page.web if web is None else web
+        self._clock = clock
         self._on_chunk: Chunk | None = None
         self._config = AudioRecorderConfiguration(encoder=AudioEncoder.PCM16BITS, channels=CHANNELS,
                                                   sample_rate=RATE)
+        self._channels: int | None = None  # the stream's, once its first chunk is seen
+        self._meter = RateMeter(WEB_GUESS_RATE)
         self.service = AudioRecorder(configuration=self._config, on_stream=self._stream)
+
+    @property
+    def rate(self) -> int:
+        return self._meter.rate if self.web else RATE
 
     async def _stream(self, e: Any) -> None:
         # async: on the session's loop, one after another (a sync handler runs in a
@@ -80,8 +101,24 @@ class FletRecorder:
         chunk = e.chunk
         if isinstance(chunk, list):  # msgpack may deliver a list of ints
             chunk = bytes(chunk)
-        if self._on_chunk is not None and chunk:
-            self._on_chunk(bytes(chunk))
+        if self._on_chunk is None or not chunk:
+            return
+        chunk = bytes(chunk)
+        if self.web:
+            chunk = self._to_mono(chunk)
+            self._meter.add(len(chunk) // 2, self._clock())
+        self._on_chunk(chunk)
+
+    def _to_mono(self, chunk: bytes) -> bytes:
+        if self._channels is None:
+            whole_chunks = len(chunk) // (WEB_FRAMES_PER_CHUNK * 2)
+            self._channels = whole_chunks if whole_chunks in (1, 2) else 1
+            log.info("the web recorder streams %d channel(s): chunk of %d bytes", self._channels, len(chunk))
+        if self._channels == 1:
+            return chunk
+        samples = array("h")  # items picked whole: the bytes' order does not matter
+        samples.frombytes(chunk[:len(chunk) - len(chunk) % 4])
+        return samples[::2].tobytes()  # the left channel
 
     async def start(self, on_chunk: Chunk) -> None:
         try:
@@ -90,6 +127,7 @@ class FletRecorder:
             raise RecorderError(reason_of(error), str(error)) from error
         if not allowed:
             raise RecorderError(DENIED)
+        self._channels, self._meter = None, RateMeter(WEB_GUESS_RATE)
         self._on_chunk = on_chunk
         try:
             started = await self.service.start_recording(configuration=self._config)
@@ -107,3 +145,6 @@ class FletRecorder:
             log.exception("stop_recording failed")
         finally:
             self._on_chunk = None
+            if self.web:
+                log.info("the web recorder streamed at %s frames/s: kept as %d Hz", self._meter.measured,
+                         self._meter.rate)

@@ -32,13 +32,19 @@ class WavWriter:
 
     def __init__(self, path: Path, rate: int, channels: int = 1, max_seconds: float = 0) -> None:
         self.path = Path(path)
-        self.rate, self.channels = rate, channels
+        self.channels, self.max_seconds = channels, max_seconds
         self.frame_bytes = channels * SAMPLE_BYTES
-        self.max_bytes = int(max_seconds * rate) * self.frame_bytes if max_seconds else 0
+        self.set_rate(rate)
         self.data_bytes = 0
         self._odd = b""  # the bytes of a frame split between chunks
         self._file: BinaryIO | None = self.path.open("wb")
         self._file.write(wav_header(0, rate, channels))
+
+    def set_rate(self, rate: int) -> None:
+        """The sound's rate, where it is learnt while recording (a web client's stream):
+        the header written by `finish` and the limit follow it."""
+        self.rate = rate
+        self.max_bytes = int(self.max_seconds * rate) * self.frame_bytes if self.max_seconds else 0
 
     @property
     def seconds(self) -> float:

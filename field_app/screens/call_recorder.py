@@ -25,7 +25,7 @@ from pathlib import Path
 
 import flet as ft
 
-from field_app.audio.recorder import CHANNELS, DENIED, RATE, Recorder, RecorderError
+from field_app.audio.recorder import DENIED, Recorder, RecorderError
 from field_app.audio.wav import WavWriter
 from field_app.domain.checklist import Question
 from field_app.domain.records import RecordingRef
@@ -160,7 +160,7 @@ class CallRecorder:
             return
         folder = ctx.service.photos_dir.parent / "calls"
         folder.mkdir(parents=True, exist_ok=True)
-        self.writer = WavWriter(folder / f"{self.actions.uuid}-{self.q.id}.wav", RATE, CHANNELS,
+        self.writer = WavWriter(folder / f"{self.actions.uuid}-{self.q.id}.wav", self.recorder.rate,
                                 max_seconds=self.q.recording_seconds())
         self.started_at, self.shown_second = ctx.service.now(), 0
         try:
@@ -177,8 +177,9 @@ class CallRecorder:
     def _chunk(self, chunk: bytes) -> None:
         writer = self.writer
         # Chunks still coming while the client stops are the call's last words: kept.
-        if writer is None or self.state not in (RECORDING, SAVING):
+        if writer is None or self.state not in (RECORDING, SAVING) or self.recorder is None:
             return
+        writer.set_rate(self.recorder.rate)  # a web client's is measured as the chunks come
         writer.append(chunk)
         second = int(writer.seconds)
         if second != self.shown_second and self.time_text is not None:
@@ -200,6 +201,7 @@ class CallRecorder:
         self._redraw()
         await self.recorder.stop()
         writer, self.writer = self.writer, None
+        writer.set_rate(self.recorder.rate)
         path = await asyncio.to_thread(writer.finish)
         try:
             if writer.data_bytes == 0:
