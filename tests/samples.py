@@ -15,6 +15,8 @@ from field_app.domain.route import Assignment
 from field_app.domain.visit import Visit
 from field_app.services import FieldService
 
+from audio_samples import wav
+
 T0 = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
 # "Now" of the screen tests that run on the demo route.
 DEMO_NOW = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
@@ -99,7 +101,7 @@ def answer_all(service: FieldService, uuid: str, *, good: bool = True, skip: tup
                wait: float = 20, stop_timers: bool = True) -> None:
     """Answer every visible question as a shopper would: yes (or no), the first (or last)
     option, a stopwatch run of `wait` seconds, one count, now for a moment, and the photos
-    a question needs."""
+    and call recordings (short WAVs) a question needs."""
     for q in service.visit(uuid).checklist.questions():
         if q.id in skip or q.id not in service.visit(uuid).visible(service.now()):
             continue
@@ -123,6 +125,8 @@ def answer_all(service: FieldService, uuid: str, *, good: bool = True, skip: tup
             service.answer(uuid, q.id, service.now().isoformat())
         for i in range(q.photo_range()[0]):
             service.add_photo(uuid, q.id, jpeg((i * 40 % 256, 120, 160)))
+        for i in range(q.recording_range()[0]):
+            service.add_recording(uuid, q.id, wav(1 + i))  # another length, another sha256
 
 
 def finished_service_visit_on(service: FieldService, version: int, days_ago: int, dealer_code: str = "DEMO-N") -> str:

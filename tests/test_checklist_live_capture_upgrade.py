@@ -4,7 +4,8 @@ with the new files (version 3 added, nothing else changed: no ChecklistConflictE
 a phone that finalized a visit on version 1 before the upgrade, its photos from the
 gallery, still syncs it: the revision's sha256 is the one the server holds, and it is
 stored with the bytes the phone froze. Version 3 is version 2 with its evidence photos
-taken live; versions 1 and 2 stay as published."""
+taken live; versions 1 and 2 stay as published. The call checklists' versions 3 (calls on
+record, tests/test_checklist_call_recording.py) came later and are added the same way."""
 
 from __future__ import annotations
 
@@ -35,10 +36,15 @@ EVIDENCE = {
 }
 
 
-def before_the_upgrade(folder: Path) -> Path:
-    """The shipped checklists as they were: versions 1 and 2 only (their files unchanged)."""
+LIVE_CAPTURE = {("showroom_visit", 3), ("service_visit", 3)}
+CALLS_ON_RECORD = {("dealer_call", 3), ("roadside_assistance_call", 3)}  # issue 17, point 3
+
+
+def before_the_upgrade(folder: Path, added: set[tuple[str, int]] = LIVE_CAPTURE | CALLS_ON_RECORD) -> Path:
+    """The shipped checklists as they were before the versions `added` came: every other
+    file, unchanged (by default versions 1 and 2 only)."""
     for path in SHIPPED.glob("*/*.yaml"):
-        if path.stem in ("1", "2"):
+        if (path.parent.name, int(path.stem)) not in added:
             (folder / path.parent.name).mkdir(parents=True, exist_ok=True)
             shutil.copy(path, folder / path.parent.name / path.name)
     return folder
@@ -84,15 +90,17 @@ def test_a_visit_finalized_on_version_1_before_the_upgrade_still_syncs(server_se
     service.store.close()
 
 
-def test_the_upgraded_files_start_a_server_that_held_the_old_ones(server_settings, tmp_path):
-    old = dataclasses.replace(server_settings, checklists_dir=before_the_upgrade(tmp_path / "old"))
+@pytest.mark.parametrize("added", [LIVE_CAPTURE | CALLS_ON_RECORD, CALLS_ON_RECORD],
+                         ids=["versions_1_and_2", "before_calls_on_record"])
+def test_the_upgraded_files_start_a_server_that_held_the_old_ones(server_settings, tmp_path, added):
+    old = dataclasses.replace(server_settings, checklists_dir=before_the_upgrade(tmp_path / "old", added))
     with open_store(old) as store:
         before = {(v.id, v.version): v.sha256 for v in store.catalog.versions()}
-    assert max(v for (_, v) in before) == 2
+    assert not set(before) & added
     with open_store(dataclasses.replace(server_settings, checklists_dir=shipped_checklists())) as store:
         after = {(v.id, v.version): v.sha256 for v in store.catalog.versions()}
     assert {key: after[key] for key in before} == before
-    assert set(after) - set(before) == {("showroom_visit", 3), ("service_visit", 3)}
+    assert set(after) - set(before) == added
 
 
 # --- the shipped versions ------------------------------------------------------------
@@ -121,9 +129,3 @@ def test_version_3_is_version_2_with_live_capture_and_nothing_else(name):
                 assert q["source"] == "camera"
                 q["source"] = "any"
     assert v3 == v2
-
-
-def test_the_call_checklists_have_no_version_3():
-    registry = Registry.shipped()
-    assert registry.versions("dealer_call") == [1, 2]
-    assert registry.versions("roadside_assistance_call") == [1, 2]

@@ -1,7 +1,9 @@
 """Version 2 of the shipped checklists against version 1 (issue 15).
 
 Version 2 rewords every item as a question to the shopper; the study's items keep their
-number, rank, id and scoring, and the study's wording moves to `study_text`.
+number, rank, id and scoring, and the study's wording moves to `study_text`. Version 3 of
+each is version 2 with one change (tests/test_checklist_live_capture_upgrade.py,
+tests/test_checklist_call_recording.py): its wording follows the same rules.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from field_app.domain.loader import load_checklist
 CHECKLISTS = Path(__file__).resolve().parents[1] / "field_app" / "checklists"
 NAMES = ("showroom_visit", "dealer_call", "service_visit", "roadside_assistance_call")
 STUDY_NAMES = NAMES[:3]  # the roadside call has no study items
+WORDED = [(name, number) for name in NAMES for number in (2, 3)]  # to the shopper, in the second person
 
 
 @lru_cache(maxsize=None)
@@ -84,26 +87,26 @@ def texts(checklist: Checklist) -> list[tuple[str, str]]:
     return found
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_shopper_facing_text_has_no_third_person_client_or_abbreviations(name: str) -> None:
-    for item_id, text in texts(version(name, 2)):
+@pytest.mark.parametrize("name, number", WORDED)
+def test_shopper_facing_text_has_no_third_person_client_or_abbreviations(name: str, number: int) -> None:
+    for item_id, text in texts(version(name, number)):
         assert "клиент" not in text.lower(), (item_id, text)
         assert "а/м" not in text, (item_id, text)
         assert not re.search(r"трейд ин", text, re.IGNORECASE), (item_id, text)
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_yes_no_items_are_questions(name: str) -> None:
-    v2 = version(name, 2)
-    for item in [*v2.questions(), *v2.follow_ups]:
+@pytest.mark.parametrize("name, number", WORDED)
+def test_yes_no_items_are_questions(name: str, number: int) -> None:
+    checklist = version(name, number)
+    for item in [*checklist.questions(), *checklist.follow_ups]:
         if item.type == "yes_no":
             assert item.text.rstrip().endswith("?"), (item.id, item.text)
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_formal_you_is_lowercase(name: str) -> None:
+@pytest.mark.parametrize("name, number", WORDED)
+def test_formal_you_is_lowercase(name: str, number: int) -> None:
     # «вы», «вас», «ваш» inside a sentence, never capitalised as in a letter.
-    for item_id, text in texts(version(name, 2)):
+    for item_id, text in texts(version(name, number)):
         for match in re.finditer(r"\b(Вы|Вас|Вам|Вами|Ваш\w*)\b", text):
             before = text[: match.start()].rstrip()
             assert before == "" or before[-1] in ".!?«", f"{item_id}: capital {match.group(0)!r} in {text!r}"
