@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import wave
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
-from field_app.audio.wav import WavWriter
+from field_app.audio.wav import WavWriter, recover, wav_header
 
 
 def read(path):
@@ -73,3 +74,33 @@ def test_any_chunks_give_a_wav_whose_duration_is_samples_over_rate(tmp_path_fact
     assert data == sent[:whole]
     assert frames == whole // (2 * channels)
     assert writer.seconds == frames / rate
+
+
+def test_a_rate_learnt_while_recording_is_in_the_header_at_once(tmp_path):
+    writer = WavWriter(tmp_path / "call.wav", 48_000)
+    writer.append(b"\x01\x00" * 44_100)
+    writer.set_rate(44_100)
+    writer._file.flush()  # what a crash leaves: written, never finished
+    assert recover(tmp_path / "call.wav") == 1.0
+    with wave.open(str(tmp_path / "call.wav"), "rb") as file:
+        assert (file.getframerate(), file.getnframes()) == (44_100, 44_100)
+
+
+def test_recover_fixes_a_cut_off_recording_to_its_whole_frames(tmp_path):
+    path = tmp_path / "call.wav"
+    path.write_bytes(wav_header(0, 16_000, 1) + b"\x02\x00" * 24_000 + b"\x07")  # 1.5 s and half a sample
+    assert recover(path) == 1.5
+    with wave.open(str(path), "rb") as file:
+        assert (file.getframerate(), file.getnchannels(), file.getnframes()) == (16_000, 1, 24_000)
+        assert file.readframes(2) == b"\x02\x00\x02\x00"
+    assert path.stat().st_size == 44 + 48_000
+
+
+def test_recover_says_so_of_what_it_did_not_write(tmp_path):
+    for name, content in (("empty.wav", b""), ("other.wav", b"ID3" + b"\x00" * 60)):
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(ValueError):
+            recover(tmp_path / name)
+    only_header = tmp_path / "header.wav"
+    only_header.write_bytes(wav_header(0, 16_000, 1))
+    assert recover(only_header) == 0.0

@@ -1,7 +1,8 @@
 """A call on record in real browsers (issue 17, point 3): the shopper records with
-Chromium's fake microphone in the app served by `fieldaudit app` at 390x844, the phone
-syncs to a real server on loopback, and the coordinator plays the recording on the
-visit's page in the console.
+Chromium's fake microphone in the app served by `fieldaudit app` at 390x844 and plays it
+back there (flet-audio's web side is in flet-web's client), the phone syncs to a real
+server on loopback, and the coordinator plays the recording on the visit's page in the
+console.
 
 The fake microphone plays a file: a 440 Hz tone. The web client streams it at the
 browser's own rate and channels, whatever the app asks (`field_app.audio.recorder`); the
@@ -94,7 +95,9 @@ def counted_tone_hz(path) -> tuple[float, float, int]:
 def test_a_call_recorded_in_chromium_plays_in_the_console_at_its_length(tmp_path, server, app):
     with chromium([f"--use-file-for-fake-audio-capture={tone_file(tmp_path)}",
                    "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                   "--autoplay-policy=no-user-gesture-required"]) as browser:
+                   # No sound card here: unmuted, the player's play() never completes;
+                   # and the play comes from Python, a round trip after the tap.
+                   "--mute-audio", "--autoplay-policy=no-user-gesture-required"]) as browser:
         page = open_phone(browser, app.url, permissions=["microphone"])
         expect(page.get_by_text("Маршрут на сегодня")).to_be_visible(timeout=SLOW)
         card = page.get_by_role("group", name=re.compile(NORTHERN.name))
@@ -111,6 +114,14 @@ def test_a_call_recorded_in_chromium_plays_in_the_console_at_its_length(tmp_path
         tapped_s = time.monotonic() - began + 1.0  # the second shown before `began`, roughly
         expect(page.get_by_role("group", name=re.compile(r"Запись 1 · 0:0\d"))).to_be_visible(timeout=SLOW)
 
+        # Played back on the phone: the button says "stop" until the client reports the
+        # end, which comes after the recording's length.
+        page.get_by_role("button", name="Прослушать запись").click(timeout=SLOW)
+        played_from = time.monotonic()
+        expect(page.get_by_role("button", name="Остановить прослушивание")).to_be_visible(timeout=SLOW)
+        expect(page.get_by_role("button", name="Прослушать запись")).to_be_visible(timeout=SLOW)
+        played_s = time.monotonic() - played_from
+
     service = open_service(app.data)
     try:
         [stop] = [s for s in service.overview().today if s.dealership.name == NORTHERN.name]
@@ -120,6 +131,8 @@ def test_a_call_recorded_in_chromium_plays_in_the_console_at_its_length(tmp_path
         print(f"recorded {seconds:.2f} s at {rate} Hz (about {tapped_s:.1f} s between the taps); tone {hz:.1f} Hz")
         assert hz == pytest.approx(TONE_HZ, rel=0.03), (hz, rate)  # the header's rate is the sound's
         assert seconds == pytest.approx(tapped_s, abs=1.5)
+        print(f"played back on the phone for {played_s:.1f} s")
+        assert seconds - 1.0 < played_s < seconds + 15.0  # to its end, at its speed
         answer_all(service, uuid, wait=0, skip=(QID,))
         service.finalize(uuid)
     finally:

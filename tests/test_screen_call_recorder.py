@@ -1,17 +1,21 @@
 """An audio question's card in an in-memory Flet session with a fake microphone
 (tests/fake_recorder.py): record, the running length, stop stores a WAV of what was sent,
-delete asks first, the question's limit stops it, a refused microphone is said, English."""
+play it back, delete asks first, the question's limit stops it, a refused microphone is
+said, a call cut off by a crash is kept the next time, English."""
 
 from __future__ import annotations
 
+import asyncio
 import wave
 from datetime import datetime, timezone
 
 import flet as ft
 import pytest
+from flet_audio import Audio
 
 from field_app.app import build_app
 from field_app.domain.clock import ManualClock
+from field_app.audio.wav import wav_header
 from field_app.domain.i18n import Translator
 
 from fake_recorder import FakeRecorder
@@ -196,6 +200,103 @@ async def test_leaving_the_visit_keeps_the_call_being_recorded(service, start):
     assert frames_of(service.recording_path(ref.sha256)) == (16_000, 16_000)
 
 
+async def record(h: FletHarness, mic: FakeRecorder, service, uuid: str, seconds: float):
+    """Record `seconds` and stop; the recording kept."""
+    count = len(service.visit(uuid).recordings_of(QID))
+    await h.click(h.by_key(f"recording-start-{QID}"))
+    mic.send_seconds(seconds)
+    await h.click(h.by_key(f"recording-stop-{QID}"))
+    await until(lambda: len(service.visit(uuid).recordings_of(QID)) > count)
+    await h.settle()
+    return service.visit(uuid).recordings_of(QID)[-1]
+
+
+def players(h: FletHarness) -> list[Audio]:
+    return [i for i in h.session.index.values() if isinstance(i, Audio)]
+
+
+async def tap_play(h: FletHarness, sha: str) -> Audio:
+    """Tap play; the client has the sound (it says its length): the player."""
+    known = set(map(id, players(h)))
+    tap = asyncio.ensure_future(h.click(h.by_key(f"recording-play-{QID}-{sha}")))  # it waits for the sound
+    await until(lambda: [p for p in players(h) if id(p) not in known])
+    [player] = [p for p in players(h) if id(p) not in known]
+    await h.settle()
+    assert not [i for i in h.conn.invocations if i.control_id == player._i]  # not before the sound is there
+    await h.session.dispatch_event(player._i, "duration_change", {"duration": 2000})
+    await tap
+    return player
+
+
+async def test_a_recording_plays_back_and_a_second_tap_stops_it(service, start):
+    uuid = audio_visit(service)
+    mic = FakeRecorder()
+    h = await start(uuid, mic)
+    ref = await record(h, mic, service, uuid, 2.0)
+    play = h.by_key(f"recording-play-{QID}-{ref.sha256}")
+    assert play.tooltip == "Прослушать запись" and play.icon == ft.Icons.PLAY_CIRCLE_OUTLINE
+
+    player = await tap_play(h, ref.sha256)
+    assert player.src == service.recording_path(ref.sha256).read_bytes()  # the file, as the client gets it
+    assert [i.name for i in h.conn.invocations if i.control_id == player._i] == ["play"]
+    play = h.by_key(f"recording-play-{QID}-{ref.sha256}")
+    assert play.tooltip == "Остановить прослушивание" and play.icon == ft.Icons.STOP_CIRCLE_OUTLINED
+
+    # It plays to its end: the button is "play" again.
+    await h.session.dispatch_event(player._i, "state_change", {"state": "completed"})
+    await h.settle()
+    assert h.by_key(f"recording-play-{QID}-{ref.sha256}").tooltip == "Прослушать запись"
+
+    again = await tap_play(h, ref.sha256)
+    await h.click(h.by_key(f"recording-play-{QID}-{ref.sha256}"))  # a tap while it plays stops it
+    assert [i.name for i in h.conn.invocations if i.control_id == again._i][-1] == "release"
+    assert h.by_key(f"recording-play-{QID}-{ref.sha256}").tooltip == "Прослушать запись"
+
+
+async def test_recording_stops_the_playback_first(service, start):
+    uuid = audio_visit(service)
+    mic = FakeRecorder()
+    h = await start(uuid, mic)
+    ref = await record(h, mic, service, uuid, 1.0)
+    player = await tap_play(h, ref.sha256)
+    await h.click(h.by_key(f"recording-start-{QID}"))
+    assert [i.name for i in h.conn.invocations if i.control_id == player._i] == ["play", "release"]
+    assert mic.recording
+
+
+async def test_a_call_cut_off_by_a_crash_is_kept_when_its_question_shows_again(service, start, clock):
+    uuid = audio_visit(service)
+    working = service.photos_dir.parent / "calls" / f"{uuid}-{QID}.wav"
+    working.parent.mkdir(parents=True, exist_ok=True)
+    # What the card had written when the phone died: the header as opened, 2.5 s of sound.
+    working.write_bytes(wav_header(0, 16_000, 1) + b"\x10\x00" * 40_000)
+
+    h = await start(uuid, FakeRecorder())
+    await until(lambda: service.visit(uuid).recordings_of(QID))
+    await h.settle()
+    [ref] = service.visit(uuid).recordings_of(QID)
+    assert frames_of(service.recording_path(ref.sha256)) == (40_000, 16_000)
+    assert not working.exists()
+    assert snacks(h) == ["Запись, прерванная закрытием приложения, сохранена: 0:02."]
+    assert h.by_key(f"recording-{QID}-{ref.sha256}").value == "Запись 1 · 0:02"
+
+
+async def test_a_cut_off_call_that_cannot_be_attached_stays_on_the_phone(service, start):
+    uuid = audio_visit(service, recordings={"min": 1, "max": 1})
+    mic = FakeRecorder()
+    h = await start(uuid, mic)
+    await record(h, mic, service, uuid, 1.0)  # the one recording the question takes
+    h.close()
+    working = service.photos_dir.parent / "calls" / f"{uuid}-{QID}.wav"
+    working.write_bytes(wav_header(0, 16_000, 1) + b"\x11\x00" * 16_000)  # not the same sound
+
+    h = await start(uuid, FakeRecorder())
+    await until(lambda: snacks(h))
+    assert snacks(h) == ["Запись, прерванная закрытием приложения, не добавлена к вопросу, но осталась на "
+                         "телефоне: Такой ответ здесь не подходит."]
+    assert working.exists() and len(service.visit(uuid).recordings_of(QID)) == 1
+
+
 async def test_english(service, start):
     uuid = audio_visit(service, required=False)
     mic = FakeRecorder(refuse="denied")
@@ -225,3 +326,31 @@ async def test_a_finalized_visit_lists_its_recordings_and_changes_nothing(servic
     assert h.by_key(f"recording-start-{QID}").disabled
     await h.click(h.by_key(f"recording-start-{QID}"))  # a late tap
     assert mic.starts == 0
+
+
+async def test_a_recording_the_phone_cannot_play_is_said_and_kept(service, start):
+    uuid = audio_visit(service)
+    mic = FakeRecorder()
+    h = await start(uuid, mic)
+    ref = await record(h, mic, service, uuid, 1.0)
+
+    def no_sound(args):
+        raise RuntimeError("TimeoutException after 0:00:30.000000: Future not completed")
+
+    h.conn.method_results["play"] = no_sound
+    await tap_play(h, ref.sha256)
+    await until(lambda: snacks(h))
+    assert snacks(h) == ["Не удалось воспроизвести запись: проверьте звук телефона. Запись сохранена."]
+    assert h.by_key(f"recording-play-{QID}-{ref.sha256}").tooltip == "Прослушать запись"
+    assert service.visit(uuid).recordings_of(QID) == [ref]
+
+
+async def test_a_client_that_never_says_the_length_is_asked_to_play_all_the_same(service, start, monkeypatch):
+    monkeypatch.setattr("field_app.screens.call_recorder.LOAD_WAIT_S", 0.05)
+    uuid = audio_visit(service)
+    mic = FakeRecorder()
+    h = await start(uuid, mic)
+    ref = await record(h, mic, service, uuid, 1.0)
+    await h.click(h.by_key(f"recording-play-{QID}-{ref.sha256}"))
+    [player] = [p for p in players(h) if p.src]
+    assert [i.name for i in h.conn.invocations if i.control_id == player._i] == ["play"]

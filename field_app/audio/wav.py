@@ -3,7 +3,7 @@ they come, the header's two sizes fixed when the recording stops.
 
 Chunks go to the file at once rather than into memory, so a phone that dies in the middle
 of a call still has on disk everything recorded up to then (the header then says 0 bytes
-of data; nothing reads such a file back yet). A stream may split a sample between two
+of data; `recover` fixes it from the file's size). A stream may split a sample between two
 chunks: the odd byte waits for the next chunk, and one left at the end is dropped.
 """
 
@@ -34,7 +34,7 @@ class WavWriter:
         self.path = Path(path)
         self.channels, self.max_seconds = channels, max_seconds
         self.frame_bytes = channels * SAMPLE_BYTES
-        self.set_rate(rate)
+        self.rate, self.max_bytes = rate, self._limit(rate)
         self.data_bytes = 0
         self._odd = b""  # the bytes of a frame split between chunks
         self._file: BinaryIO | None = self.path.open("wb")
@@ -42,9 +42,18 @@ class WavWriter:
 
     def set_rate(self, rate: int) -> None:
         """The sound's rate, where it is learnt while recording (a web client's stream):
-        the header written by `finish` and the limit follow it."""
-        self.rate = rate
-        self.max_bytes = int(self.max_seconds * rate) * self.frame_bytes if self.max_seconds else 0
+        the header (now, for `recover` after a crash, and at `finish`) and the limit follow
+        it."""
+        if rate == self.rate:
+            return
+        self.rate, self.max_bytes = rate, self._limit(rate)
+        if self._file is not None:
+            self._file.seek(0)
+            self._file.write(wav_header(self.data_bytes, rate, self.channels))
+            self._file.seek(0, os.SEEK_END)
+
+    def _limit(self, rate: int) -> int:
+        return int(self.max_seconds * rate) * self.frame_bytes if self.max_seconds else 0
 
     @property
     def seconds(self) -> float:
@@ -88,3 +97,25 @@ class WavWriter:
             self._file.close()
             self._file = None
         self.path.unlink(missing_ok=True)
+
+
+def recover(path: Path) -> float:
+    """A recording cut off by a crash (the app killed, the battery flat): fix its header's
+    sizes from what reached the disk, a whole number of frames, and return its seconds
+    (0.0: nothing was recorded). Raises ValueError when it is not such a file."""
+    with Path(path).open("r+b") as file:
+        header = file.read(HEADER_BYTES)
+        if len(header) < HEADER_BYTES or header[:4] != b"RIFF" or header[8:16] != b"WAVEfmt ":
+            raise ValueError(f"{path} is not a WAV this app wrote")
+        channels, rate = struct.unpack("<HI", header[22:28])
+        if not channels or not rate:
+            raise ValueError(f"{path} has no format")
+        size = file.seek(0, os.SEEK_END)
+        data_bytes = size - HEADER_BYTES
+        data_bytes -= data_bytes % (channels * SAMPLE_BYTES)
+        file.truncate(HEADER_BYTES + data_bytes)
+        file.seek(0)
+        file.write(wav_header(data_bytes, rate, channels))
+        file.flush()
+        os.fsync(file.fileno())
+    return data_bytes / (channels * SAMPLE_BYTES) / rate

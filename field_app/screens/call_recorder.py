@@ -8,7 +8,10 @@ owns (`field_app.audio.wav`); «Стоп» fixes the file and hands it to
 first, only before finalizing). At the question's `recording_seconds()` the recording
 stops by itself: the server refuses a longer one.
 
-No playback yet: `ft.Audio` is in flet-audio, which the app does not depend on.
+Each recording plays on the phone (flet-audio's `Audio`, given the file's bytes: a web
+client cannot read the phone's files by path); a tap again stops it. A recording cut off
+by a crash (the app killed, the battery flat) is still in its working file: the next time
+its question is shown it is fixed (`wav.recover`) and attached, with a word to the shopper.
 
 A refused microphone is said plainly and the visit goes on (an optional question may be
 left, a required one is named when finalizing, as a missing photo is).
@@ -24,9 +27,10 @@ from datetime import datetime
 from pathlib import Path
 
 import flet as ft
+from flet_audio import Audio, AudioDurationChangeEvent, AudioState, AudioStateChangeEvent, ReleaseMode
 
 from field_app.audio.recorder import DENIED, Recorder, RecorderError
-from field_app.audio.wav import WavWriter
+from field_app.audio.wav import WavWriter, recover
 from field_app.domain.checklist import Question
 from field_app.domain.records import RecordingRef
 from field_app.domain.visit import EDITABLE, Visit
@@ -38,6 +42,7 @@ log = logging.getLogger(__name__)
 
 IDLE, STARTING, RECORDING, SAVING = "idle", "starting", "recording", "saving"
 UNAVAILABLE = "unavailable"  # no recorder in this session
+LOAD_WAIT_S = 10.0  # for the client to have the sound before it is asked to play it
 
 
 def clock_text(seconds: float) -> str:
@@ -68,12 +73,19 @@ class CallRecorder:
         self.started_at: datetime | None = None
         self.shown_second = -1
         self.time_text: ft.Text | None = None
+        self.player: Audio | None = None
+        self.playing: str | None = None  # the sha256 of the recording being played
+        self.recovery_checked = False
 
     # --- building ------------------------------------------------------------------
 
     def build(self, visit: Visit) -> ft.Control:
         t = self.actions.ctx.t
         qid = self.q.id
+        if not self.recovery_checked and self.state == IDLE:
+            self.recovery_checked = True
+            if visit.status in EDITABLE and self._working_path().exists():
+                self.actions.ctx.page.run_task(self._recover)
         recordings = visit.recordings_of(qid)
         low, high = self.q.recording_range()
         count = (t("visit.recording_count_min", count=len(recordings), min=low) if low
@@ -110,6 +122,17 @@ class CallRecorder:
         qid, sha = self.q.id, recording.sha256
         seconds = recording_seconds(self.actions.ctx.service.recording_path(sha))
         length = clock_text(seconds) if seconds is not None else "—"
+        playing = self.playing == sha
+
+        async def play_or_stop() -> None:  # a handler that is a coroutine function, awaited
+            await self._play(recording)
+
+        play_label = t("visit.recording_stop_playing" if playing else "visit.recording_play")
+        play = ft.IconButton(
+            icon=ft.Icons.STOP_CIRCLE_OUTLINED if playing else ft.Icons.PLAY_CIRCLE_OUTLINE,
+            key=f"recording-play-{qid}-{sha}", tooltip=play_label, width=TOUCH, height=TOUCH,
+            disabled=self.state != IDLE, on_click=play_or_stop,
+        )
         delete = ft.IconButton(
             icon=ft.Icons.DELETE_OUTLINE, key=f"recording-delete-{qid}-{sha}", tooltip=t("visit.recording_delete"),
             width=TOUCH, height=TOUCH, disabled=not editable, on_click=lambda: self._ask_delete(recording),
@@ -118,6 +141,7 @@ class CallRecorder:
             ft.Icon(ft.Icons.MIC, color=ft.Colors.GREY_700),
             ft.Text(t("visit.recording_item", number=number, length=length), key=f"recording-{qid}-{sha}",
                     expand=True),
+            tagged(play, f"recording-play-{qid}-{sha}", label=play_label),
             tagged(delete, f"recording-delete-{qid}-{sha}", label=t("visit.recording_delete")),
         ])
 
@@ -158,10 +182,10 @@ class CallRecorder:
             self.state, self.reason = IDLE, UNAVAILABLE
             self._redraw()
             return
-        folder = ctx.service.photos_dir.parent / "calls"
-        folder.mkdir(parents=True, exist_ok=True)
-        self.writer = WavWriter(folder / f"{self.actions.uuid}-{self.q.id}.wav", self.recorder.rate,
-                                max_seconds=self.q.recording_seconds())
+        await self.stop_playing()  # not into the microphone
+        path = self._working_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.writer = WavWriter(path, self.recorder.rate, max_seconds=self.q.recording_seconds())
         self.started_at, self.shown_second = ctx.service.now(), 0
         try:
             await self.recorder.start(self._chunk)
@@ -219,6 +243,84 @@ class CallRecorder:
             self.state = IDLE
             self._redraw()
 
+    def _working_path(self) -> Path:
+        """Where the call is written while it is recorded; it stays there after a crash."""
+        return self.actions.ctx.service.photos_dir.parent / "calls" / f"{self.actions.uuid}-{self.q.id}.wav"
+
+    async def _recover(self) -> None:
+        ctx = self.actions.ctx
+        path = self._working_path()
+        try:
+            seconds = await asyncio.to_thread(recover, path)
+            if seconds > 0:
+                started = datetime.fromtimestamp(path.stat().st_mtime - seconds).astimezone()
+                await asyncio.to_thread(ctx.service.add_recording, self.actions.uuid, self.q.id, path, started)
+                ctx.notify(ctx.t("visit.recording_recovered", time=clock_text(seconds)))
+        except Exception as error:  # the file is kept: nothing recorded is thrown away here
+            log.exception("the cut-off recording %s could not be kept", path)
+            ctx.notify(ctx.t("visit.recording_not_recovered", error=ctx.error_message(error)))
+            return
+        with contextlib.suppress(OSError):
+            path.unlink()
+        self._redraw()
+
+    # --- playing -------------------------------------------------------------------
+
+    async def _play(self, recording: RecordingRef) -> None:
+        if self.playing == recording.sha256:
+            await self.stop_playing()
+            return
+        await self.stop_playing()
+        path = self.actions.ctx.service.recording_path(recording.sha256)
+        try:
+            sound = await asyncio.to_thread(path.read_bytes)
+        except OSError as error:
+            self.actions.ctx.show_error(error)
+            return
+        # A player per recording: Flet sends the bytes with the service, and drops the
+        # service when nothing refers to it any more.
+        # ReleaseMode.STOP: with the default RELEASE, flet-audio 1.0's play() never
+        # completes in a browser (flet-dev/flet#6536, #6184). And play() only once the
+        # client has the sound (its length is the sign): asked before, it never completed
+        # in Chromium, 5 times in 5.
+        loaded = asyncio.Event()
+
+        async def on_length(_: AudioDurationChangeEvent) -> None:
+            loaded.set()
+
+        player = self.player = Audio(src=sound, release_mode=ReleaseMode.STOP, on_state_change=self._player_state,
+                                     on_duration_change=on_length)
+        self.playing = recording.sha256
+        self._redraw()
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(loaded.wait(), LOAD_WAIT_S)
+            if self.player is not player:  # stopped, or another one asked for, meanwhile
+                return
+            await player.play()
+        except Exception:  # the client could not play it (no sound output, a timeout)
+            log.exception("could not play %s", recording.sha256)
+            if self.player is player:
+                self.player, self.playing = None, None
+                self._redraw()
+            self.actions.ctx.notify(self.actions.ctx.t("visit.recording_cannot_play"))
+
+    async def stop_playing(self) -> None:
+        player, self.player = self.player, None
+        if player is None:
+            return
+        self.playing = None
+        try:
+            await player.release()
+        except Exception:  # the session may be gone; there is nothing left to stop then
+            log.exception("could not stop playing")
+        self._redraw()
+
+    def _player_state(self, e: AudioStateChangeEvent) -> None:
+        if e.control is self.player and e.state in (AudioState.COMPLETED, AudioState.STOPPED):
+            self.player, self.playing = None, None
+            self._redraw()
+
     # --- deleting ------------------------------------------------------------------
 
     def _ask_delete(self, recording: RecordingRef) -> None:
@@ -229,6 +331,8 @@ class CallRecorder:
 
     def _delete(self, recording: RecordingRef) -> None:
         ctx = self.actions.ctx
+        if self.playing == recording.sha256:
+            ctx.page.run_task(self.stop_playing)
         try:
             ctx.service.remove_recording(self.actions.uuid, self.q.id, recording.sha256)
         except Exception as error:

@@ -471,10 +471,12 @@ class VisitScreen:
             self.refresh(question_id, rebuild=False)  # the field keeps its focus and caret
 
     def leave(self) -> None:
-        """The screen goes: a call being recorded is stopped and kept, as «Стоп» would."""
+        """The screen goes: a call being recorded is stopped and kept, as «Стоп» would, and
+        one being played back stops."""
         self.save_pending()
         for calls in self.calls.values():
             self.ctx.page.run_task(calls.stop)
+            self.ctx.page.run_task(calls.stop_playing)
 
     def save_pending(self) -> None:
         """Store the text of every field still holding what it has not stored (typed, the
