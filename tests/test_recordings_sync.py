@@ -219,3 +219,14 @@ def test_a_visit_s_photos_stay_until_its_recording_is_uploaded_too(tmp_path: Pat
         assert store.photos_that_may_leave(phone.now()) == []
         store.mark_outbox_done(items["recording"].id)
         assert store.photos_that_may_leave(phone.now()) == [photo.sha256]
+
+
+def test_a_recording_gone_in_the_middle_of_its_upload_is_named_a_recording(tmp_path):
+    # check_file found it; then it went before its bytes were read (a cleaner, a full disk)
+    from field_app.sync import PhotoFileError
+    from field_app.sync.uploads import _chunks
+
+    for name, code in (("ab.audio", "recording_missing"), ("ab.jpg", "photo_missing")):
+        with pytest.raises(PhotoFileError) as caught:
+            list(_chunks(tmp_path / name, 0, [0], lambda offset: None))
+        assert caught.value.code == code

@@ -20,6 +20,7 @@ import httpx
 
 from field_app import storage
 from field_app.domain.clock import Clock
+from field_app.recordings import recording_file
 from field_app.store import OutboxItem, Store
 
 from . import refusals, state
@@ -120,7 +121,7 @@ class SyncService:
         # Unpaired, what waits is what the last shopper's account sends once paired again.
         shopper = pairing.shopper_id if pairing.paired else state.last_shopper_id(self.store)
         revisions, revision_bytes = self.store.queued_revisions(shopper)
-        photos = [WaitingPhoto(p.sha256, p.bytes or self._file_size(p.sha256), p.sent, p.kind)
+        photos = [WaitingPhoto(p.sha256, p.bytes or self._file_size(p.sha256, p.kind), p.sent, p.kind)
                   for p in self.store.queued_photos(shopper)]
         pending = self.store.pending_outbox()
         return SyncStatus(
@@ -246,9 +247,10 @@ class SyncService:
         now = self.clock.now()
         return [refusals.problem(item, now) for item in pending if item.failure_kind == "refused"]
 
-    def _file_size(self, sha256: str) -> int:
+    def _file_size(self, sha256: str, kind: str) -> int:
+        path = recording_file(self.photos_dir, sha256) if kind == "recording" else self.photos_dir / f"{sha256}.jpg"
         try:
-            return (self.photos_dir / f"{sha256}.jpg").stat().st_size
+            return path.stat().st_size
         except OSError:
             return 0
 

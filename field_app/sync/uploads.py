@@ -19,6 +19,8 @@ import hashlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from field_app.recordings import SUFFIX as RECORDING_SUFFIX
+
 from .api import ApiClient
 from .errors import NetworkError, OffsetMismatchError, PhotoFileError
 from .retry import Backoff
@@ -136,7 +138,8 @@ def _chunks(path: Path, offset: int, sent: list[int], on_bytes: Callable[[int], 
     try:
         file = path.open("rb")
     except OSError as exc:
-        raise PhotoFileError(f"the photo file {path.name} cannot be read: {exc}", code="photo_missing")
+        what = "recording" if path.suffix == RECORDING_SUFFIX else "photo"
+        raise PhotoFileError(f"the {what} file {path.name} cannot be read: {exc}", code=f"{what}_missing")
     with file:
         file.seek(offset)
         while chunk := file.read(CHUNK_BYTES):
