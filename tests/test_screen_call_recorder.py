@@ -354,3 +354,12 @@ async def test_a_client_that_never_says_the_length_is_asked_to_play_all_the_same
     await h.click(h.by_key(f"recording-play-{QID}-{ref.sha256}"))
     [player] = [p for p in players(h) if p.src]
     assert [i.name for i in h.conn.invocations if i.control_id == player._i] == ["play"]
+
+
+async def test_a_required_recording_that_may_be_na_says_how_to_finish_without_it(service, start):
+    uuid = audio_visit(service, na_allowed=True)
+    h = await start(uuid, FakeRecorder(refuse="denied"))
+    await h.click(h.by_key(f"recording-start-{QID}"))
+    assert h.by_key(f"recording-problem-{QID}").value == (
+        RU("visit.recording_denied") + " Если записать звонок не получится, отметьте «Неприменимо» и напишите"
+        " в комментарии почему.")

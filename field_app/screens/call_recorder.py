@@ -153,10 +153,14 @@ class CallRecorder:
     def _reason_text(self) -> str:
         t = self.actions.ctx.t
         if self.reason == DENIED:
-            return t("visit.recording_denied")
-        if self.reason == UNAVAILABLE:
-            return t("visit.recording_unavailable")
-        return t("visit.recording_failed")
+            text = t("visit.recording_denied")
+        elif self.reason == UNAVAILABLE:
+            text = t("visit.recording_unavailable")
+        else:
+            text = t("visit.recording_failed")
+        if self.q.required and self.q.na_allowed:  # the way to finish without a recording
+            text += " " + t("visit.recording_na_hint", na=t("visit.na"))
+        return text
 
     def _redraw(self) -> None:
         self.actions.photos_changed(self.q.id)
