@@ -50,11 +50,10 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from field_app.domain.checklist import Checklist, FollowUp, Question, YesNoLabels
-from field_app.domain.due import DEFAULT_TIMEZONE, parse_moment
+from field_app.domain.due import DEFAULT_TIMEZONE, parse_moment, zone_or_default
 from field_app.domain.records import VisitRevision
 from field_app.domain.scoring import Points, points
 from field_app.domain.visit import Visit
@@ -252,7 +251,7 @@ class _Layout:
         h = self.h
         checklist = self.versions[row.checklist_version]
         zone_name = row.dealer_timezone or DEFAULT_TIMEZONE
-        zone = _zone(zone_name)
+        zone = zone_or_default(zone_name)  # ZoneInfo keeps each zone it made
         revision = VisitRevision.model_validate_json(row.payload)
         visit = Visit(
             uuid=row.uuid, checklist=checklist, checklist_sha256=revision.checklist.sha256,
@@ -397,13 +396,6 @@ def _score(got: Points | None) -> Cell:
 def _percent(got: float, out_of: float) -> Cell:
     return round(100.0 * got / out_of, 1) if out_of > 0 else ""
 
-
-@lru_cache(maxsize=256)
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (KeyError, ValueError, OSError):  # refused when saved; a stored name that is not a zone
-        return ZoneInfo(DEFAULT_TIMEZONE)
 
 
 def _local(stored: str, zone: ZoneInfo) -> datetime:

@@ -22,13 +22,11 @@ import dataclasses
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
 from field_app.domain.checklist import Checklist
-from field_app.domain.due import DEFAULT_TIMEZONE
+from field_app.domain.due import zone_or_default
 from field_app.domain.records import VisitRevision
 from field_app.domain.revision_check import score_revision, standards_met
 
@@ -73,18 +71,10 @@ def local_month(at: datetime, timezone: str | None) -> str:
     name that is not a zone, counts in Moscow's, as the exports do). A moment whose local
     day no date can hold (past 9999-12-31) keeps its UTC month."""
     try:
-        at = at.astimezone(_zone(timezone or DEFAULT_TIMEZONE))
+        at = at.astimezone(zone_or_default(timezone))
     except OverflowError:
         pass
     return at.date().isoformat()[:7]
-
-
-@lru_cache(maxsize=256)
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (KeyError, ValueError, OSError):  # refused when saved; a stored name that is not a zone
-        return ZoneInfo(DEFAULT_TIMEZONE)
 
 
 def _by_key(checklist: Checklist, met: dict[str, bool]) -> dict[str, bool]:

@@ -61,8 +61,10 @@ def test_the_page_shows_each_stopwatch_with_its_raw_events(console, phone):
         {"event": "start", "at": "2026-11-22T10:03:00Z"}, {"event": "stop", "at": "2026-11-22T10:03:45Z"},
     ]}))
     page = console.get(f"/visits/{uuid}")
-    assert re.search(r"старт 2026-11-22 10:01:00 стоп 2026-11-22 10:01:30 "
-                     r"старт 2026-11-22 10:03:00 стоп 2026-11-22 10:03:45 Прошло: 75 с \(1:15\)", page.text)
+    # on the dealership's wall clock (Moscow: UTC+3), as the page says once
+    assert re.search(r"старт 2026-11-22 13:01:00 стоп 2026-11-22 13:01:30 "
+                     r"старт 2026-11-22 13:03:00 стоп 2026-11-22 13:03:45 Прошло: 75 с \(1:15\)", page.text)
+    assert "Часовой пояс дилерского центра, Europe/Moscow (все времена на странице)" in page
     # the answer is what the events say, not the value the revision carries beside them
     assert "Ожидание 1:15 — до 5 минут" in page
 
@@ -73,9 +75,9 @@ def test_follow_ups_show_their_answer_or_when_they_fall_due(console, phone):
     phone.send(answered, revision(follow_ups={"callback": {
         "value": True, "comment": "перезвонили через 2 дня", "answered_at": "2026-11-24T12:30:00Z"}}))
     # due 48 hours after the visit started (10:00), as the phone counts
-    assert "Перезвонили? ещё нет ответа срок: 2026-11-24 10:00" in console.get(f"/visits/{pending}")
+    assert "Перезвонили? ещё нет ответа срок: 2026-11-24 13:00" in console.get(f"/visits/{pending}")
     page = console.get(f"/visits/{answered}")
-    assert "Перезвонили? Да Комментарий: перезвонили через 2 дня 2026-11-24 12:30" in page
+    assert "Перезвонили? Да Комментарий: перезвонили через 2 дня 2026-11-24 15:30" in page
     assert "ещё нет ответа" not in page
 
 

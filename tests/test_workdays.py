@@ -12,7 +12,7 @@ from hypothesis import given, strategies as st
 
 from fieldaudit.cli import cli
 from field_app.domain.checklist import DueRule
-from field_app.domain.due import Anchors, check_zone, window
+from field_app.domain.due import Anchors, check_zone, window, zone_or_default
 from field_app.domain.errors import InvalidCalendarError, InvalidTimezoneError
 from field_app.domain.workdays import WorkCalendar, parse_year, read_calendar_years, shipped_calendar
 
@@ -205,3 +205,8 @@ def test_the_cli_prints_each_follow_ups_window_with_its_offset(tmp_path):
                                        "--answers", '{"left_phone": "maybe"}'],
                                  env={"FIELDAUDIT_CHECKLISTS": str(tmp_path / "lists")})
     assert refused.exit_code != 0 and "yes or no" in refused.output
+
+
+def test_a_stored_zone_name_that_is_not_one_reads_as_moscow():
+    assert zone_or_default("Asia/Yekaterinburg").key == "Asia/Yekaterinburg"
+    assert zone_or_default(None).key == zone_or_default("Europe").key == zone_or_default("Марс/Олимп").key == "Europe/Moscow"

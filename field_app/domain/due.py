@@ -73,6 +73,15 @@ def _window(rule: DueRule, at: datetime, tz: ZoneInfo, calendar: WorkCalendar) -
     return Window(opens, max(opens, closes))
 
 
+def zone_or_default(name: str | None) -> ZoneInfo:
+    """The IANA zone of that name; Moscow's for none, or for a stored name that is not a
+    zone (names are refused when saved: `check_zone`)."""
+    try:
+        return ZoneInfo(name or DEFAULT_TIMEZONE)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return ZoneInfo(DEFAULT_TIMEZONE)
+
+
 def check_zone(zone: str) -> None:
     """Raise `InvalidTimezoneError` unless `zone` is an IANA time zone name."""
     try:

@@ -19,6 +19,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from field_app.domain.checklist import Checklist, FollowUp, Question, Section
+from field_app.domain.due import zone_or_default
 from field_app.domain.records import PhotoRef, TimerEvent
 from field_app.domain.scoring import Points
 from field_app.domain.timers import stopwatch_state
@@ -164,6 +165,7 @@ def _page(request: Request, store: Store, uuid: str, number: int | None, listing
     context = {"problem": "", "action": "", "comment": "", "reviewed": "", "done": None} | context
     return render(
         request, "visit.html", status_code, v=detail, sections=_sections(t, detail),
+        zone=zone_or_default(proof.timezone), zone_name=proof.timezone,
         evidence=panel(t, detail, proof), stopwatches=_stopwatches(detail), photo_groups=_photo_groups(detail),
         recording_groups=_recording_groups(store, detail),
         follow_ups=_follow_ups(t, detail),
