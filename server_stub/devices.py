@@ -1,4 +1,5 @@
-"""Phones: pairing with a one-time code, recognising a device by its token, unpairing."""
+"""Phones: pairing with a one-time code, recognising a device by its token, unpairing, and
+what a phone reports it cannot open."""
 
 from __future__ import annotations
 
@@ -118,3 +119,10 @@ def note_seen(store: ServerStore, device: Device) -> None:
 def unpair(store: ServerStore, device: Device) -> None:
     with store.db.write() as conn:
         accounts.revoke_device(conn, device.id, store.now())
+
+
+def report_unreadable(store: ServerStore, device: Device, checklists: list[str]) -> None:
+    """Keep the checklists ("id@version") the phone says its app cannot open, in place of
+    what it said before: the console asks the coordinator to have the app updated."""
+    with store.db.write() as conn:
+        accounts.set_unreadable(conn, device.id, sorted(set(checklists)), store.now())

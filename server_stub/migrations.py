@@ -520,12 +520,20 @@ M018_FLAGS_LISTED = Migration(18, "flags_listed", (
     "CREATE INDEX visits_by_shopper_received ON visits (shopper_id, received_at, uuid, latest_revision)",
 ))
 
+# What a phone reports it cannot open (checklists written for a newer app), per device: a
+# shopper's old phone and new one report apart, and a revoked one's report stops counting.
+# '[]' is "reads everything" (or never said); the moment is when it last reported.
+M019_UNREADABLE_CHECKLISTS = Migration(19, "unreadable_checklists", (
+    "ALTER TABLE devices ADD COLUMN unreadable_checklists TEXT NOT NULL DEFAULT '[]'",
+    "ALTER TABLE devices ADD COLUMN unreadable_reported_at TEXT",
+))
+
 MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_BLOBS_ARE_FILES, M003_CONSOLE, M004_VISITS_BY_ASSIGNMENT,
                                      M005_PAIRING_ATTEMPTS, M006_DEALERSHIP_TIMEZONES, M007_CALENDAR_YEARS,
                                      M008_TALLY_BY_STANDARD, M009_REVIEW_QUEUE, M010_FAILED_ATTEMPTS,
                                      M011_ROSTER, M012_ANALYTICS_FILTERS, M013_DEALERSHIPS_LISTED,
                                      M014_LOCAL_MONTHS, M015_VISITS_BY_VERSION, M016_EVIDENCE,
-                                     M017_RECORDINGS, M018_FLAGS_LISTED)
+                                     M017_RECORDINGS, M018_FLAGS_LISTED, M019_UNREADABLE_CHECKLISTS)
 
 _CREATE_TABLE = """
 CREATE TABLE IF NOT EXISTS schema_migrations (

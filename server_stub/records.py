@@ -73,10 +73,19 @@ class Device(_Plain):
     created_at: datetime
     last_seen_at: datetime | None
     revoked_at: datetime | None
+    # "id@version" of the checklists the phone last said it cannot open (too new for its
+    # app), and when it said so; None if it never did.
+    unreadable_checklists: tuple[str, ...] = ()
+    unreadable_reported_at: datetime | None = None
 
     @property
     def revoked(self) -> bool:
         return self.revoked_at is not None
+
+    @property
+    def outdated(self) -> bool:
+        """The phone's app cannot open a checklist it was given (a revoked phone's word no longer counts)."""
+        return bool(self.unreadable_checklists) and not self.revoked
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,7 @@ def test_the_openapi_document_describes_every_endpoint(live_server):
         "/health": {"get"},
         "/devices/pair": {"post"},
         "/devices/current": {"delete"},
+        "/devices/current/unreadable-checklists": {"put"},
         "/sync/pull": {"get"},
         "/checklists/{checklist_id}/{version}": {"get"},
         "/visits/{uuid}": {"put", "get"},

@@ -54,6 +54,19 @@ class PairResponse(Reply):
     shopper: Shopper
 
 
+MAX_UNREADABLE_REPORTED = 50
+# "id@version" as `Checklist` bounds them; the length is checked before the pattern.
+ChecklistName = Annotated[str, Field(max_length=75, pattern=r"^[a-z][a-z0-9_]{0,63}@[1-9][0-9]{0,9}$")]
+
+
+class UnreadableChecklists(Record):
+    """`PUT /devices/current/unreadable-checklists`: every checklist this phone left out of
+    its pulls because it cannot read them (written for a newer app), as "id@version". It
+    replaces what the device reported before; `[]` says it reads everything again."""
+
+    checklists: Annotated[list[ChecklistName], Field(max_length=MAX_UNREADABLE_REPORTED)]
+
+
 class ChecklistStamp(Reply):
     """A checklist version a route needs; its body is at `GET /checklists/{id}/{version}`."""
 

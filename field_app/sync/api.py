@@ -125,6 +125,14 @@ class ApiClient:
         params = {"since": since} if since else None
         return _parse(PullResponse, self._send("GET", "/sync/pull", params=params))
 
+    def report_unreadable(self, checklists: list[str]) -> None:
+        """`PUT /devices/current/unreadable-checklists`: the checklists ("id@version") this
+        app cannot open, in place of those reported before (`[]`: none any more)."""
+        # A plain body, not `UnreadableChecklists`: a name the server would refuse comes back
+        # as its refusal, which the caller handles, not as an error of this phone's.
+        self._send("PUT", "/devices/current/unreadable-checklists", json={"checklists": checklists},
+                   expect=(200, 204))
+
     def checklist(self, checklist_id: str, version: int) -> Checklist:
         """`GET /checklists/{id}/{version}`, parsed and checked like a checklist file."""
         response = self._send("GET", f"/checklists/{checklist_id}/{version}")

@@ -8,6 +8,11 @@ A checklist this version of the app cannot read (written for a newer one: a new 
 type or field) is left out, not the pull: the rest of the route still arrives, and Today
 says to update the app for the stops that need it. The cursor then stays where it was, so
 every pull offers that checklist again and the updated app takes it.
+
+The server is told which checklists those are (once per change, `[]` once the app reads
+them all), so the coordinator sees whose app needs updating. Telling it is not worth a
+failed run: a server too old for it, or a network that fails then, leaves it for the next
+pull.
 """
 
 from __future__ import annotations
@@ -21,13 +26,25 @@ from field_app.domain.canonical import checklist_sha256
 from field_app.domain.checklist import Checklist
 from field_app.domain.errors import InvalidCalendarError
 from field_app.domain.records import VisitStatus
-from field_app.domain.sync_messages import CalendarDecree, ChecklistStamp, PullResponse, ReturnedVisit
+from field_app.domain.sync_messages import (
+    MAX_UNREADABLE_REPORTED,
+    CalendarDecree,
+    ChecklistStamp,
+    PullResponse,
+    ReturnedVisit,
+)
 from field_app.domain.workdays import CalendarYear, parse_year
 from field_app.store import Store
 
 from . import state
 from .api import ApiClient
-from .errors import UnexpectedResponseError, UnreadableChecklistError
+from .errors import (
+    NetworkError,
+    PairingRevokedError,
+    ServerRefusedError,
+    UnexpectedResponseError,
+    UnreadableChecklistError,
+)
 from .retry import Backoff
 
 log = logging.getLogger(__name__)
@@ -74,7 +91,23 @@ def pull(store: Store, api: ApiClient, backoff: Backoff, now: datetime) -> PullR
     # A server older than approvals sends none: the phone then keeps photos by age alone.
     result.approved = store.mark_approved([(a.visit_uuid, a.revision) for a in response.approved])
     state.save_cursor(store, None if result.unreadable else response.cursor, now)
+    _report_unreadable(store, api, result.unreadable)
     return result
+
+
+def _report_unreadable(store: Store, api: ApiClient, unreadable: list[str]) -> None:
+    checklists = sorted(set(unreadable))[:MAX_UNREADABLE_REPORTED]
+    if checklists == state.unreadable_reported(store):
+        return
+    try:
+        api.report_unreadable(checklists)
+    except PairingRevokedError:
+        raise  # the run unpairs the phone, as for any request
+    except (NetworkError, ServerRefusedError) as exc:
+        # 404/405: a server older than the report. Anything else: the next pull tries again.
+        log.warning("checklists this app cannot open not reported (%s): %s", exc.code, exc.message)
+        return
+    state.save_unreadable_reported(store, checklists)
 
 
 def _fetch(store: Store, api: ApiClient, backoff: Backoff, stamp: ChecklistStamp) -> Checklist | None:

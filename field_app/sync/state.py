@@ -1,7 +1,8 @@
 """What the phone remembers about its server, kept in the store's settings: the pairing
-(server, shopper, device name), the last shopper paired, the pull cursor, and how the last
-runs went. The device token is kept apart, in a `TokenVault` (the phone's secure storage
-in the app): every function that reads or changes the pairing is given it.
+(server, shopper, device name), the last shopper paired, the pull cursor, the checklists it
+last told the server it cannot open, and how the last runs went. The device token is kept
+apart, in a `TokenVault` (the phone's secure storage in the app): every function that reads
+or changes the pairing is given it.
 
 An empty value means "none": each change of the settings is one transaction, and a key
 emptied in it needs no delete. The token cannot join that transaction; `save_pairing` and
@@ -34,6 +35,9 @@ CURSOR = "sync.cursor"
 LAST_PULL_AT = "sync.last_pull_at"
 LAST_SUCCESS_AT = "sync.last_success_at"
 LAST_PROBLEM = "sync.last_problem"
+# The checklists ("id@version", JSON) the server last accepted as those this app cannot
+# open; empty: none, or never told.
+UNREADABLE_REPORTED = "sync.unreadable_reported"
 # Made once per install, never sent: pairing attempt ids are derived from it.
 PAIRING_SECRET = "sync.pairing_secret"
 
@@ -87,6 +91,8 @@ def save_pairing(store: Store, vault: TokenVault, server_url: str, token: str, s
     values = {
         SERVER_URL: server_url, SHOPPER_ID: shopper_id, LAST_SHOPPER_ID: shopper_id, SHOPPER_NAME: shopper_name,
         DEVICE_NAME: device_name, CURSOR: "", LAST_PULL_AT: "", LAST_PROBLEM: "",
+        # The server keeps a report per device, and this pairing is a new device there.
+        UNREADABLE_REPORTED: "",
     }
     removed: list[str] = []
     if previous is not None and previous != shopper_id:
@@ -135,6 +141,15 @@ def save_cursor(store: Store, value: str | None, at: datetime) -> None:
     if value is not None:
         values[CURSOR] = value
     store.set_settings(values)
+
+
+def unreadable_reported(store: Store) -> list[str]:
+    text = _get(store, UNREADABLE_REPORTED)
+    return json.loads(text) if text else []
+
+
+def save_unreadable_reported(store: Store, checklists: list[str]) -> None:
+    store.set_settings({UNREADABLE_REPORTED: json.dumps(checklists) if checklists else ""})
 
 
 def last_pull_at(store: Store) -> datetime | None:

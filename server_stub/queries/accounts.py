@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -125,6 +126,7 @@ class ShopperOverview:
     deactivated_at: datetime | None = None
     recent_visits: int = 0     # visits received in the last RECENT_DAYS (their latest revision)
     recent_unflagged: int = 0  # of those, the ones whose latest revision has no flag
+    unreadable_checklists: tuple[str, ...] = ()  # what any phone of theirs not revoked cannot open
 
     @property
     def active(self) -> bool:
@@ -155,7 +157,8 @@ SELECT s.id, s.name, s.city, s.created_at, s.deactivated_at,
        (SELECT COUNT(*) FROM visits v WHERE v.shopper_id = s.id AND v.received_at >= :since) AS recent_visits,
        (SELECT COUNT(*) FROM visits v WHERE v.shopper_id = s.id AND v.received_at >= :since
           AND NOT EXISTS (SELECT 1 FROM revision_flags f
-                          WHERE f.visit_uuid = v.uuid AND f.revision = v.latest_revision)) AS recent_unflagged
+                          WHERE f.visit_uuid = v.uuid AND f.revision = v.latest_revision)) AS recent_unflagged,
+       outdated.unreadable
 FROM shoppers s
 LEFT JOIN (
     SELECT a.shopper_id, COUNT(*) AS planned FROM assignments a
@@ -163,6 +166,11 @@ LEFT JOIN (
       AND a.id NOT IN (SELECT v.assignment_id FROM visits v WHERE v.assignment_id IS NOT NULL)
     GROUP BY a.shopper_id
 ) upcoming ON upcoming.shopper_id = s.id
+LEFT JOIN (
+    SELECT d.shopper_id, {concat}(d.unreadable_checklists, ',') AS unreadable FROM devices d
+    WHERE d.revoked_at IS NULL AND d.unreadable_checklists <> '[]'
+    GROUP BY d.shopper_id
+) outdated ON outdated.shopper_id = s.id
 """
 
 
@@ -176,15 +184,23 @@ def shopper_overviews(conn: Connection, today: date, shopper_id: str | None = No
     where, params = _listed(query, include_inactive, shopper_id)
     page = " LIMIT :limit OFFSET :offset" if limit is not None else ""
     since = (now or datetime.combine(today, time(), UTC)) - timedelta(days=RECENT_DAYS)
-    rows = conn.execute(text(_OVERVIEW + where + " ORDER BY s.name, s.id" + page),
+    # Each phone's report is a JSON array: joined with commas, they read back as an array of them.
+    concat = "group_concat" if conn.dialect.name == "sqlite" else "string_agg"
+    rows = conn.execute(text(_OVERVIEW.format(concat=concat) + where + " ORDER BY s.name, s.id" + page),
                         params | {"today": today.isoformat(), "since": moment(since), "limit": limit,
                                   "offset": offset})
     return [
         ShopperOverview(r.id, r.name, parse_moment(r.created_at), _maybe(r.last_seen_at), r.active_devices,
                         r.planned, r.returned, r.city, _maybe(r.deactivated_at), r.recent_visits,
-                        r.recent_unflagged)
+                        r.recent_unflagged, _union(r.unreadable))
         for r in rows
     ]
+
+
+def _union(reports: str | None) -> tuple[str, ...]:
+    if not reports:
+        return ()
+    return tuple(sorted({name for report in json.loads(f"[{reports}]") for name in report}))
 
 
 def count_shoppers(conn: Connection, query: str = "", include_inactive: bool = True) -> int:
@@ -257,14 +273,16 @@ def use_code(conn: Connection, code_hash: str, device_id: str, attempt_hash: str
 # --- devices -------------------------------------------------------------------------
 
 _DEVICE = """
-SELECT d.id, d.shopper_id, s.name AS shopper_name, d.name, d.created_at, d.last_seen_at, d.revoked_at
+SELECT d.id, d.shopper_id, s.name AS shopper_name, d.name, d.created_at, d.last_seen_at, d.revoked_at,
+       d.unreadable_checklists, d.unreadable_reported_at
 FROM devices d JOIN shoppers s ON s.id = d.shopper_id
 """
 
 
 def _device(row) -> Device:
     return Device(row.id, row.shopper_id, row.shopper_name, row.name, parse_moment(row.created_at),
-                  _maybe(row.last_seen_at), _maybe(row.revoked_at))
+                  _maybe(row.last_seen_at), _maybe(row.revoked_at), tuple(json.loads(row.unreadable_checklists)),
+                  _maybe(row.unreadable_reported_at))
 
 
 def insert_device(conn: Connection, device_id: str, shopper_id: str, name: str, token_hash: str,
@@ -320,6 +338,15 @@ def revoke_device(conn: Connection, device_id: str, now: datetime) -> None:
     conn.execute(
         text("UPDATE devices SET revoked_at = :now WHERE id = :id AND revoked_at IS NULL"),
         {"id": device_id, "now": moment(now)},
+    )
+
+
+def set_unreadable(conn: Connection, device_id: str, checklists: list[str], now: datetime) -> None:
+    """Replace what a device reported it cannot open; a revoked one is left as it was."""
+    conn.execute(
+        text("UPDATE devices SET unreadable_checklists = :c, unreadable_reported_at = :now "
+             "WHERE id = :id AND revoked_at IS NULL"),
+        {"id": device_id, "c": json.dumps(checklists, separators=(",", ":")), "now": moment(now)},
     )
 
 

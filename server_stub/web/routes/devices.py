@@ -1,4 +1,4 @@
-"""`/devices`: pairing a phone with a one-time code, and unpairing it."""
+"""`/devices`: pairing a phone with a one-time code, unpairing it, and what it cannot open."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response
 from starlette.concurrency import run_in_threadpool
 
 from field_app.domain import problems
-from field_app.domain.sync_messages import PairRequest, PairResponse
+from field_app.domain.sync_messages import PairRequest, PairResponse, UnreadableChecklists
 
 from ... import devices
 from ..deps import ClientAddress, CurrentDevice, Store
@@ -31,4 +31,13 @@ def pair(request: PairRequest, store: Store, address: ClientAddress) -> PairResp
 async def unpair(device: CurrentDevice, store: Store) -> Response:
     """Revoke the calling device's token (the app's "unpair")."""
     await run_in_threadpool(devices.unpair, store, device)
+    return Response(status_code=204)
+
+
+@router.put("/devices/current/unreadable-checklists", status_code=204, response_class=Response,
+            responses=responses(*AUTH, problems.BODY_TOO_LARGE))
+async def report_unreadable(report: UnreadableChecklists, device: CurrentDevice, store: Store) -> Response:
+    """The checklists the calling phone cannot open (written for a newer app), replacing
+    what it reported before; `[]` clears them. The console shows them on the shopper."""
+    await run_in_threadpool(devices.report_unreadable, store, device, report.checklists)
     return Response(status_code=204)
