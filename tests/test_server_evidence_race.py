@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from server_stub import evidence
+from server_stub import evidence, evidence_store
 
 from server_support import new_uuid, sha, upload
 from test_photo_facts import near_copy
@@ -72,3 +72,18 @@ def test_two_look_alikes_landing_at_once_name_each_others_visit(server):
         if named != expected:
             missed.append((n, named))
     assert missed == []
+
+
+def test_a_photo_s_upload_waits_for_the_put_that_took_its_turn(server):
+    """Why one of the two always sees the other, shown without relying on a race: once a
+    PUT's transaction holds a photo's turn (`hold_photos`), the end of that photo's upload
+    looks for the revisions naming it only after the PUT has committed."""
+    store, photo = server.store, "ab" * 32
+    looked = threading.Event()
+    with store.db.write() as conn:
+        evidence_store.hold_photos(store, conn, [photo])
+        waiting = threading.Thread(target=lambda: (evidence_store.photo_stored(store, photo), looked.set()))
+        waiting.start()
+        assert not looked.wait(0.5), "the upload did not wait for the PUT's transaction"
+    waiting.join(10)
+    assert looked.is_set()
