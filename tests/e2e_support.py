@@ -153,3 +153,23 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+def paired_phone(folder: Path, server, dealer_code: str, checklist: str, **assignment) -> Path:
+    """A phone's data folder paired to a live server as a new shopper, Анна Петрова, who has
+    today's stop at that dealership with that checklist and has pulled it."""
+    from field_app.app import open_service, open_sync
+    from field_app.domain.clock import SystemClock
+    from server_stub import admin
+
+    code = admin.create_shopper(server.store, "Анна Петрова")
+    today = SystemClock().now().astimezone().date()  # the phone's day: its local date
+    admin.assign(server.store, code.shopper_id, today, dealer_code, checklist, **assignment)
+    service = open_service(folder)
+    try:
+        sync = open_sync(service)
+        assert sync.pair(server.url, code.pairing_code, "Pixel 8") == "Анна Петрова"
+        assert sync.sync_now().pulled
+    finally:
+        service.store.close()
+    return folder

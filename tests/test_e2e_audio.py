@@ -22,12 +22,11 @@ from playwright.sync_api import expect
 
 from field_app.app import open_service, open_sync
 from field_app.demo import DEALERSHIPS
-from field_app.domain.clock import SystemClock
 from server_stub import admin
 
 from audio_samples import wav
 from console_support import PASSWORD, USERNAME
-from e2e_support import AppProcess, chromium, enable_semantics, needs_chromium, node, open_phone, screenshot, tap
+from e2e_support import AppProcess, chromium, needs_chromium, node, open_phone, paired_phone, screenshot, tap
 from samples import answer_all, checklist
 from server_support import LiveServer
 from sync_support import sync_until_done
@@ -57,18 +56,7 @@ def server(tmp_path):
 @pytest.fixture
 def app(tmp_path, server):
     """The phone, paired to the server and holding today's visit with an audio question."""
-    folder = tmp_path / "phone"
-    code = admin.create_shopper(server.store, "Анна Петрова")
-    today = SystemClock().now().astimezone().date()
-    admin.assign(server.store, code.shopper_id, today, NORTHERN.code, "mini_showroom")
-    service = open_service(folder)
-    try:
-        sync = open_sync(service)
-        assert sync.pair(server.url, code.pairing_code, "Pixel 8") == "Анна Петрова"
-        assert sync.sync_now().pulled
-    finally:
-        service.store.close()
-    process = AppProcess(folder).start(demo=False)
+    process = AppProcess(paired_phone(tmp_path / "phone", server, NORTHERN.code, "mini_showroom")).start(demo=False)
     yield process
     process.stop()
 

@@ -23,13 +23,12 @@ from playwright.sync_api import Page, expect
 
 from field_app.app import open_service, open_sync
 from field_app.demo import DEALERSHIPS
-from field_app.domain.clock import SystemClock
 from field_app.domain.geo import distance_m
 from field_app.domain.records import VisitStatus
 from field_app.services import FieldService
 from server_stub import admin, evidence, evidence_store
 
-from e2e_support import AppProcess, chromium, enable_semantics, needs_chromium, open_phone
+from e2e_support import AppProcess, chromium, enable_semantics, needs_chromium, open_phone, paired_phone
 from samples import answer_all
 from server_support import LiveServer
 from sync_support import sync_until_done
@@ -56,18 +55,7 @@ def server(tmp_path):
 @pytest.fixture
 def app(tmp_path, server):
     """The phone, paired to the server and holding today's call at «Северный»."""
-    folder = tmp_path / "phone"
-    code = admin.create_shopper(server.store, "Анна Петрова")
-    today = SystemClock().now().astimezone().date()  # the phone's day: its local date
-    admin.assign(server.store, code.shopper_id, today, NORTHERN.code, "dealer_call", window="09:00-18:00")
-    service = open_service(folder)
-    try:
-        sync = open_sync(service)
-        assert sync.pair(server.url, code.pairing_code, "Pixel 8") == "Анна Петрова"
-        assert sync.sync_now().pulled
-    finally:
-        service.store.close()
-    process = AppProcess(folder).start(demo=False)
+    process = AppProcess(paired_phone(tmp_path / "phone", server, NORTHERN.code, "dealer_call", window="09:00-18:00")).start(demo=False)
     yield process
     process.stop()
 
