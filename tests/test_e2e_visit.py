@@ -222,6 +222,11 @@ def test_a_comment_still_being_typed_is_kept_when_back_leaves_the_visit(app):
         # the accessibility tree, so "the last textbox" was sometimes that one (CI of stop 21).
         # The keys go to the focused field: its node may be drawn anew as it takes the focus.
         scrolled_to(page, "comment-access_and_parking").get_by_role("textbox").click()
+        # Flutter moves its editing element a frame or more after the tap: until then the keys
+        # go to the first comment's field (a CI run of this stop kept «Вывеска за дереПарковка
+        # вьями»). Only the new field is empty.
+        page.wait_for_function("() => document.activeElement && document.activeElement.value === ''",
+                               timeout=SLOW)
         page.keyboard.type("Парковка занята")
         page.go_back()
         expect(page.get_by_text("Маршрут на сегодня")).to_be_visible(timeout=SLOW)
